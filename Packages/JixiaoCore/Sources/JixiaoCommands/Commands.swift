@@ -1,0 +1,186 @@
+import ArgumentParser
+import Foundation
+import JixiaoCore
+import JixiaoSchemeFile
+import JixiaoXLSX
+
+/// The batch verbs of `jixiao`. The root package's executable mounts these next to `serve`.
+public enum JixiaoCommands {
+    public static let all: [ParsableCommand.Type] = [Validate.self, Score.self, AuditCommand.self, Explain.self]
+}
+
+/// Loading with the CLI's error contract: one line per problem on stderr, exit status 2.
+enum Load {
+    static func scheme(_ path: String) throws -> CompiledScheme {
+        let scheme: Scheme
+        do {
+            scheme = try SchemeFile.load(path: path)
+        } catch {
+            throw fail(error.description)
+        }
+        do {
+            return try CompiledScheme(scheme)
+        } catch {
+            throw fail(error.description)
+        }
+    }
+
+    static func report(scheme path: String, data dataPath: String, explain: Bool) throws -> ScoreReport {
+        let compiled = try scheme(path)
+        let data: DataSet
+        do {
+            data = try DataFile.load(path: dataPath)
+        } catch {
+            throw fail(error.description)
+        }
+        do {
+            return try Engine(compiled).score(data, explain: explain)
+        } catch {
+            throw fail(error.description)
+        }
+    }
+
+    static func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return ExitCode(2)
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "校验方案文件：结构、引用、循环、档位、封顶、分值合计。")
+
+    @Argument(help: "方案文件（YAML）") var scheme: String
+
+    func run() throws {
+        let scheme: Scheme
+        do {
+            scheme = try SchemeFile.load(path: self.scheme)
+        } catch {
+            throw Load.fail(error.description)
+        }
+        let problems = SchemeChecks.check(scheme)
+        let errors = problems.filter { $0.severity == .error }
+        for problem in problems { print(problem.description) }
+        if !errors.isEmpty { throw Load.fail("方案 \(scheme.id) 未通过校验：\(errors.count) 个错误，\(problems.count - errors.count) 条警告") }
+        let leaves = scheme.allIndicators.filter { !$0.isGroup }.count
+        print("方案 \(scheme.id)「\(scheme.name)」通过校验：\(scheme.allIndicators.count) 个指标（\(leaves) 个末级），\(problems.count) 条警告")
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json, xlsx
+}
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "按方案为数据文件中的每个考核对象计分，输出得分表。")
+
+    @Argument(help: "方案文件（YAML）") var scheme: String
+    @Argument(help: "数据文件（YAML）") var data: String
+    @Option(help: "输出格式：table | csv | json | xlsx") var format: OutputFormat = .table
+    @Option(name: .shortAndLong, help: "输出文件（xlsx 必填；其他格式默认输出到屏幕）") var output: String?
+    @Option(help: "只输出这个考核对象（id）") var subject: String?
+
+    func run() throws {
+        let report = try Load.report(scheme: scheme, data: data, explain: true)
+        if let subject, !report.data.subjects.contains(where: { $0.id == subject }) {
+            throw Load.fail("数据文件中没有考核对象 “\(subject)”")
+        }
+        let sheets = ReportSheets.build(report, subjectFilter: subject)
+        let text: String
+        switch format {
+        case .table:
+            let scheme = report.scheme.scheme
+            let title = "\(scheme.name)（\(scheme.id) 第 \(scheme.version) 版）· \(report.data.period)"
+            text = ([title] + sheets.map { Render.text($0, title: "\n【\($0.name)】") }).joined(separator: "\n") + "\n"
+        case .csv: text = Render.csv(sheets)
+        case .json: text = Render.json(report, audit: Audit.run(report)) + "\n"
+        case .xlsx:
+            guard let output else { throw Load.fail("xlsx 格式需要 --output 文件名") }
+            let audit = Audit.run(report)
+            var all = sheets
+            if !audit.isEmpty { all.append(ReportSheets.auditSheet(audit, multiStage: report.stages.count > 1)) }
+            do {
+                try Workbook(sheets: all).write(to: output)
+            } catch {
+                throw Load.fail("无法写入 \(output)：\(error)")
+            }
+            print("已写入 \(output)（\(all.count) 个工作表）")
+            return
+        }
+        if let output {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+            } catch {
+                throw Load.fail("无法写入 \(output)：\(error.localizedDescription)")
+            }
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "重算数据文件中印刷的每个得分、合计、等级和资金比率，列出不一致之处。")
+
+    @Argument(help: "方案文件（YAML）") var scheme: String
+    @Argument(help: "数据文件（YAML）") var data: String
+    @Option(help: "输出格式：table | json") var format: OutputFormat = .table
+    @Flag(help: "列出全部核对项（默认只列不一致的）") var all = false
+
+    func run() throws {
+        let report = try Load.report(scheme: scheme, data: data, explain: true)
+        let items = Audit.run(report)
+        let disagreements = items.filter { !$0.agrees }
+        switch format {
+        case .json: print(Render.auditJSON(all ? items : disagreements))
+        case .table, .csv, .xlsx:
+            let shown = all ? items : disagreements
+            if !shown.isEmpty {
+                let sheet = ReportSheets.auditSheet(shown, multiStage: report.stages.count > 1)
+                print(format == .csv ? Render.csv([sheet]) : Render.text(sheet))
+            }
+            print("核对 \(items.count) 项：一致 \(items.count - disagreements.count) 项，不一致 \(disagreements.count) 项")
+        }
+    }
+}
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "说明一个考核对象的得分由来：输入、适用的规则分支、算式和舍入。")
+
+    @Argument(help: "方案文件（YAML）") var scheme: String
+    @Argument(help: "数据文件（YAML）") var data: String
+    @Argument(help: "考核对象 id") var subject: String
+    @Argument(help: "指标代码（省略则说明全部指标）") var indicator: String?
+
+    func run() throws {
+        let report = try Load.report(scheme: scheme, data: data, explain: true)
+        guard let subjectIndex = report.data.subjects.firstIndex(where: { $0.id == subject }) else {
+            let known = report.data.subjects.prefix(10).map(\.id).joined(separator: "、")
+            throw Load.fail("数据文件中没有考核对象 “\(subject)”（有：\(known)…）")
+        }
+        var indices = Array(report.indicators.indices)
+        if let indicator {
+            guard let index = report.scheme.index(of: indicator) else { throw Load.fail("方案中没有指标 “\(indicator)”") }
+            indices = [index]
+        }
+        let depths = report.depths
+        for stage in report.stages {
+            let result = stage.subjects[subjectIndex]
+            if report.stages.count > 1 { print("══ \(stage.stage) ══") }
+            for index in indices {
+                let item = report.indicators[index]
+                let pad = String(repeating: "  ", count: depths[index])
+                print("\(pad)\(item.code) \(item.name)（分值 \(result.maxima[index])）：\(result.outcomes[index].statusText)")
+                if let text = item.text, indicator != nil || !item.isGroup { print("\(pad)  评分标准：\(text)") }
+                if let value = result.subject.values[item.code] { print("\(pad)  填报值：\(value)") }
+                for line in result.explanations[index] { print("\(pad)  · \(line)") }
+                if let deduction = DeductionText.draft(result, index: index, indicator: item) { print("\(pad)  → \(deduction)") }
+            }
+            if indicator == nil {
+                print("总分 \(result.total.statusText) / \(result.totalMax)，等级 \(result.grade ?? "—")，名次 \(result.rank.map(String.init) ?? "—")")
+                for warning in result.warnings { print("提醒：\(warning)") }
+            }
+        }
+    }
+}

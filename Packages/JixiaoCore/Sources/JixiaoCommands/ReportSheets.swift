@@ -1,0 +1,197 @@
+import JixiaoCore
+import JixiaoXLSX
+
+/// Lays a score report out as the tables the documents print. One layout for every output:
+/// the text table, CSV and xlsx all render these sheets (first row = header).
+enum ReportSheets {
+    static func build(_ report: ScoreReport, subjectFilter: String? = nil) -> [Sheet] {
+        var sheets: [Sheet] = []
+        let final = report.finalStage
+        if final.composite != nil {
+            sheets.append(compositeSheet(report))
+        }
+        if final.subjects.count > 1 && subjectFilter == nil {
+            sheets.append(summarySheet(report))
+        }
+        for (index, result) in final.subjects.enumerated() where subjectFilter == nil || result.subject.id == subjectFilter {
+            sheets.append(subjectSheet(report, subjectIndex: index))
+        }
+        return sheets
+    }
+
+    static func number(_ outcome: Outcome) -> Cell {
+        switch outcome {
+        case .scored(let score): return .number(score.formatted())
+        default: return .text(outcome.statusText)
+        }
+    }
+
+    static func indented(_ indicator: Indicator, depth: Int) -> String {
+        String(repeating: "  ", count: depth) + indicator.name
+    }
+
+    static func summarySheet(_ report: ScoreReport) -> Sheet {
+        let final = report.finalStage
+        let roots = report.scheme.scheme.indicators
+        let multiStage = report.stages.count > 1
+        var header = ["排名", "考核对象"]
+        header += multiStage ? report.stages.map(\.stage) : ["总分"]
+        header += ["等级"] + roots.map { "\($0.name)(\($0.max))" }
+        var rows: [[Cell]] = [header.map(Cell.text)]
+        let order = final.subjects.indices.sorted {
+            (final.subjects[$0].rank ?? Int.max, $0) < (final.subjects[$1].rank ?? Int.max, $1)
+        }
+        for index in order {
+            let result = final.subjects[index]
+            var row: [Cell] = [result.rank.map { .number(String($0)) } ?? .text("—"), .text(result.subject.name)]
+            row += report.stages.map { number($0.subjects[index].total) }
+            row.append(.text(result.grade ?? "—"))
+            for root in roots {
+                guard let rootIndex = report.scheme.index(of: root.code) else { continue }
+                row.append(number(result.outcomes[rootIndex]))
+            }
+            rows.append(row)
+        }
+        return Sheet(name: "汇总", rows: rows)
+    }
+
+    static func subjectSheet(_ report: ScoreReport, subjectIndex: Int) -> Sheet {
+        let depths = report.depths
+        let final = report.finalStage
+        let result = final.subjects[subjectIndex]
+        let multiStage = report.stages.count > 1
+        let hasPrinted = report.stages.contains { stage in
+            let subject = stage.subjects[subjectIndex].subject
+            return !subject.printed.isEmpty || !(subject.stages[stage.stage]?.printed.isEmpty ?? true)
+        }
+        var header = ["代码", "指标", "分值"]
+        header += multiStage ? report.stages.map(\.stage) : ["得分"]
+        header += ["扣分", "得分率"]
+        if hasPrinted { header += ["印刷得分", "核对"] }
+        header.append("说明")
+        var rows: [[Cell]] = [header.map(Cell.text)]
+        for (index, indicator) in report.indicators.enumerated() {
+            var row: [Cell] = [.text(indicator.code), .text(indented(indicator, depth: depths[index])),
+                               .number(result.maxima[index].formatted())]
+            row += report.stages.map { number($0.subjects[subjectIndex].outcomes[index]) }
+            if let score = result.outcomes[index].score, indicator.kind == .regular {
+                row.append(.number((result.maxima[index] - score).formatted()))
+                row.append(result.maxima[index].isZero ? .empty : .text((score.divided(by: result.maxima[index]) ?? .zero).formattedPercent()))
+            } else {
+                row += [.empty, .empty]
+            }
+            if hasPrinted {
+                if let printed = result.subject.printed.scores[indicator.code] {
+                    row.append(.number(printed.formatted()))
+                    let agrees = result.outcomes[index].score.map { ($0 - printed).magnitude <= Audit.tolerance } ?? false
+                    row.append(.text(agrees ? "✓" : "✗"))
+                } else {
+                    row += [.empty, .empty]
+                }
+            }
+            switch result.outcomes[index] {
+            case .missing(let why), .failed(let why): row.append(.text(why))
+            default:
+                row.append(.text(indicator.isGroup ? "" : DeductionText.draft(result, index: index, indicator: indicator) ?? ""))
+            }
+            rows.append(row)
+        }
+        var totalRow: [Cell] = [.text(""), .text("总分"), .number(result.totalMax.formatted())]
+        totalRow += report.stages.map { number($0.subjects[subjectIndex].total) }
+        if let total = result.total.score {
+            totalRow += [.number((result.totalMax - total).formatted()),
+                         .text((total.divided(by: result.totalMax) ?? .zero).formattedPercent())]
+        } else {
+            totalRow += [.empty, .empty]
+        }
+        if hasPrinted {
+            if let printed = result.subject.printed.total {
+                totalRow.append(.number(printed.formatted()))
+                totalRow.append(.text(result.total.score.map { ($0 - printed).magnitude <= Audit.tolerance } == true ? "✓" : "✗"))
+            } else {
+                totalRow += [.empty, .empty]
+            }
+        }
+        rows.append(totalRow)
+        if let composite = result.composite {
+            rows.append([.text(""), .text("综合得分"), .empty, .number(composite.formatted())])
+        }
+        var gradeRow: [Cell] = [.text(""), .text("等级"), .empty]
+        gradeRow += report.stages.map { .text($0.subjects[subjectIndex].grade ?? "—") }
+        if hasPrinted {
+            gradeRow += [.empty, .empty, .text(result.subject.printed.grade ?? ""),
+                         .text(result.subject.printed.grade.map { $0 == result.grade ? "✓" : "✗" } ?? "")]
+        }
+        rows.append(gradeRow)
+        if let rank = result.rank {
+            rows.append([.text(""), .text("名次"), .empty, .number(String(rank))])
+        }
+        return Sheet(name: result.subject.name, rows: rows)
+    }
+
+    /// Seed 001's layout: one column per subject, then the weighted composite, 扣分 and 得分率.
+    static func compositeSheet(_ report: ScoreReport) -> Sheet {
+        let depths = report.depths
+        let final = report.finalStage
+        guard let composite = final.composite else { return Sheet(name: "综合", rows: []) }
+        let printed = report.data.compositePrinted
+        var header = ["代码", "指标", "分值"] + final.subjects.map(\.subject.name)
+        header += ["综合得分", "扣分", "得分率"]
+        if !printed.isEmpty { header += ["印刷综合得分", "核对"] }
+        var rows: [[Cell]] = [header.map(Cell.text)]
+        for (index, indicator) in report.indicators.enumerated() {
+            var row: [Cell] = [.text(indicator.code), .text(indented(indicator, depth: depths[index])), .number(indicator.max.formatted())]
+            row += final.subjects.map { number($0.outcomes[index]) }
+            row.append(number(composite.outcomes[index]))
+            if let score = composite.outcomes[index].score {
+                row += [.number((indicator.max - score).formatted()),
+                        .text((score.divided(by: indicator.max) ?? .zero).formattedPercent())]
+            } else {
+                row += [.empty, .empty]
+            }
+            if !printed.isEmpty {
+                if let value = printed.scores[indicator.code] {
+                    row.append(.number(value.formatted()))
+                    row.append(.text(composite.outcomes[index].score.map { ($0 - value).magnitude <= Audit.tolerance } == true ? "✓" : "✗"))
+                } else {
+                    row += [.empty, .empty]
+                }
+            }
+            rows.append(row)
+        }
+        let total = report.scheme.scheme.total
+        var totalRow: [Cell] = [.text(""), .text("总分"), .number(total.formatted())]
+        totalRow += final.subjects.map { number($0.total) }
+        totalRow.append(number(composite.total))
+        if let score = composite.total.score {
+            totalRow += [.number((total - score).formatted()), .text((score.divided(by: total) ?? .zero).formattedPercent())]
+        } else {
+            totalRow += [.empty, .empty]
+        }
+        if !printed.isEmpty, let value = printed.total {
+            totalRow += [.number(value.formatted()), .text(composite.total.score.map { ($0 - value).magnitude <= Audit.tolerance } == true ? "✓" : "✗")]
+        }
+        rows.append(totalRow)
+        var gradeRow: [Cell] = [.text(""), .text("等级"), .empty]
+        gradeRow += final.subjects.map { .text($0.grade ?? "—") }
+        gradeRow.append(.text(composite.grade ?? "—"))
+        rows.append(gradeRow)
+        let weights = composite.weights.map { "\($0.subject) \($0.weight)" }.joined(separator: "，")
+        rows.append([.text(""), .text("权重：\(weights)")])
+        return Sheet(name: "综合", rows: rows)
+    }
+
+    static func auditSheet(_ items: [AuditItem], multiStage: Bool) -> Sheet {
+        var header = ["核对", "考核对象"]
+        if multiStage { header.append("阶段") }
+        header += ["代码", "项目", "印刷", "重算", "说明"]
+        var rows: [[Cell]] = [header.map(Cell.text)]
+        for item in items {
+            var row: [Cell] = [.text(item.agrees ? "✓" : "✗"), .text(item.subject)]
+            if multiStage { row.append(.text(item.stage)) }
+            row += [.text(item.code ?? ""), .text(item.name), .text(item.printed), .text(item.computed), .text(item.note)]
+            rows.append(row)
+        }
+        return Sheet(name: "核对", rows: rows)
+    }
+}

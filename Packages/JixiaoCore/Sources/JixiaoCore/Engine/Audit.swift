@@ -1,0 +1,163 @@
+/// One printed figure checked against its recomputation.
+public struct AuditItem: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case score, total, grade, fund, composite
+    }
+    public var kind: Kind
+    public var subject: String
+    public var stage: String
+    public var code: String?
+    public var name: String
+    public var printed: String
+    public var computed: String
+    public var agrees: Bool
+    /// Why they differ: the derivation's last steps, or what is missing.
+    public var note: String
+}
+
+/// Recomputes every score, total, grade, fund figure and composite that a data file says
+/// the document printed, and reports agree / disagree with both numbers (BRIEF.md: the
+/// seeds' own cells sometimes contradict their rules).
+public enum Audit {
+    /// Scores agree within ±0.01, as the documents print two places.
+    public static let tolerance = Fixed("0.01")!
+
+    public static func run(_ report: ScoreReport) -> [AuditItem] {
+        var items: [AuditItem] = []
+        let indicators = report.indicators
+        for (stageIndex, stage) in report.stages.enumerated() {
+            for result in stage.subjects {
+                let subject = result.subject
+                let printed = stageIndex == 0 ? subject.printed : (subject.stages[stage.stage]?.printed ?? Printed())
+                for (index, indicator) in indicators.enumerated() {
+                    guard let value = printed.scores[indicator.code] else { continue }
+                    items.append(
+                        scoreItem(.score, subject: subject.name, stage: stage.stage, indicator: indicator, printed: value,
+                                  outcome: result.outcomes[index], explanation: result.explanations.isEmpty ? [] : result.explanations[index]))
+                }
+                if let total = printed.total {
+                    items.append(
+                        scoreItem(.total, subject: subject.name, stage: stage.stage, indicator: nil, printed: total,
+                                  outcome: result.total, explanation: []))
+                }
+                if let grade = printed.grade {
+                    let computed = result.grade ?? "—"
+                    items.append(
+                        AuditItem(kind: .grade, subject: subject.name, stage: stage.stage, code: nil, name: "评价等级",
+                                  printed: grade, computed: computed, agrees: grade == computed,
+                                  note: grade == computed ? "" : "按计算的总分 \(result.gradedScore?.formatted() ?? "—") 定等"))
+                }
+                if stageIndex == 0, let table = subject.fundTable {
+                    items += fundItems(printed.fund, table, subject: subject.name, stage: stage.stage)
+                }
+            }
+            if stageIndex == report.stages.count - 1, let composite = stage.composite {
+                let printed = report.data.compositePrinted
+                for (index, indicator) in indicators.enumerated() {
+                    guard let value = printed.scores[indicator.code] else { continue }
+                    items.append(
+                        scoreItem(.composite, subject: "综合", stage: stage.stage, indicator: indicator, printed: value,
+                                  outcome: composite.outcomes[index], explanation: []))
+                }
+                if let total = printed.total {
+                    items.append(scoreItem(.composite, subject: "综合", stage: stage.stage, indicator: nil, printed: total, outcome: composite.total, explanation: []))
+                }
+                if let grade = printed.grade {
+                    let computed = composite.grade ?? "—"
+                    items.append(
+                        AuditItem(kind: .grade, subject: "综合", stage: stage.stage, code: nil, name: "综合评价等级",
+                                  printed: grade, computed: computed, agrees: grade == computed, note: ""))
+                }
+            }
+        }
+        return items
+    }
+
+    static func scoreItem(
+        _ kind: AuditItem.Kind, subject: String, stage: String, indicator: Indicator?, printed: Fixed, outcome: Outcome,
+        explanation: [String]
+    ) -> AuditItem {
+        let name = indicator?.name ?? "总分"
+        guard let computed = outcome.score else {
+            let why: String
+            switch outcome {
+            case .missing(let what): why = "未评分：\(what)"
+            case .failed(let what): why = "计算错误：\(what)"
+            default: why = "计算结果为不适用"
+            }
+            return AuditItem(kind: kind, subject: subject, stage: stage, code: indicator?.code, name: name,
+                             printed: printed.formatted(), computed: outcome.statusText, agrees: false, note: why)
+        }
+        let agrees = (computed - printed).magnitude <= tolerance
+        let note = agrees ? "" : explanation.suffix(3).joined(separator: "；")
+        return AuditItem(kind: kind, subject: subject, stage: stage, code: indicator?.code, name: name,
+                         printed: printed.formatted(), computed: computed.formatted(), agrees: agrees,
+                         note: note.isEmpty && !agrees ? "差 \((computed - printed).formatted())" : note)
+    }
+
+    static func fundItems(_ printed: [String: Fixed], _ table: FundTable, subject: String, stage: String) -> [AuditItem] {
+        var items: [AuditItem] = []
+        for name in FundTable.figureNames {
+            guard let value = printed[name] else { continue }
+            let isRate = name.hasSuffix("率")
+            guard let computed = table.figure(name) else {
+                items.append(AuditItem(kind: .fund, subject: subject, stage: stage, code: nil, name: name,
+                                       printed: value.description, computed: "无法计算", agrees: false, note: "分母为 0"))
+                continue
+            }
+            // A printed rate is compared at the precision it was printed with (91.9 vs 91.898…%).
+            let places = isRate ? max(2, decimalPlaces(value)) : 2
+            let agrees = computed.rounded(places: places) == value.rounded(places: places)
+                || (computed - value).magnitude <= (isRate ? Fixed("0.0001")! : tolerance)
+            let show: (Fixed) -> String = { isRate ? $0.formattedPercent(places: max(0, places - 2)) : $0.formatted() }
+            let formula: String
+            switch name {
+            case "结余": formula = "到位 \(table.totalArrived.formatted()) − 支出 \(table.totalSpent.formatted())"
+            case "预算执行率": formula = "支出 ÷ 预算 = \(table.totalSpent.formatted()) ÷ \(table.totalBudget.formatted())"
+            case "资金到位率": formula = "到位 ÷ 预算 = \(table.totalArrived.formatted()) ÷ \(table.totalBudget.formatted())"
+            case "资金实际支出率": formula = "支出 ÷ 到位 = \(table.totalSpent.formatted()) ÷ \(table.totalArrived.formatted())"
+            default: formula = ""
+            }
+            items.append(AuditItem(kind: .fund, subject: subject, stage: stage, code: nil, name: name,
+                                   printed: show(value), computed: show(computed), agrees: agrees, note: agrees ? "" : formula))
+        }
+        if !table.items.isEmpty {
+            let agrees = table.itemsSpent == table.totalSpent
+            items.append(AuditItem(kind: .fund, subject: subject, stage: stage, code: nil, name: "支出明细合计",
+                                   printed: table.totalSpent.formatted(), computed: table.itemsSpent.formatted(), agrees: agrees,
+                                   note: agrees ? "" : "各子项目支出之和与实际支出不符"))
+        }
+        return items
+    }
+
+    /// Significant fractional digits of a value: 0.919 → 3.
+    static func decimalPlaces(_ value: Fixed) -> Int {
+        var raw = value.raw.magnitude % UInt64(Fixed.scale)
+        if raw == 0 { return 0 }
+        var places = Fixed.fractionDigits
+        while raw % 10 == 0 {
+            raw /= 10
+            places -= 1
+        }
+        return places
+    }
+}
+
+/// Drafts deduction notes in the documents' style: "扣减0.49分：…".
+public enum DeductionText {
+    /// nil when nothing was deducted or the indicator is not scored.
+    public static func draft(_ result: SubjectResult, index: Int, indicator: Indicator) -> String? {
+        guard indicator.kind == .regular, let score = result.outcomes[index].score else { return nil }
+        let deduction = result.maxima[index] - score
+        guard deduction > .zero else { return nil }
+        let reason = result.subject.reasons[indicator.code]
+            ?? result.subject.findings.first { $0.code == indicator.code }?.text
+            ?? result.explanations[safe: index]?.first { !$0.hasPrefix("四舍五入") && !$0.hasPrefix("按考核对象") }
+            ?? "未达到评分标准"
+        return "扣减\(deduction.formatted())分：\(indicator.name)，\(reason)"
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

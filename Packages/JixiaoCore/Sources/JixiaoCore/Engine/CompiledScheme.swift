@@ -1,0 +1,391 @@
+/// A scheme prepared for scoring: the tree flattened into arrays, every formula bound to
+/// array slots, and one evaluation order that respects children, `score()` references,
+/// metrics and cross effects. Built once; scores any number of data sets.
+public struct CompiledScheme: Sendable {
+    struct Node: Sendable {
+        var indicator: Indicator
+        var parent: Int?
+        var children: [Int]
+        var rule: CompiledRule?
+        var veto: BoundExpression?
+        var variants: [(when: BoundExpression, max: Fixed)]
+        var effects: [(when: BoundExpression, zero: Int?, parentDeduct: (index: Int, points: Fixed)?)]
+        var isLeaf: Bool { children.isEmpty }
+    }
+
+    public let scheme: Scheme
+    var nodes: [Node]
+    let codeIndex: [String: Int]
+    /// Names read from the subject's inputs (or attributes), by slot.
+    let slotNames: [String]
+    let metrics: [(name: String, expression: BoundExpression)]
+    /// Node indices in evaluation order.
+    let order: [Int]
+    let roots: [Int]
+    let aggregateCount: Int
+    let gradeVetoes: [(when: BoundExpression, grade: String)]
+    /// Warnings found while compiling (errors are thrown).
+    public let warnings: [Problem]
+
+    public init(_ scheme: Scheme) throws(SchemeErrors) {
+        var builder = Builder(scheme: scheme)
+        builder.build()
+        let problems = builder.problems + SchemeChecks.staticProblems(scheme)
+        if problems.contains(where: { $0.severity == .error }) {
+            throw SchemeErrors(problems: problems.filter { $0.severity == .error })
+        }
+        self.scheme = scheme
+        self.nodes = builder.nodes
+        self.codeIndex = builder.codeIndex
+        self.slotNames = builder.slotNames
+        self.metrics = builder.boundMetrics
+        self.order = builder.order
+        self.roots = builder.roots
+        self.aggregateCount = builder.aggregateCount
+        self.gradeVetoes = builder.gradeVetoes
+        self.warnings = problems
+    }
+
+    public var indicatorCount: Int { nodes.count }
+    public func index(of code: String) -> Int? { codeIndex[code] }
+    public func indicator(at index: Int) -> Indicator { nodes[index].indicator }
+}
+
+/// A rule with its formulas bound.
+enum CompiledRule: Sendable {
+    case proportional(input: BoundExpression, target: BoundExpression)
+    case rate(BoundExpression)
+    case threshold(input: BoundExpression, op: ComparisonOperator, value: BoundExpression?, accept: [String],
+                   pass: BoundExpression, fail: BoundExpression)
+    case tiers(input: BoundExpression, tiers: [Tier])
+    case shortfall(Shortfall, input: BoundExpression, target: BoundExpression, base: BoundExpression?,
+                   cutoff: BoundExpression?)
+    case deviation(input: BoundExpression, target: BoundExpression)
+    case lateness(Lateness, input: BoundExpression)
+    case checklist([ChecklistItem], input: BoundExpression)
+    case incidents(Incidents, count: BoundExpression, base: BoundExpression?)
+    case bonus(Bonus, items: BoundExpression)
+    case judged(Judged, input: BoundExpression)
+    case ranking(Ranking, metric: BoundExpression)
+    case growth(Growth, current: BoundExpression, previous: BoundExpression)
+    case rescale(input: BoundExpression, from: Fixed)
+    case formula(BoundExpression)
+}
+
+extension CompiledScheme {
+    /// Binds names and orders the tree; collects every problem instead of stopping at the first.
+    fileprivate struct Builder {
+        let scheme: Scheme
+        var nodes: [Node] = []
+        var codeIndex: [String: Int] = [:]
+        var slotNames: [String] = []
+        var slotIndex: [String: Int] = [:]
+        var metricIndex: [String: Int] = [:]
+        var boundMetrics: [(name: String, expression: BoundExpression)] = []
+        var metricDependencies: [[Int]] = []  // indicator score dependencies of each metric, transitive
+        var order: [Int] = []
+        var roots: [Int] = []
+        var aggregateCount = 0
+        var gradeVetoes: [(when: BoundExpression, grade: String)] = []
+        var problems: [Problem] = []
+        /// Score dependencies of each node (besides its children).
+        var dependencies: [Set<Int>] = []
+
+        init(scheme: Scheme) { self.scheme = scheme }
+
+        mutating func build() {
+            for root in scheme.indicators { roots.append(add(root, parent: nil)) }
+            dependencies = Array(repeating: [], count: nodes.count)
+            bindMetrics()
+            for index in nodes.indices { bindNode(index) }
+            for (when, grade) in scheme.grades.veto {
+                if let bound = bind(when, current: nil, code: nil) { gradeVetoes.append((bound, grade)) }
+            }
+            orderNodes()
+        }
+
+        private mutating func add(_ indicator: Indicator, parent: Int?) -> Int {
+            let index = nodes.count
+            if let existing = codeIndex[indicator.code] {
+                problems.append(
+                    Problem(.error, code: indicator.code, location: indicator.location,
+                            "指标代码重复（与第 \(existing + 1) 个指标相同）"))
+            }
+            codeIndex[indicator.code] = index
+            nodes.append(Node(indicator: indicator, parent: parent, children: [], rule: nil, veto: nil,
+                              variants: [], effects: []))
+            for child in indicator.children {
+                let childIndex = add(child, parent: index)
+                nodes[index].children.append(childIndex)
+            }
+            return index
+        }
+
+        private mutating func bindMetrics() {
+            for (offset, metric) in scheme.metrics.enumerated() {
+                if metricIndex[metric.name] != nil {
+                    problems.append(Problem(.error, location: scheme.location, "指标公式 \(metric.name) 重复定义"))
+                }
+                metricIndex[metric.name] = offset
+            }
+            // Metric → metric references, for cycle detection and transitive score dependencies.
+            var metricEdges: [[Int]] = Array(repeating: [], count: scheme.metrics.count)
+            for (offset, metric) in scheme.metrics.enumerated() {
+                let bound = bind(metric.formula, current: nil, code: "metrics.\(metric.name)") ?? .constant(.number(.zero))
+                boundMetrics.append((metric.name, bound))
+                metricEdges[offset] = bound.metricReferences
+            }
+            // Cycle check by depth-first search.
+            var state = Array(repeating: 0, count: metricEdges.count)  // 0 new, 1 on stack, 2 done
+            var cyclic = false
+            func visit(_ m: Int, _ path: [Int]) {
+                if state[m] == 2 || cyclic { return }
+                if state[m] == 1 {
+                    let cycle = (path.drop { $0 != m } + [m]).map { scheme.metrics[$0].name }
+                    problems.append(Problem(.error, location: scheme.location, "公式循环引用：\(cycle.joined(separator: " → "))"))
+                    cyclic = true
+                    return
+                }
+                state[m] = 1
+                for next in metricEdges[m] { visit(next, path + [m]) }
+                state[m] = 2
+            }
+            for m in metricEdges.indices { visit(m, []) }
+            // Transitive score dependencies of each metric.
+            metricDependencies = boundMetrics.map { $0.expression.scoreReferences }
+            if !cyclic {
+                var changed = true
+                while changed {
+                    changed = false
+                    for m in metricEdges.indices {
+                        for other in metricEdges[m] {
+                            let merged = Set(metricDependencies[m]).union(metricDependencies[other])
+                            if merged.count != metricDependencies[m].count {
+                                metricDependencies[m] = Array(merged)
+                                changed = true
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private mutating func bindNode(_ index: Int) {
+            let indicator = nodes[index].indicator
+            let code = indicator.code
+            if let veto = indicator.veto { nodes[index].veto = bindTracked(veto, index) }
+            nodes[index].variants = indicator.variants.compactMap { variant in
+                bindTracked(variant.when, index).map { ($0, variant.max) }
+            }
+            for effect in indicator.effects {
+                guard let when = bindTracked(effect.when, index) else { continue }
+                var zero: Int?
+                var parentDeduct: (Int, Fixed)?
+                if let target = effect.zero {
+                    if let targetIndex = codeIndex[target] {
+                        zero = targetIndex
+                        if targetIndex != index { dependencies[targetIndex].insert(index) }
+                    } else {
+                        problems.append(Problem(.error, code: code, location: indicator.location, "effects.zero 引用了不存在的指标 \(target)"))
+                    }
+                }
+                if let deduct = effect.parentDeduct {
+                    if let targetIndex = codeIndex[deduct.indicator] {
+                        parentDeduct = (targetIndex, deduct.points)
+                        if targetIndex != index { dependencies[targetIndex].insert(index) }
+                    } else {
+                        problems.append(Problem(.error, code: code, location: indicator.location, "effects.parent_deduct 引用了不存在的指标 \(deduct.indicator)"))
+                    }
+                }
+                nodes[index].effects.append((when, zero, parentDeduct))
+            }
+            if indicator.isGroup {
+                if indicator.rule != nil {
+                    problems.append(Problem(.error, code: code, location: indicator.location, "有下级指标的指标不能再有 rule（其得分是下级之和）"))
+                }
+                return
+            }
+            let rule = indicator.rule ?? .judged(Judged(each: nil, reasonRequired: false))
+            nodes[index].rule = compile(rule, index)
+        }
+
+        /// Binds and records the node's score dependencies.
+        private mutating func bindTracked(_ expression: Expression, _ index: Int) -> BoundExpression? {
+            guard let bound = bind(expression, current: index, code: nodes[index].indicator.code) else { return nil }
+            for dependency in bound.scoreReferences where dependency != index { dependencies[index].insert(dependency) }
+            for metric in bound.metricReferences {
+                for dependency in metricDependencies[metric] where dependency != index { dependencies[index].insert(dependency) }
+            }
+            if bound.scoreReferences.contains(index) {
+                problems.append(Problem(.error, code: nodes[index].indicator.code, location: nodes[index].indicator.location, "公式引用了本指标自己的得分"))
+            }
+            return bound
+        }
+
+        private mutating func compile(_ rule: Rule, _ index: Int) -> CompiledRule? {
+            let indicator = nodes[index].indicator
+            func b(_ expression: Expression) -> BoundExpression {
+                bindTracked(expression, index) ?? .constant(.number(.zero))
+            }
+            func target(_ explicit: Expression?) -> BoundExpression {
+                if let explicit { return b(explicit) }
+                guard let target = indicator.target else {
+                    problems.append(Problem(.error, code: indicator.code, location: indicator.location, "规则 \(rule.kindName) 需要目标值（target）"))
+                    return .constant(.number(.one))
+                }
+                return .constant(target)
+            }
+            switch rule {
+            case .proportional(let input, let explicit): return .proportional(input: b(input), target: target(explicit))
+            case .rate(let rate): return .rate(b(rate))
+            case .threshold(let t):
+                if t.accept.isEmpty && t.value == nil && indicator.target == nil {
+                    problems.append(Problem(.error, code: indicator.code, location: indicator.location, "threshold 需要 value、accept 或指标的 target"))
+                }
+                let value: BoundExpression? = t.accept.isEmpty ? (t.value.map(b) ?? indicator.target.map { .constant($0) }) : nil
+                return .threshold(input: b(t.input), op: t.op, value: value, accept: t.accept, pass: b(t.pass), fail: b(t.fail))
+            case .tiers(let input, let tiers): return .tiers(input: b(input), tiers: tiers)
+            case .shortfall(let s):
+                return .shortfall(s, input: b(s.input), target: target(s.target), base: s.base.map(b), cutoff: s.cutoff.map(b))
+            case .deviation(let input, let explicit): return .deviation(input: b(input), target: target(explicit))
+            case .lateness(let l): return .lateness(l, input: b(l.input))
+            case .checklist(let items): return .checklist(items, input: .indicatorValue(index))
+            case .incidents(let i): return .incidents(i, count: b(i.count), base: i.base.map(b))
+            case .bonus(let bonus): return .bonus(bonus, items: b(bonus.items))
+            case .judged(let judged): return .judged(judged, input: .indicatorValue(index))
+            case .ranking(let ranking): return .ranking(ranking, metric: b(ranking.metric))
+            case .growth(let growth): return .growth(growth, current: b(growth.current), previous: b(growth.previous))
+            case .rescale(let input, let from):
+                if from <= .zero {
+                    problems.append(Problem(.error, code: indicator.code, location: indicator.location, "rescale 的 from 必须大于 0"))
+                    return nil
+                }
+                return .rescale(input: b(input), from: from)
+            case .formula(let score): return .formula(b(score))
+            }
+        }
+
+        /// Resolves names; `current` is the indicator whose `value`, `target` and `max` are meant.
+        mutating func bind(_ expression: Expression, current: Int?, code: String?) -> BoundExpression? {
+            var failed = false
+            func fail(_ message: String, _ range: SourceRange) {
+                let caret = caretLine(for: range, in: expression.source)
+                let location = current.flatMap { nodes[$0].indicator.location } ?? scheme.location
+                problems.append(Problem(.error, code: code, location: location, "\(message)\n  \(expression.source)\n  \(caret)"))
+                failed = true
+            }
+            func resolve(_ node: ExpressionNode) -> BoundExpression {
+                switch node {
+                case .literal(let value, _): return .constant(value)
+                case .name(let name, let range):
+                    switch name {
+                    case "value":
+                        guard let current else { fail("此处没有“本指标”，不能用 value", range); return .constant(.number(.zero)) }
+                        return .indicatorValue(current)
+                    case "max":
+                        guard let current else { fail("此处没有“本指标”，不能用 max", range); return .constant(.number(.zero)) }
+                        return .indicatorMax(current)
+                    case "target":
+                        guard let current else { fail("此处没有“本指标”，不能用 target", range); return .constant(.number(.zero)) }
+                        guard let target = nodes[current].indicator.target else {
+                            fail("指标 \(nodes[current].indicator.code) 没有目标值（target）", range)
+                            return .constant(.number(.zero))
+                        }
+                        return .constant(target)
+                    default: break
+                    }
+                    if name.hasPrefix("fund.") {
+                        let figure = String(name.dropFirst(5))
+                        guard FundTable.figureNames.contains(figure) || FundTable(sources: [], budget: [:], invested: [:], arrived: [:], spent: [:]).figure(figure) != nil else {
+                            fail("资金表没有 “\(figure)” 这一项（可用：\(FundTable.figureNames.joined(separator: "、"))）", range)
+                            return .constant(.number(.zero))
+                        }
+                        return .fund(figure)
+                    }
+                    if name.hasPrefix("subject.") { return .attribute(String(name.dropFirst(8))) }
+                    if let metric = metricIndex[name] { return .metric(metric) }
+                    if let slot = slotIndex[name] { return .slot(slot) }
+                    slotIndex[name] = slotNames.count
+                    slotNames.append(name)
+                    return .slot(slotNames.count - 1)
+                case .unary(let op, let operand, _): return .unary(op, resolve(operand))
+                case .binary(let op, let lhs, let rhs, let range):
+                    let text = String(Array(expression.source)[min(range.lower, expression.source.count)..<min(range.upper, expression.source.count)])
+                    return .binary(op, resolve(lhs), resolve(rhs), source: text)
+                case .call(let name, let arguments, let range):
+                    let function = Function(rawValue: name)!  // the parser admits known functions only
+                    switch function {
+                    case .score, .value:
+                        let reference: String?
+                        switch arguments[0] {
+                        case .literal(.text(let text), _): reference = text
+                        case .name(let text, _): reference = text
+                        default: reference = nil
+                        }
+                        guard let reference else { fail("\(name)() 的参数应为带引号的指标代码", range); return .constant(.number(.zero)) }
+                        guard let target = codeIndex[reference] else { fail("引用了不存在的指标 “\(reference)”", range); return .constant(.number(.zero)) }
+                        return function == .score ? .indicatorScore(target) : .indicatorValue(target)
+                    case .peerAvg, .peerMin, .peerMax, .peerSum, .peerCount, .childrenCount:
+                        aggregateCount += 1
+                        return .aggregate(function, id: aggregateCount - 1, arguments.first.map(resolve))
+                    default:
+                        return .call(function, arguments.map(resolve))
+                    }
+                }
+            }
+            let bound = resolve(expression.root)
+            return failed ? nil : bound
+        }
+
+        /// Children before parents, and every `score()` / effect dependency before its user.
+        private mutating func orderNodes() {
+            var state = Array(repeating: 0, count: nodes.count)
+            var reported = false
+            func visit(_ index: Int, _ path: [Int]) {
+                if state[index] == 2 { return }
+                if state[index] == 1 {
+                    if !reported {
+                        let cycle = (path.drop { $0 != index } + [index]).map { nodes[$0].indicator.code }
+                        problems.append(Problem(.error, code: nodes[index].indicator.code, location: nodes[index].indicator.location,
+                                                "指标之间循环引用：\(cycle.joined(separator: " → "))"))
+                        reported = true
+                    }
+                    return
+                }
+                state[index] = 1
+                for child in nodes[index].children { visit(child, path + [index]) }
+                for dependency in dependencies[index].sorted() { visit(dependency, path + [index]) }
+                state[index] = 2
+                order.append(index)
+            }
+            for index in nodes.indices { visit(index, []) }
+        }
+    }
+}
+
+extension BoundExpression {
+    var scoreReferences: [Int] {
+        var found: [Int] = []
+        walk { if case .indicatorScore(let index) = $0 { found.append(index) } }
+        return found
+    }
+
+    var metricReferences: [Int] {
+        var found: [Int] = []
+        walk { if case .metric(let index) = $0 { found.append(index) } }
+        return found
+    }
+
+    func walk(_ body: (BoundExpression) -> Void) {
+        body(self)
+        switch self {
+        case .unary(_, let operand): operand.walk(body)
+        case .binary(_, let lhs, let rhs, _):
+            lhs.walk(body)
+            rhs.walk(body)
+        case .call(_, let arguments): arguments.forEach { $0.walk(body) }
+        case .aggregate(_, _, let operand): operand?.walk(body)
+        default: break
+        }
+    }
+}

@@ -1,0 +1,463 @@
+/// Scores a data set under a compiled scheme: every stage, every subject, every indicator.
+///
+/// Indicator-major: each indicator is computed for all subjects before the next one, in the
+/// compiled order. That makes cross-subject rules simple and exact: rankings (R14) and peer
+/// targets (R16) see all peers' finished figures, and effects on a parent region (R21) land
+/// before the parent's own indicator is computed, because subjects run deepest first.
+public struct Engine: Sendable {
+    public let compiled: CompiledScheme
+
+    public init(_ compiled: CompiledScheme) { self.compiled = compiled }
+
+    /// - Parameter explain: record each score's derivation (slower; for `explain` and reports).
+    public func score(_ data: DataSet, explain: Bool = false) throws(DataErrors) -> ScoreReport {
+        try DataChecks.check(data, against: compiled)
+        let stages = compiled.scheme.stages.map { stage in
+            let run = Run(compiled: compiled, data: data, stage: stage, explain: explain)
+            run.execute()
+            return run.result()
+        }
+        return ScoreReport(scheme: compiled, data: data, stages: stages)
+    }
+}
+
+/// One stage's computation. A class so that formula evaluation can memoise into it.
+final class Run {
+    let compiled: CompiledScheme
+    let data: DataSet
+    let stage: String
+    let explain: Bool
+    let subjectCount: Int
+    let parents: [Int?]
+    let depths: [Int]
+    /// Subjects deepest first, so children's effects reach parents in time.
+    let subjectOrder: [Int]
+    var slots: [[Value?]]
+    var values: [[Value?]]
+    var reasons: [[String: String]]
+    var metricCache: [[Result<Value, EvaluationError>?]]
+    var outcomes: [[Outcome]]
+    var maxima: [[Fixed]]
+    var computed: [[Bool]]
+    var zeroed: [[Bool]]
+    var parentDeductions: [[Int: Fixed]]
+    var explanations: [[[String]]]
+    var rankings: [[Int: (rank: Int, count: Int, coefficient: Fixed)]]
+    var warnings: [[String]]
+    var aggregateCache: [Int: [Int: Value]] = [:]
+
+    init(compiled: CompiledScheme, data: DataSet, stage: String, explain: Bool) {
+        self.compiled = compiled
+        self.data = data
+        self.stage = stage
+        self.explain = explain
+        let subjects = data.subjects
+        subjectCount = subjects.count
+        let indexByID = Dictionary(subjects.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        parents = subjects.map { $0.parent.flatMap { indexByID[$0] } }
+        var depths = Array(repeating: 0, count: subjects.count)
+        for index in subjects.indices {
+            var depth = 0
+            var cursor = parents[index]
+            while let next = cursor, depth <= subjects.count {  // DataChecks rejects cycles; bound anyway
+                depth += 1
+                cursor = parents[next]
+            }
+            depths[index] = depth
+        }
+        self.depths = depths
+        subjectOrder = subjects.indices.sorted { depths[$0] > depths[$1] || (depths[$0] == depths[$1] && $0 < $1) }
+
+        // The stage's figures: the subject's own, overlaid by each review stage up to this one.
+        let stageNames = compiled.scheme.stages
+        let upTo = (stageNames.firstIndex(of: stage) ?? 0)
+        let nodeCount = compiled.nodes.count
+        var slots: [[Value?]] = []
+        var values: [[Value?]] = []
+        var reasons: [[String: String]] = []
+        slots.reserveCapacity(subjects.count)
+        values.reserveCapacity(subjects.count)
+        for subject in subjects {
+            var inputs = subject.inputs
+            var entered = subject.values
+            var why = subject.reasons
+            if upTo > 0 {
+                for later in stageNames[1...upTo] {
+                    guard let change = subject.stages[later] else { continue }
+                    inputs.merge(change.inputs) { $1 }
+                    entered.merge(change.values) { $1 }
+                    why.merge(change.reasons) { $1 }
+                }
+            }
+            slots.append(compiled.slotNames.map { inputs[$0] ?? subject.attributes[$0] })
+            var row = [Value?](repeating: nil, count: nodeCount)
+            for (code, value) in entered { if let index = compiled.codeIndex[code] { row[index] = value } }
+            values.append(row)
+            reasons.append(why)
+        }
+        self.slots = slots
+        self.values = values
+        self.reasons = reasons
+        metricCache = Array(repeating: Array(repeating: nil, count: compiled.metrics.count), count: subjects.count)
+        outcomes = Array(repeating: Array(repeating: .missing("尚未计算"), count: nodeCount), count: subjects.count)
+        maxima = Array(repeating: compiled.nodes.map(\.indicator.max), count: subjects.count)
+        computed = Array(repeating: Array(repeating: false, count: nodeCount), count: subjects.count)
+        zeroed = Array(repeating: Array(repeating: false, count: nodeCount), count: subjects.count)
+        parentDeductions = Array(repeating: [:], count: subjects.count)
+        explanations = Array(repeating: explain ? Array(repeating: [], count: nodeCount) : [], count: subjects.count)
+        rankings = Array(repeating: [:], count: subjects.count)
+        warnings = Array(repeating: [], count: subjects.count)
+    }
+
+    func execute() {
+        for index in compiled.order {
+            if case .ranking(let ranking, let metric)? = compiled.nodes[index].rule {
+                rank(index, ranking, metric)
+            }
+            for subject in subjectOrder { compute(index, subject) }
+        }
+    }
+
+    // MARK: One indicator for one subject
+
+    private func compute(_ index: Int, _ subject: Int) {
+        let node = compiled.nodes[index]
+        let indicator = node.indicator
+        var trace: [String]? = explain ? [] : nil
+        defer {
+            computed[subject][index] = true
+            if let trace { explanations[subject][index] += trace }
+        }
+        if let appliesTo = indicator.appliesTo, !appliesTo.contains(data.subjects[subject].id) {
+            outcomes[subject][index] = .notApplicable
+            maxima[subject][index] = .zero
+            trace?.append("不适用于本考核对象")
+            return
+        }
+        let cursor = Cursor(run: self, subject: subject)
+        // R29: the first matching variant sets this subject's max.
+        for variant in node.variants {
+            if (try? variant.when.evaluate(cursor).requireBool("variants")) == true {
+                maxima[subject][index] = variant.max
+                trace?.append("按考核对象条件，分值为 \(variant.max)")
+                break
+            }
+        }
+        let max = maxima[subject][index]
+        var outcome: Outcome
+        if node.isLeaf {
+            outcome = leafOutcome(node, index, subject, cursor, max: max, trace: &trace)
+        } else {
+            outcome = groupOutcome(node, index, subject, trace: &trace)
+        }
+        if case .scored(var score) = outcome {
+            if let veto = node.veto, (try? veto.evaluate(cursor).requireBool("veto")) == true {
+                score = .zero
+                trace?.append("否决条件成立（\(indicator.veto!.source)）→ 计 0 分")
+            }
+            if zeroed[subject][index] {
+                score = .zero
+                trace?.append("因其他指标的交叉影响 → 计 0 分")
+            }
+            if let deduction = parentDeductions[subject][index] {
+                let before = score
+                score = Fixed.max(score - deduction, bounds(indicator, max: max).lower)
+                trace?.append("下级地区问题，同时扣 \(deduction) 分：\(before) → \(score)")
+            }
+            outcome = .scored(score)
+        }
+        outcomes[subject][index] = outcome
+        applyEffects(node, index, subject, cursor, trace: &trace)
+    }
+
+    /// [floor, cap] of an indicator's score by its kind and keys.
+    func bounds(_ indicator: Indicator, max: Fixed) -> (lower: Fixed, upper: Fixed) {
+        switch indicator.kind {
+        case .regular: return (indicator.floor ?? .zero, indicator.cap ?? max)
+        case .bonus: return (indicator.floor ?? .zero, indicator.cap ?? max)
+        case .deduction: return (indicator.floor ?? -max, indicator.cap ?? .zero)
+        }
+    }
+
+    private func leafOutcome(
+        _ node: CompiledScheme.Node, _ index: Int, _ subject: Int, _ cursor: Cursor, max: Fixed,
+        trace: inout [String]?
+    ) -> Outcome {
+        if case .notApplicable? = values[subject][index] {
+            maxima[subject][index] = .zero
+            trace?.append("填报为不适用")
+            return .notApplicable
+        }
+        guard let rule = node.rule else { return .failed("没有规则") }
+        let raw: Fixed
+        do {
+            let evaluator = RuleEvaluator(run: self, cursor: cursor, index: index, max: max, tracing: trace != nil)
+            raw = try evaluator.evaluate(rule, trace: &trace)
+        } catch .notApplicable {
+            maxima[subject][index] = .zero
+            trace?.append("所需数据为不适用 → 本指标不适用")
+            return .notApplicable
+        } catch .missing(let what) {
+            trace?.append("缺少数据：\(what)")
+            return .missing(what)
+        } catch {
+            trace?.append(error.message)
+            return .failed(error.message)
+        }
+        if raw.isOverflow { return .failed(EvaluationError.overflow.message) }
+        let (lower, upper) = bounds(node.indicator, max: max)
+        var score = raw.clamped(to: lower, upper)
+        if score != raw {
+            trace?.append(raw > upper ? "超过上限，按 \(upper) 计" : "低于下限，按 \(lower) 计")
+        }
+        let rounding = compiled.scheme.rounding
+        if rounding.point == .indicator {
+            let rounded = score.rounded(places: rounding.places, mode: rounding.mode)
+            if rounded != score { trace?.append("\(rounding.mode.chineseName)保留 \(rounding.places) 位：\(score) → \(rounded.formatted(places: rounding.places))") }
+            score = rounded
+        }
+        return .scored(score)
+    }
+
+    private func groupOutcome(_ node: CompiledScheme.Node, _ index: Int, _ subject: Int, trace: inout [String]?) -> Outcome {
+        var sum = Fixed.zero
+        var missing: [String] = []
+        var failed: [String] = []
+        var applicable = 0
+        var removedMax = Fixed.zero
+        var parts: [String] = []
+        for child in node.children {
+            let childIndicator = compiled.nodes[child].indicator
+            switch outcomes[subject][child] {
+            case .scored(let score):
+                applicable += 1
+                sum += score
+                if trace != nil { parts.append(score.description) }
+            case .notApplicable:
+                if childIndicator.kind == .regular && childIndicator.appliesTo == nil { removedMax += childIndicator.max }
+            case .missing: missing.append(childIndicator.code)
+            case .failed: failed.append(childIndicator.code)
+            }
+        }
+        if !failed.isEmpty { return .failed("下级指标有错误：\(failed.joined(separator: "、"))") }
+        if !missing.isEmpty { return .missing("下级指标未评分：\(missing.joined(separator: "、"))") }
+        if applicable == 0 {
+            maxima[subject][index] = .zero
+            trace?.append("下级指标均不适用")
+            return .notApplicable
+        }
+        maxima[subject][index] = maxima[subject][index] - removedMax
+        if removedMax > .zero { trace?.append("不适用的下级指标共 \(removedMax) 分，分值调整为 \(maxima[subject][index])") }
+        trace?.append("下级指标合计：\(parts.joined(separator: " + ")) = \(sum)")
+        let indicator = node.indicator
+        let lower = indicator.floor ?? (indicator.kind == .deduction ? -maxima[subject][index] : Fixed(raw: Int64.min + 1))
+        let upper = indicator.cap ?? (indicator.kind == .bonus ? maxima[subject][index] : Fixed(raw: Int64.max))
+        let bounded = sum.clamped(to: lower, upper)
+        if bounded != sum { trace?.append(sum > upper ? "超过上限，按 \(upper) 计" : "低于下限（扣完为止），按 \(lower) 计") }
+        return .scored(bounded)
+    }
+
+    private func applyEffects(_ node: CompiledScheme.Node, _ index: Int, _ subject: Int, _ cursor: Cursor, trace: inout [String]?) {
+        for effect in node.effects {
+            let holds: Bool
+            do {
+                holds = try effect.when.evaluate(cursor).requireBool("effects.when")
+            } catch {
+                warnings[subject].append("指标 \(node.indicator.code) 的交叉影响条件无法判断：\(error.message)")
+                continue
+            }
+            guard holds else { continue }
+            if let target = effect.zero {
+                if target == index {
+                    if case .scored = outcomes[subject][index] { outcomes[subject][index] = .scored(.zero) }
+                    trace?.append("交叉影响条件成立 → 本指标计 0 分")
+                } else {
+                    zeroed[subject][target] = true
+                    trace?.append("交叉影响条件成立 → 指标 \(compiled.nodes[target].indicator.code) 计 0 分")
+                }
+            }
+            if let (target, points) = effect.parentDeduct, let parent = parents[subject] {
+                parentDeductions[parent][target, default: .zero] += points
+                trace?.append("交叉影响：上级 \(data.subjects[parent].name) 的指标 \(compiled.nodes[target].indicator.code) 扣 \(points) 分")
+            }
+        }
+    }
+
+    // MARK: Ranking (R14)
+
+    private func rank(_ index: Int, _ ranking: Ranking, _ metric: BoundExpression) {
+        var metrics: [Int: Fixed] = [:]
+        for subject in 0..<subjectCount {
+            if let number = try? metric.number(Cursor(run: self, subject: subject), what: "metric") {
+                metrics[subject] = number
+            }
+        }
+        // Peer groups: same level, or same parent.
+        var groups: [String: [Int]] = [:]
+        for subject in metrics.keys {
+            let key = ranking.amongSiblings ? "p\(parents[subject].map(String.init) ?? "-")" : "d\(depths[subject])"
+            groups[key, default: []].append(subject)
+        }
+        for members in groups.values {
+            let sorted = members.sorted {
+                let (a, b) = (metrics[$0]!, metrics[$1]!)
+                return a != b ? (ranking.descending ? a > b : a < b) : $0 < $1
+            }
+            var rank = 0
+            for (position, subject) in sorted.enumerated() {
+                if position == 0 || metrics[sorted[position - 1]]! != metrics[subject]! { rank = position + 1 }
+                rankings[subject][index] = (rank, sorted.count, coefficient(ranking.coefficient, rank: rank, count: sorted.count))
+            }
+        }
+    }
+
+    func coefficient(_ curve: Ranking.Coefficient, rank: Int, count: Int) -> Fixed {
+        switch curve {
+        case .linear(let first, let last):
+            guard count > 1 else { return first }
+            let step = (first - last).divided(by: Fixed(count - 1)) ?? .zero
+            return first - step * Fixed(rank - 1)
+        case .table(let table):
+            guard !table.isEmpty else { return .one }
+            return table[Swift.min(rank - 1, table.count - 1)]
+        }
+    }
+
+    // MARK: Totals, grades, composites
+
+    func result() -> StageResult {
+        let scheme = compiled.scheme
+        var subjects: [SubjectResult] = []
+        for subject in 0..<subjectCount {
+            var total = Fixed.zero
+            var totalMax = scheme.total
+            var missing: [String] = []
+            var failed: [String] = []
+            for root in compiled.roots {
+                let indicator = compiled.nodes[root].indicator
+                switch outcomes[subject][root] {
+                case .scored(let score): total += score
+                case .notApplicable: if indicator.kind == .regular { totalMax -= indicator.max }
+                case .missing: missing.append(indicator.code)
+                case .failed: failed.append(indicator.code)
+                }
+                if case .scored = outcomes[subject][root], indicator.kind == .regular {
+                    totalMax -= indicator.max - maxima[subject][root]
+                }
+            }
+            let totalOutcome: Outcome
+            if !failed.isEmpty {
+                totalOutcome = .failed("指标有错误：\(failed.joined(separator: "、"))")
+            } else if !missing.isEmpty {
+                totalOutcome = .missing("指标未评分：\(missing.joined(separator: "、"))")
+            } else {
+                totalOutcome = .scored(total.rounded(places: scheme.rounding.places, mode: scheme.rounding.mode))
+            }
+            subjects.append(
+                SubjectResult(
+                    subject: data.subjects[subject], outcomes: outcomes[subject], maxima: maxima[subject],
+                    total: totalOutcome, totalMax: totalMax, composite: nil, grade: nil, rank: nil,
+                    explanations: explanations[subject], rankings: rankings[subject], warnings: warnings[subject]))
+        }
+        if case .components(let components)? = scheme.composite {
+            for subject in subjects.indices {
+                subjects[subject].composite = componentComposite(components, subjects[subject])
+            }
+        }
+        Grading(run: self).grade(&subjects)
+        var stage = StageResult(stage: stage, subjects: subjects, composite: nil)
+        if case .subjects(let weights, let order, let renormalise)? = scheme.composite {
+            stage.composite = subjectComposite(weights, order: order, renormalise: renormalise, subjects)
+        }
+        return stage
+    }
+
+    private func componentComposite(_ components: [(indicator: String, weight: Fixed)], _ result: SubjectResult) -> Fixed? {
+        var sum = Fixed.zero
+        for (code, weight) in components {
+            guard let index = compiled.codeIndex[code], let score = result.outcomes[index].score,
+                let rate = score.divided(by: result.maxima[index])
+            else { return nil }
+            sum += rate * weight * compiled.scheme.total
+        }
+        return sum.rounded(places: compiled.scheme.rounding.places, mode: compiled.scheme.rounding.mode)
+    }
+
+    private func subjectComposite(
+        _ weights: [(subject: String, weight: Fixed)], order: Composite.Order, renormalise: Bool, _ subjects: [SubjectResult]
+    ) -> CompositeResult {
+        let weightByIndex: [(Int, Fixed)] = weights.compactMap { entry in
+            subjects.firstIndex { $0.subject.id == entry.subject }.map { ($0, entry.weight) }
+        }
+        let rounding = compiled.scheme.rounding
+        func blend(_ outcomesOf: (Int) -> Outcome) -> Outcome {
+            var weighted = Fixed.zero
+            var weightSum = Fixed.zero
+            var any = false
+            for (subject, weight) in weightByIndex {
+                switch outcomesOf(subject) {
+                case .scored(let score):
+                    weighted += score * weight
+                    weightSum += weight
+                    any = true
+                case .notApplicable:
+                    if !renormalise { weightSum += weight }
+                case .missing(let why): return .missing(why)
+                case .failed(let why): return .failed(why)
+                }
+            }
+            guard any, let value = weighted.divided(by: weightSum) else { return .notApplicable }
+            return .scored(value)
+        }
+        var outcomes = Array(repeating: Outcome.notApplicable, count: compiled.nodes.count)
+        var total: Outcome
+        switch order {
+        case .perIndicator:
+            for index in compiled.order {
+                let node = compiled.nodes[index]
+                if node.isLeaf {
+                    outcomes[index] = blend { subjects[$0].outcomes[index] }
+                    if case .scored(let value) = outcomes[index], rounding.point == .indicator {
+                        outcomes[index] = .scored(value.rounded(places: rounding.places, mode: rounding.mode))
+                    }
+                } else {
+                    outcomes[index] = Run.sum(node.children.map { outcomes[$0] })
+                }
+            }
+            total = Run.sum(compiled.roots.map { outcomes[$0] })
+        case .totals:
+            for index in compiled.order {
+                outcomes[index] = blend { subjects[$0].outcomes[index] }
+            }
+            total = blend { subjects[$0].total }
+        }
+        if case .scored(let value) = total { total = .scored(value.rounded(places: rounding.places, mode: rounding.mode)) }
+        let grade = total.score.flatMap { Grading.band(compiled.scheme.grades.bands, $0) }
+        return CompositeResult(outcomes: outcomes, total: total, grade: grade, weights: weights)
+    }
+
+    static func sum(_ parts: [Outcome]) -> Outcome {
+        var sum = Fixed.zero
+        var any = false
+        for part in parts {
+            switch part {
+            case .scored(let score):
+                sum += score
+                any = true
+            case .notApplicable: continue
+            case .missing, .failed: return part
+            }
+        }
+        return any ? .scored(sum) : .notApplicable
+    }
+}
+
+extension RoundingMode {
+    var chineseName: String {
+        switch self {
+        case .halfUp: return "四舍五入"
+        case .halfEven: return "四舍六入五成双"
+        case .down: return "截尾"
+        }
+    }
+}

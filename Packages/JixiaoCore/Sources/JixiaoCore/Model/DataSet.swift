@@ -1,0 +1,169 @@
+/// 资金安排和使用情况 (seed 002): amounts per source, itemised spending, derived rates.
+public struct FundTable: Sendable, Hashable {
+    public static let sourceNames = ["中央级", "省级", "市级", "区县转移", "单位自有", "银行贷款等", "社会资本"]
+
+    public struct Item: Sendable, Hashable {
+        public var name: String
+        public var spent: Fixed
+        public init(name: String, spent: Fixed) {
+            self.name = name
+            self.spent = spent
+        }
+    }
+
+    public var sources: [String]
+    public var budget: [String: Fixed]
+    public var invested: [String: Fixed]
+    public var arrived: [String: Fixed]
+    public var spent: [String: Fixed]
+    public var items: [Item]
+
+    public init(
+        sources: [String], budget: [String: Fixed], invested: [String: Fixed], arrived: [String: Fixed],
+        spent: [String: Fixed], items: [Item] = []
+    ) {
+        self.sources = sources
+        self.budget = budget
+        self.invested = invested
+        self.arrived = arrived
+        self.spent = spent
+        self.items = items
+    }
+
+    private func sum(_ row: [String: Fixed]) -> Fixed { row.values.reduce(Fixed.zero, +) }
+    public var totalBudget: Fixed { sum(budget) }
+    public var totalInvested: Fixed { sum(invested) }
+    public var totalArrived: Fixed { sum(arrived) }
+    public var totalSpent: Fixed { sum(spent) }
+    /// 结余 (5) = (3) − (4).
+    public var balance: Fixed { totalArrived - totalSpent }
+    /// 预算执行率 (6) = (4) / (1); nil when there is no budget.
+    public var executionRate: Fixed? { totalSpent.divided(by: totalBudget) }
+    /// 资金到位率 (7) = (3) / (1).
+    public var arrivalRate: Fixed? { totalArrived.divided(by: totalBudget) }
+    /// 资金实际支出率 (8) = (4) / (3).
+    public var spendingRate: Fixed? { totalSpent.divided(by: totalArrived) }
+    public var itemsSpent: Fixed { items.map(\.spent).reduce(Fixed.zero, +) }
+
+    /// The figures formulas read as `fund.<name>`.
+    public func figure(_ name: String) -> Fixed? {
+        switch name {
+        case "预算", "预算安排", "budget": return totalBudget
+        case "投入", "项目实际投入", "invested": return totalInvested
+        case "到位", "资金到位", "arrived": return totalArrived
+        case "支出", "实际支出", "spent": return totalSpent
+        case "结余", "资金结余", "balance": return balance
+        case "预算执行率", "execution_rate": return executionRate
+        case "资金到位率", "arrival_rate": return arrivalRate
+        case "资金实际支出率", "spending_rate": return spendingRate
+        default: return nil
+        }
+    }
+
+    public static let figureNames = ["预算", "投入", "到位", "支出", "结余", "预算执行率", "资金到位率", "资金实际支出率"]
+}
+
+/// What a paper document printed for one subject (or one stage of it): the audit compares.
+public struct Printed: Sendable, Hashable {
+    public var scores: [String: Fixed]
+    public var total: Fixed?
+    public var grade: String?
+    public var fund: [String: Fixed]
+    public init(scores: [String: Fixed] = [:], total: Fixed? = nil, grade: String? = nil, fund: [String: Fixed] = [:]) {
+        self.scores = scores
+        self.total = total
+        self.grade = grade
+        self.fund = fund
+    }
+    public var isEmpty: Bool { scores.isEmpty && total == nil && grade == nil && fund.isEmpty }
+}
+
+/// A reviewer's changes at a later stage (初评 / 审定): only what changed, each with a reason.
+public struct StageChanges: Sendable, Hashable {
+    public var values: [String: Value]
+    public var inputs: [String: Value]
+    public var reasons: [String: String]
+    public var printed: Printed
+    public init(
+        values: [String: Value] = [:], inputs: [String: Value] = [:], reasons: [String: String] = [:],
+        printed: Printed = Printed()
+    ) {
+        self.values = values
+        self.inputs = inputs
+        self.reasons = reasons
+        self.printed = printed
+    }
+}
+
+/// 问题: a deduction's cause, tied to the indicator it cost (seed 001).
+public struct Finding: Sendable, Hashable {
+    public var code: String
+    public var deduct: Fixed?
+    public var text: String
+    public init(code: String, deduct: Fixed?, text: String) {
+        self.code = code
+        self.deduct = deduct
+        self.text = text
+    }
+}
+
+/// 考核对象 with its figures for one period.
+public struct SubjectData: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var parent: String?
+    public var attributes: [String: Value]
+    public var inputs: [String: Value]
+    /// Per indicator code: the entered figure (or the score of a judged indicator).
+    public var values: [String: Value]
+    public var reasons: [String: String]
+    public var fundTable: FundTable?
+    public var stages: [String: StageChanges]
+    public var printed: Printed
+    public var findings: [Finding]
+    public var location: SourceLocation?
+
+    public init(
+        id: String, name: String? = nil, parent: String? = nil, attributes: [String: Value] = [:],
+        inputs: [String: Value] = [:], values: [String: Value] = [:], reasons: [String: String] = [:],
+        fundTable: FundTable? = nil, stages: [String: StageChanges] = [:], printed: Printed = Printed(),
+        findings: [Finding] = [], location: SourceLocation? = nil
+    ) {
+        self.id = id
+        self.name = name ?? id
+        self.parent = parent
+        self.attributes = attributes
+        self.inputs = inputs
+        self.values = values
+        self.reasons = reasons
+        self.fundTable = fundTable
+        self.stages = stages
+        self.printed = printed
+        self.findings = findings
+        self.location = location
+    }
+}
+
+/// One data file: the figures of a period for a set of subjects under one scheme.
+public struct DataSet: Sendable, Hashable {
+    public var schemeID: String
+    public var period: String
+    public var subjects: [SubjectData]
+    public var compositePrinted: Printed
+    public var findings: [Finding]
+    public var notes: String?
+    public var location: SourceLocation?
+
+    public init(
+        schemeID: String, period: String, subjects: [SubjectData], compositePrinted: Printed = Printed(),
+        findings: [Finding] = [], notes: String? = nil, location: SourceLocation? = nil
+    ) {
+        self.schemeID = schemeID
+        self.period = period
+        self.subjects = subjects
+        self.compositePrinted = compositePrinted
+        self.findings = findings
+        self.notes = notes
+        self.location = location
+    }
+}

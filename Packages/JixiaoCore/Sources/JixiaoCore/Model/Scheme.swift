@@ -1,0 +1,276 @@
+/// Where something was written in a file, for messages that say file and line.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public init(file: String, line: Int, column: Int = 1) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+    public var description: String { "\(file):\(line)" }
+}
+
+public enum SubjectKind: String, Sendable, Hashable, CaseIterable {
+    case region, project, department, person
+}
+
+public enum IndicatorKind: String, Sendable, Hashable, CaseIterable {
+    /// Scores 0…max.
+    case regular
+    /// 加分项: adds 0…cap on top of the regular score.
+    case bonus
+    /// 扣分项: scores 0…−max.
+    case deduction
+}
+
+public enum Frequency: String, Sendable, Hashable, CaseIterable {
+    case monthly, quarterly, half, annual
+}
+
+/// R29: a condition on the subject that changes the indicator's max.
+public struct Variant: Sendable, Hashable {
+    public var when: Expression
+    public var max: Fixed
+    public init(when: Expression, max: Fixed) {
+        self.when = when
+        self.max = max
+    }
+}
+
+/// R21: when `when` holds for a subject, zero one of its indicators and/or deduct from its parent.
+public struct Effect: Sendable, Hashable {
+    public var when: Expression
+    public var zero: String?
+    public var parentDeduct: (indicator: String, points: Fixed)?
+    public init(when: Expression, zero: String?, parentDeduct: (indicator: String, points: Fixed)?) {
+        self.when = when
+        self.zero = zero
+        self.parentDeduct = parentDeduct
+    }
+    public static func == (lhs: Effect, rhs: Effect) -> Bool {
+        lhs.when == rhs.when && lhs.zero == rhs.zero && lhs.parentDeduct?.indicator == rhs.parentDeduct?.indicator
+            && lhs.parentDeduct?.points == rhs.parentDeduct?.points
+    }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(when)
+        hasher.combine(zero)
+        hasher.combine(parentDeduct?.indicator)
+    }
+}
+
+/// 指标: a node of the indicator tree.
+public struct Indicator: Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var max: Fixed
+    public var kind: IndicatorKind
+    public var unit: String?
+    public var target: Value?
+    public var frequency: Frequency
+    /// 评分标准, verbatim as printed.
+    public var text: String?
+    /// nil on a leaf means `judged`; groups have no rule.
+    public var rule: Rule?
+    public var children: [Indicator]
+    public var floor: Fixed?
+    public var cap: Fixed?
+    public var appliesTo: [String]?
+    public var variants: [Variant]
+    public var veto: Expression?
+    public var effects: [Effect]
+    public var source: String?
+    public var location: SourceLocation?
+
+    public init(
+        code: String, name: String, max: Fixed, kind: IndicatorKind = .regular, unit: String? = nil,
+        target: Value? = nil, frequency: Frequency = .annual, text: String? = nil, rule: Rule? = nil,
+        children: [Indicator] = [], floor: Fixed? = nil, cap: Fixed? = nil, appliesTo: [String]? = nil,
+        variants: [Variant] = [], veto: Expression? = nil, effects: [Effect] = [], source: String? = nil,
+        location: SourceLocation? = nil
+    ) {
+        self.code = code
+        self.name = name
+        self.max = max
+        self.kind = kind
+        self.unit = unit
+        self.target = target
+        self.frequency = frequency
+        self.text = text
+        self.rule = rule
+        self.children = children
+        self.floor = floor
+        self.cap = cap
+        self.appliesTo = appliesTo
+        self.variants = variants
+        self.veto = veto
+        self.effects = effects
+        self.source = source
+        self.location = location
+    }
+
+    public var isGroup: Bool { !children.isEmpty }
+
+    /// The tree below and including this node, depth first, parents before children.
+    public var flattened: [Indicator] { [self] + children.flatMap(\.flattened) }
+}
+
+public struct Rounding: Sendable, Hashable {
+    public enum Point: String, Sendable, Hashable {
+        /// Each leaf is rounded; parents add the rounded scores (as the documents print them).
+        case indicator
+        /// Everything exact; rounded for display and at the total.
+        case total
+    }
+    public var mode: RoundingMode
+    public var places: Int
+    public var point: Point
+    public init(mode: RoundingMode = .halfUp, places: Int = 2, point: Point = .indicator) {
+        self.mode = mode
+        self.places = places
+        self.point = point
+    }
+}
+
+public struct GradeBand: Sendable, Hashable {
+    public var grade: String
+    public var min: Fixed
+    public init(grade: String, min: Fixed) {
+        self.grade = grade
+        self.min = min
+    }
+}
+
+public struct GradeRules: Sendable, Hashable {
+    /// Bands by score, highest first (the first whose min is reached).
+    public var bands: [GradeBand]
+    /// Checked first: a condition sets the grade (003: 四等).
+    public var veto: [(when: Expression, grade: String)]
+    /// Then: below this score, this grade (003: < 80 → 三等).
+    public var below: (score: Fixed, grade: String)?
+    /// Then, among the rest by rank: cumulative shares (003: 一等 top 20%, 二等 the rest).
+    public var byRank: [(grade: String, share: Fixed)]
+
+    public init(
+        bands: [GradeBand] = [], veto: [(when: Expression, grade: String)] = [],
+        below: (score: Fixed, grade: String)? = nil, byRank: [(grade: String, share: Fixed)] = []
+    ) {
+        self.bands = bands
+        self.veto = veto
+        self.below = below
+        self.byRank = byRank
+    }
+
+    /// 财预〔2020〕10号: 优 [90, 100], 良 [80, 90), 中 [60, 80), 差 [0, 60).
+    public static let fiscalDefault = GradeRules(bands: [
+        GradeBand(grade: "优", min: 90), GradeBand(grade: "良", min: 80),
+        GradeBand(grade: "中", min: 60), GradeBand(grade: "差", min: 0),
+    ])
+
+    public static func == (lhs: GradeRules, rhs: GradeRules) -> Bool {
+        lhs.bands == rhs.bands && lhs.veto.map(\.grade) == rhs.veto.map(\.grade)
+            && lhs.veto.map(\.when) == rhs.veto.map(\.when) && lhs.below?.score == rhs.below?.score
+            && lhs.below?.grade == rhs.below?.grade && lhs.byRank.map(\.grade) == rhs.byRank.map(\.grade)
+            && lhs.byRank.map(\.share) == rhs.byRank.map(\.share)
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(bands) }
+}
+
+/// 综合得分: a weighted composite over subjects (001) or over components (003).
+public enum Composite: Sendable, Hashable {
+    public enum Order: String, Sendable, Hashable {
+        /// Composite each leaf across subjects, then sum the tree (001 prints this).
+        case perIndicator = "per_indicator"
+        /// Weight the subjects' totals.
+        case totals
+    }
+    case subjects(weights: [(subject: String, weight: Fixed)], order: Order, renormalise: Bool)
+    case components([(indicator: String, weight: Fixed)])
+
+    public static func == (lhs: Composite, rhs: Composite) -> Bool {
+        switch (lhs, rhs) {
+        case let (.subjects(a, o1, r1), .subjects(b, o2, r2)):
+            return a.map(\.subject) == b.map(\.subject) && a.map(\.weight) == b.map(\.weight) && o1 == o2 && r1 == r2
+        case let (.components(a), .components(b)):
+            return a.map(\.indicator) == b.map(\.indicator) && a.map(\.weight) == b.map(\.weight)
+        default: return false
+        }
+    }
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .subjects(let weights, _, _): hasher.combine(weights.map(\.subject))
+        case .components(let components): hasher.combine(components.map(\.indicator))
+        }
+    }
+}
+
+public struct InputDeclaration: Sendable, Hashable {
+    public var name: String
+    public var unit: String?
+    public var text: String?
+    public init(name: String, unit: String? = nil, text: String? = nil) {
+        self.name = name
+        self.unit = unit
+        self.text = text
+    }
+}
+
+/// 考核方案: a versioned, year-bound indicator system with its rules, grades and weights.
+public struct Scheme: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var year: Int?
+    public var version: Int
+    public var subjectKind: SubjectKind
+    public var total: Fixed
+    public var source: String?
+    public var rounding: Rounding
+    public var stages: [String]
+    public var requireChildrenSum: Bool
+    public var inputs: [InputDeclaration]
+    /// R25: named formulas, in the order written.
+    public var metrics: [(name: String, formula: Expression)]
+    public var grades: GradeRules
+    public var composite: Composite?
+    public var indicators: [Indicator]
+    public var location: SourceLocation?
+
+    public init(
+        id: String, name: String, year: Int? = nil, version: Int = 1, subjectKind: SubjectKind = .region,
+        total: Fixed = 100, source: String? = nil, rounding: Rounding = Rounding(), stages: [String] = ["自评分"],
+        requireChildrenSum: Bool = false, inputs: [InputDeclaration] = [],
+        metrics: [(name: String, formula: Expression)] = [], grades: GradeRules = .fiscalDefault,
+        composite: Composite? = nil, indicators: [Indicator], location: SourceLocation? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.year = year
+        self.version = version
+        self.subjectKind = subjectKind
+        self.total = total
+        self.source = source
+        self.rounding = rounding
+        self.stages = stages
+        self.requireChildrenSum = requireChildrenSum
+        self.inputs = inputs
+        self.metrics = metrics
+        self.grades = grades
+        self.composite = composite
+        self.indicators = indicators
+        self.location = location
+    }
+
+    public var allIndicators: [Indicator] { indicators.flatMap(\.flattened) }
+
+    public func indicator(code: String) -> Indicator? { allIndicators.first { $0.code == code } }
+
+    public static func == (lhs: Scheme, rhs: Scheme) -> Bool {
+        lhs.id == rhs.id && lhs.version == rhs.version && lhs.indicators == rhs.indicators
+            && lhs.metrics.map(\.name) == rhs.metrics.map(\.name) && lhs.grades == rhs.grades
+            && lhs.composite == rhs.composite && lhs.rounding == rhs.rounding && lhs.total == rhs.total
+    }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(version)
+    }
+}
