@@ -6,15 +6,28 @@ public struct CompiledScheme: Sendable {
         var indicator: Indicator
         var parent: Int?
         var children: [Int]
-        var rule: CompiledRule?
+        var rule: RuleBox?
         var veto: BoundExpression?
         var variants: [(when: BoundExpression, max: Fixed)]
         var effects: [(when: BoundExpression, zero: Int?, parentDeduct: (index: Int, points: Fixed)?)]
         var isLeaf: Bool { children.isEmpty }
     }
 
+    /// What the hot loop needs of a node, with no reference-counted fields, so reading it copies nothing.
+    struct Shape: Sendable {
+        var isLeaf: Bool
+        var kind: IndicatorKind
+        var floor: Fixed?
+        var cap: Fixed?
+        var hasAppliesTo: Bool
+        var hasVariants: Bool
+        var hasVeto: Bool
+        var hasEffects: Bool
+    }
+
     public let scheme: Scheme
     var nodes: [Node]
+    let shapes: [Shape]
     let codeIndex: [String: Int]
     /// Names read from the subject's inputs (or attributes), by slot.
     let slotNames: [String]
@@ -36,6 +49,11 @@ public struct CompiledScheme: Sendable {
         }
         self.scheme = scheme
         self.nodes = builder.nodes
+        self.shapes = builder.nodes.map { node in
+            Shape(isLeaf: node.isLeaf, kind: node.indicator.kind, floor: node.indicator.floor, cap: node.indicator.cap,
+                  hasAppliesTo: node.indicator.appliesTo != nil, hasVariants: !node.variants.isEmpty, hasVeto: node.veto != nil,
+                  hasEffects: !node.effects.isEmpty)
+        }
         self.codeIndex = builder.codeIndex
         self.slotNames = builder.slotNames
         self.metrics = builder.boundMetrics
@@ -49,6 +67,12 @@ public struct CompiledScheme: Sendable {
     public var indicatorCount: Int { nodes.count }
     public func index(of code: String) -> Int? { codeIndex[code] }
     public func indicator(at index: Int) -> Indicator { nodes[index].indicator }
+}
+
+/// Holds a compiled rule by reference, so the hot loop reads it without copying its payloads.
+final class RuleBox: Sendable {
+    let rule: CompiledRule
+    init(_ rule: CompiledRule) { self.rule = rule }
 }
 
 /// A rule with its formulas bound.
@@ -206,7 +230,7 @@ extension CompiledScheme {
                 return
             }
             let rule = indicator.rule ?? .judged(Judged(each: nil, reasonRequired: false))
-            nodes[index].rule = compile(rule, index)
+            nodes[index].rule = compile(rule, index).map(RuleBox.init)
         }
 
         /// Binds and records the node's score dependencies.

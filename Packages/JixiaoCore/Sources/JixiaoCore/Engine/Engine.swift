@@ -36,13 +36,16 @@ final class Run {
     var values: [[Value?]]
     var reasons: [[String: String]]
     var metricCache: [[Result<Value, EvaluationError>?]]
-    var outcomes: [[Outcome]]
-    var maxima: [[Fixed]]
-    var computed: [[Bool]]
-    var zeroed: [[Bool]]
-    var parentDeductions: [[Int: Fixed]]
+    // Per subject × indicator, flattened (see `cell`): no nested-array uniqueness checks in the hot loop.
+    let nodeCount: Int
+    @exclusivity(unchecked) var outcomes: [Outcome]
+    @exclusivity(unchecked) var maxima: [Fixed]
+    @exclusivity(unchecked) var computed: [Bool]
+    @exclusivity(unchecked) var zeroed: [Bool]
+    /// R21: points a child's effect takes off this subject's indicator.
+    @exclusivity(unchecked) var parentDeductions: [Fixed?]
     var explanations: [[[String]]]
-    var rankings: [[Int: (rank: Int, count: Int, coefficient: Fixed)]]
+    @exclusivity(unchecked) var rankings: [(rank: Int, count: Int, coefficient: Fixed)?]
     var warnings: [[String]]
     var aggregateCache: [Int: [Int: Value]] = [:]
 
@@ -99,19 +102,23 @@ final class Run {
         self.values = values
         self.reasons = reasons
         metricCache = Array(repeating: Array(repeating: nil, count: compiled.metrics.count), count: subjects.count)
-        outcomes = Array(repeating: Array(repeating: .missing("尚未计算"), count: nodeCount), count: subjects.count)
-        maxima = Array(repeating: compiled.nodes.map(\.indicator.max), count: subjects.count)
-        computed = Array(repeating: Array(repeating: false, count: nodeCount), count: subjects.count)
-        zeroed = Array(repeating: Array(repeating: false, count: nodeCount), count: subjects.count)
-        parentDeductions = Array(repeating: [:], count: subjects.count)
+        self.nodeCount = nodeCount
+        let cells = subjects.count * nodeCount
+        outcomes = Array(repeating: .missing("尚未计算"), count: cells)
+        maxima = Array((0..<subjects.count).map { _ in compiled.nodes.map(\.indicator.max) }.joined())
+        computed = Array(repeating: false, count: cells)
+        zeroed = Array(repeating: false, count: cells)
+        parentDeductions = Array(repeating: nil, count: cells)
         explanations = Array(repeating: explain ? Array(repeating: [], count: nodeCount) : [], count: subjects.count)
-        rankings = Array(repeating: [:], count: subjects.count)
+        rankings = Array(repeating: nil, count: cells)
         warnings = Array(repeating: [], count: subjects.count)
     }
 
+    @inline(__always) func cell(_ subject: Int, _ index: Int) -> Int { subject * nodeCount + index }
+
     func execute() {
         for index in compiled.order {
-            if case .ranking(let ranking, let metric)? = compiled.nodes[index].rule {
+            if case .ranking(let ranking, let metric)? = compiled.nodes[index].rule?.rule {
                 rank(index, ranking, metric)
             }
             for subject in subjectOrder { compute(index, subject) }
@@ -121,80 +128,82 @@ final class Run {
     // MARK: One indicator for one subject
 
     private func compute(_ index: Int, _ subject: Int) {
-        let node = compiled.nodes[index]
-        let indicator = node.indicator
+        let shape = compiled.shapes[index]
         var trace: [String]? = explain ? [] : nil
         defer {
-            computed[subject][index] = true
+            computed[cell(subject, index)] = true
             if let trace { explanations[subject][index] += trace }
         }
-        if let appliesTo = indicator.appliesTo, !appliesTo.contains(data.subjects[subject].id) {
-            outcomes[subject][index] = .notApplicable
-            maxima[subject][index] = .zero
+        if shape.hasAppliesTo, let appliesTo = compiled.nodes[index].indicator.appliesTo,
+            !appliesTo.contains(data.subjects[subject].id)
+        {
+            outcomes[cell(subject, index)] = .notApplicable
+            maxima[cell(subject, index)] = .zero
             trace?.append("不适用于本考核对象")
             return
         }
         let cursor = Cursor(run: self, subject: subject)
         // R29: the first matching variant sets this subject's max.
-        for variant in node.variants {
-            if (try? variant.when.evaluate(cursor).requireBool("variants")) == true {
-                maxima[subject][index] = variant.max
-                trace?.append("按考核对象条件，分值为 \(variant.max)")
-                break
+        if shape.hasVariants {
+            for variant in compiled.nodes[index].variants {
+                if (try? variant.when.evaluate(cursor).requireBool("variants")) == true {
+                    maxima[cell(subject, index)] = variant.max
+                    trace?.append("按考核对象条件，分值为 \(variant.max)")
+                    break
+                }
             }
         }
-        let max = maxima[subject][index]
+        let max = maxima[cell(subject, index)]
         var outcome: Outcome
-        if node.isLeaf {
-            outcome = leafOutcome(node, index, subject, cursor, max: max, trace: &trace)
+        if shape.isLeaf {
+            outcome = leafOutcome(shape, index, subject, cursor, max: max, trace: &trace)
         } else {
-            outcome = groupOutcome(node, index, subject, trace: &trace)
+            outcome = groupOutcome(index, subject, trace: &trace)
         }
         if case .scored(var score) = outcome {
-            if let veto = node.veto, (try? veto.evaluate(cursor).requireBool("veto")) == true {
+            if shape.hasVeto, let veto = compiled.nodes[index].veto, (try? veto.evaluate(cursor).requireBool("veto")) == true {
                 score = .zero
-                trace?.append("否决条件成立（\(indicator.veto!.source)）→ 计 0 分")
+                trace?.append("否决条件成立（\(compiled.nodes[index].indicator.veto!.source)）→ 计 0 分")
             }
-            if zeroed[subject][index] {
+            if zeroed[cell(subject, index)] {
                 score = .zero
                 trace?.append("因其他指标的交叉影响 → 计 0 分")
             }
-            if let deduction = parentDeductions[subject][index] {
+            if let deduction = parentDeductions[cell(subject, index)] {
                 let before = score
-                score = Fixed.max(score - deduction, bounds(indicator, max: max).lower)
+                score = Fixed.max(score - deduction, bounds(shape, max: max).lower)
                 trace?.append("下级地区问题，同时扣 \(deduction) 分：\(before) → \(score)")
             }
             outcome = .scored(score)
         }
-        outcomes[subject][index] = outcome
-        applyEffects(node, index, subject, cursor, trace: &trace)
+        outcomes[cell(subject, index)] = outcome
+        if shape.hasEffects { applyEffects(index, subject, cursor, trace: &trace) }
     }
 
     /// [floor, cap] of an indicator's score by its kind and keys.
-    func bounds(_ indicator: Indicator, max: Fixed) -> (lower: Fixed, upper: Fixed) {
-        switch indicator.kind {
-        case .regular: return (indicator.floor ?? .zero, indicator.cap ?? max)
-        case .bonus: return (indicator.floor ?? .zero, indicator.cap ?? max)
-        case .deduction: return (indicator.floor ?? -max, indicator.cap ?? .zero)
+    func bounds(_ shape: CompiledScheme.Shape, max: Fixed) -> (lower: Fixed, upper: Fixed) {
+        switch shape.kind {
+        case .regular, .bonus: return (shape.floor ?? .zero, shape.cap ?? max)
+        case .deduction: return (shape.floor ?? -max, shape.cap ?? .zero)
         }
     }
 
     private func leafOutcome(
-        _ node: CompiledScheme.Node, _ index: Int, _ subject: Int, _ cursor: Cursor, max: Fixed,
+        _ shape: CompiledScheme.Shape, _ index: Int, _ subject: Int, _ cursor: Cursor, max: Fixed,
         trace: inout [String]?
     ) -> Outcome {
         if case .notApplicable? = values[subject][index] {
-            maxima[subject][index] = .zero
+            maxima[cell(subject, index)] = .zero
             trace?.append("填报为不适用")
             return .notApplicable
         }
-        guard let rule = node.rule else { return .failed("没有规则") }
+        guard let rule = compiled.nodes[index].rule else { return .failed("没有规则") }
         let raw: Fixed
         do {
             let evaluator = RuleEvaluator(run: self, cursor: cursor, index: index, max: max, tracing: trace != nil)
             raw = try evaluator.evaluate(rule, trace: &trace)
         } catch .notApplicable {
-            maxima[subject][index] = .zero
+            maxima[cell(subject, index)] = .zero
             trace?.append("所需数据为不适用 → 本指标不适用")
             return .notApplicable
         } catch .missing(let what) {
@@ -205,7 +214,7 @@ final class Run {
             return .failed(error.message)
         }
         if raw.isOverflow { return .failed(EvaluationError.overflow.message) }
-        let (lower, upper) = bounds(node.indicator, max: max)
+        let (lower, upper) = bounds(shape, max: max)
         var score = raw.clamped(to: lower, upper)
         if score != raw {
             trace?.append(raw > upper ? "超过上限，按 \(upper) 计" : "低于下限，按 \(lower) 计")
@@ -219,7 +228,8 @@ final class Run {
         return .scored(score)
     }
 
-    private func groupOutcome(_ node: CompiledScheme.Node, _ index: Int, _ subject: Int, trace: inout [String]?) -> Outcome {
+    private func groupOutcome(_ index: Int, _ subject: Int, trace: inout [String]?) -> Outcome {
+        let node = compiled.nodes[index]
         var sum = Fixed.zero
         var missing: [String] = []
         var failed: [String] = []
@@ -228,7 +238,7 @@ final class Run {
         var parts: [String] = []
         for child in node.children {
             let childIndicator = compiled.nodes[child].indicator
-            switch outcomes[subject][child] {
+            switch outcomes[cell(subject, child)] {
             case .scored(let score):
                 applicable += 1
                 sum += score
@@ -242,22 +252,23 @@ final class Run {
         if !failed.isEmpty { return .failed("下级指标有错误：\(failed.joined(separator: "、"))") }
         if !missing.isEmpty { return .missing("下级指标未评分：\(missing.joined(separator: "、"))") }
         if applicable == 0 {
-            maxima[subject][index] = .zero
+            maxima[cell(subject, index)] = .zero
             trace?.append("下级指标均不适用")
             return .notApplicable
         }
-        maxima[subject][index] = maxima[subject][index] - removedMax
-        if removedMax > .zero { trace?.append("不适用的下级指标共 \(removedMax) 分，分值调整为 \(maxima[subject][index])") }
+        maxima[cell(subject, index)] = maxima[cell(subject, index)] - removedMax
+        if removedMax > .zero { trace?.append("不适用的下级指标共 \(removedMax) 分，分值调整为 \(maxima[cell(subject, index)])") }
         trace?.append("下级指标合计：\(parts.joined(separator: " + ")) = \(sum)")
         let indicator = node.indicator
-        let lower = indicator.floor ?? (indicator.kind == .deduction ? -maxima[subject][index] : Fixed(raw: Int64.min + 1))
-        let upper = indicator.cap ?? (indicator.kind == .bonus ? maxima[subject][index] : Fixed(raw: Int64.max))
+        let lower = indicator.floor ?? (indicator.kind == .deduction ? -maxima[cell(subject, index)] : Fixed(raw: Int64.min + 1))
+        let upper = indicator.cap ?? (indicator.kind == .bonus ? maxima[cell(subject, index)] : Fixed(raw: Int64.max))
         let bounded = sum.clamped(to: lower, upper)
         if bounded != sum { trace?.append(sum > upper ? "超过上限，按 \(upper) 计" : "低于下限（扣完为止），按 \(lower) 计") }
         return .scored(bounded)
     }
 
-    private func applyEffects(_ node: CompiledScheme.Node, _ index: Int, _ subject: Int, _ cursor: Cursor, trace: inout [String]?) {
+    private func applyEffects(_ index: Int, _ subject: Int, _ cursor: Cursor, trace: inout [String]?) {
+        let node = compiled.nodes[index]
         for effect in node.effects {
             let holds: Bool
             do {
@@ -269,15 +280,15 @@ final class Run {
             guard holds else { continue }
             if let target = effect.zero {
                 if target == index {
-                    if case .scored = outcomes[subject][index] { outcomes[subject][index] = .scored(.zero) }
+                    if case .scored = outcomes[cell(subject, index)] { outcomes[cell(subject, index)] = .scored(.zero) }
                     trace?.append("交叉影响条件成立 → 本指标计 0 分")
                 } else {
-                    zeroed[subject][target] = true
+                    zeroed[cell(subject, target)] = true
                     trace?.append("交叉影响条件成立 → 指标 \(compiled.nodes[target].indicator.code) 计 0 分")
                 }
             }
             if let (target, points) = effect.parentDeduct, let parent = parents[subject] {
-                parentDeductions[parent][target, default: .zero] += points
+                parentDeductions[cell(parent, target)] = (parentDeductions[cell(parent, target)] ?? .zero) + points
                 trace?.append("交叉影响：上级 \(data.subjects[parent].name) 的指标 \(compiled.nodes[target].indicator.code) 扣 \(points) 分")
             }
         }
@@ -286,27 +297,20 @@ final class Run {
     // MARK: Ranking (R14)
 
     private func rank(_ index: Int, _ ranking: Ranking, _ metric: BoundExpression) {
-        var metrics: [Int: Fixed] = [:]
+        // Peer groups: same level, or same parent. Subjects without the metric are not ranked.
+        var groups: [Int: [(subject: Int, metric: Fixed)]] = [:]
         for subject in 0..<subjectCount {
-            if let number = try? metric.number(Cursor(run: self, subject: subject), what: "metric") {
-                metrics[subject] = number
-            }
-        }
-        // Peer groups: same level, or same parent.
-        var groups: [String: [Int]] = [:]
-        for subject in metrics.keys {
-            let key = ranking.amongSiblings ? "p\(parents[subject].map(String.init) ?? "-")" : "d\(depths[subject])"
-            groups[key, default: []].append(subject)
+            guard let number = try? metric.number(Cursor(run: self, subject: subject), what: "metric") else { continue }
+            groups[ranking.amongSiblings ? (parents[subject] ?? -1) : depths[subject], default: []].append((subject, number))
         }
         for members in groups.values {
             let sorted = members.sorted {
-                let (a, b) = (metrics[$0]!, metrics[$1]!)
-                return a != b ? (ranking.descending ? a > b : a < b) : $0 < $1
+                $0.metric != $1.metric ? (ranking.descending ? $0.metric > $1.metric : $0.metric < $1.metric) : $0.subject < $1.subject
             }
             var rank = 0
-            for (position, subject) in sorted.enumerated() {
-                if position == 0 || metrics[sorted[position - 1]]! != metrics[subject]! { rank = position + 1 }
-                rankings[subject][index] = (rank, sorted.count, coefficient(ranking.coefficient, rank: rank, count: sorted.count))
+            for (position, member) in sorted.enumerated() {
+                if position == 0 || sorted[position - 1].metric != member.metric { rank = position + 1 }
+                rankings[cell(member.subject, index)] = (rank, sorted.count, coefficient(ranking.coefficient, rank: rank, count: sorted.count))
             }
         }
     }
@@ -335,14 +339,14 @@ final class Run {
             var failed: [String] = []
             for root in compiled.roots {
                 let indicator = compiled.nodes[root].indicator
-                switch outcomes[subject][root] {
+                switch outcomes[cell(subject, root)] {
                 case .scored(let score): total += score
                 case .notApplicable: if indicator.kind == .regular { totalMax -= indicator.max }
                 case .missing: missing.append(indicator.code)
                 case .failed: failed.append(indicator.code)
                 }
-                if case .scored = outcomes[subject][root], indicator.kind == .regular {
-                    totalMax -= indicator.max - maxima[subject][root]
+                if case .scored = outcomes[cell(subject, root)], indicator.kind == .regular {
+                    totalMax -= indicator.max - maxima[cell(subject, root)]
                 }
             }
             let totalOutcome: Outcome
@@ -355,9 +359,10 @@ final class Run {
             }
             subjects.append(
                 SubjectResult(
-                    subject: data.subjects[subject], outcomes: outcomes[subject], maxima: maxima[subject],
+                    subject: data.subjects[subject], outcomes: Array(outcomes[cell(subject, 0)..<cell(subject + 1, 0)]),
+                    maxima: Array(maxima[cell(subject, 0)..<cell(subject + 1, 0)]),
                     total: totalOutcome, totalMax: totalMax, composite: nil, grade: nil, rank: nil,
-                    explanations: explanations[subject], rankings: rankings[subject], warnings: warnings[subject]))
+                    explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject]))
         }
         if case .components(let components)? = scheme.composite {
             for subject in subjects.indices {
@@ -370,6 +375,12 @@ final class Run {
             stage.composite = subjectComposite(weights, order: order, renormalise: renormalise, subjects)
         }
         return stage
+    }
+
+    private func rankingsOf(_ subject: Int) -> [Int: (rank: Int, count: Int, coefficient: Fixed)] {
+        var found: [Int: (rank: Int, count: Int, coefficient: Fixed)] = [:]
+        for index in 0..<nodeCount { if let ranking = rankings[cell(subject, index)] { found[index] = ranking } }
+        return found
     }
 
     private func componentComposite(_ components: [(indicator: String, weight: Fixed)], _ result: SubjectResult) -> Fixed? {

@@ -28,13 +28,13 @@ struct RuleEvaluator {
     }
 
     /// Evaluates and appends the derivation to `trace`.
-    func evaluate(_ rule: CompiledRule, trace: inout [String]?) throws(EvaluationError) -> Fixed {
+    func evaluate(_ box: RuleBox, trace: inout [String]?) throws(EvaluationError) -> Fixed {
         defer { if let lines { trace?.append(contentsOf: lines.lines) } }
-        return try evaluate(rule)
+        return try evaluate(box)
     }
 
-    func evaluate(_ rule: CompiledRule) throws(EvaluationError) -> Fixed {
-        switch rule {
+    func evaluate(_ box: RuleBox) throws(EvaluationError) -> Fixed {
+        switch box.rule {
         case .proportional(let input, let target):
             let actual = try number(input, "实际值")
             let goal = try number(target, "目标值")
@@ -208,7 +208,7 @@ struct RuleEvaluator {
             case .notApplicable: throw .notApplicable
             default: throw .type("评分应为数字，实际是 \(value)")
             }
-            let (lower, upper) = run.bounds(indicator, max: max)
+            let (lower, upper) = run.bounds(run.compiled.shapes[index], max: max)
             if rule.each == nil, score < lower || score > upper {
                 throw .invalid("给分 \(score) 超出本指标范围 \(lower)–\(upper)")
             }
@@ -219,7 +219,7 @@ struct RuleEvaluator {
             return score
 
         case .ranking(_, let metric):
-            guard let (rank, count, coefficient) = run.rankings[cursor.subject][index] else {
+            guard let (rank, count, coefficient) = run.rankings[run.cell(cursor.subject, index)] else {
                 _ = try number(metric, "排名指标")  // throws the reason this subject is unranked
                 throw .missing("排名指标")
             }
@@ -356,8 +356,8 @@ struct Cursor: EvaluationContext {
 
     func indicatorScore(_ index: Int) throws(EvaluationError) -> Fixed {
         let indicator = run.compiled.nodes[index].indicator
-        guard run.computed[subject][index] else { throw .missing("\(indicator.code) 的得分（尚未计算）") }
-        switch run.outcomes[subject][index] {
+        guard run.computed[run.cell(subject, index)] else { throw .missing("\(indicator.code) 的得分（尚未计算）") }
+        switch run.outcomes[run.cell(subject, index)] {
         case .scored(let score): return score
         case .notApplicable: throw .notApplicable
         case .missing: throw .missing("\(indicator.code) \(indicator.name) 的得分")
@@ -365,7 +365,7 @@ struct Cursor: EvaluationContext {
         }
     }
 
-    func indicatorMax(_ index: Int) -> Fixed { run.maxima[subject][index] }
+    func indicatorMax(_ index: Int) -> Fixed { run.maxima[run.cell(subject, index)] }
 
     func fund(_ name: String) throws(EvaluationError) -> Fixed {
         guard let table = run.data.subjects[subject].fundTable else { throw .missing("资金安排和使用情况表") }

@@ -1,0 +1,119 @@
+import Foundation
+import JixiaoCore
+
+/// Scores a generated scheme of 200 indicators (ranking rules included) for many subjects
+/// over many months, and prints throughput and peak memory. A benchmark, not a test:
+/// `swift run -c release --package-path Packages/JixiaoCore jixiao-bench`.
+@main
+struct Benchmark {
+    static func main() throws {
+        var subjects = 3000
+        var months = 12
+        var arguments = CommandLine.arguments.dropFirst().makeIterator()
+        while let argument = arguments.next() {
+            switch argument {
+            case "--subjects": subjects = Int(arguments.next() ?? "") ?? subjects
+            case "--months": months = Int(arguments.next() ?? "") ?? months
+            default:
+                print("usage: jixiao-bench [--subjects N] [--months N]")
+                return
+            }
+        }
+        let scheme = generatedScheme(leaves: 200)
+        let compiled = try CompiledScheme(scheme)
+        let engine = Engine(compiled)
+        let leaves = scheme.allIndicators.filter { !$0.isGroup }.count
+        print("scheme: \(leaves) leaf indicators in \(scheme.allIndicators.count - leaves) groups; \(subjects) subjects × \(months) months")
+
+        var random = Generator(seed: 42)
+        var elapsed: Duration = .zero
+        var checksum = Fixed.zero
+        var scored = 0
+        let clock = ContinuousClock()
+        for month in 1...months {
+            let data = generatedData(scheme, subjects: subjects, month: month, random: &random)
+            let start = clock.now
+            let report = try engine.score(data)
+            elapsed += clock.now - start
+            for result in report.finalStage.subjects {
+                if let total = result.total.score {
+                    checksum += total
+                    scored += 1
+                }
+            }
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let evaluations = leaves * subjects * months
+        print("scored subject-months: \(scored), checksum of totals: \(checksum.formatted())")
+        print(String(format: "engine time: %.3f s", seconds))
+        print("evaluations_per_second: \(Int(Double(evaluations) / seconds))")
+        print("peak_rss_mib: \(peakResidentMiB())")
+    }
+
+    /// 20 groups × 10 leaves, cycling through the rule kinds; every 20th leaf is a ranking.
+    static func generatedScheme(leaves: Int) -> Scheme {
+        var groups: [Indicator] = []
+        let perGroup = 10
+        for g in 0..<(leaves / perGroup) {
+            var children: [Indicator] = []
+            for l in 0..<perGroup {
+                let code = "\(g + 1).\(l + 1)"
+                let input = try! Expression(parsing: "x\(l)")
+                let rule: Rule
+                switch (g * perGroup + l) % 10 {
+                case 0: rule = .proportional(input: input, target: .constant(.number(100)))
+                case 1: rule = .rate(rate: try! Expression(parsing: "x\(l) / 100"))
+                case 2: rule = .threshold(Threshold(input: input, op: .greaterOrEqual, value: .constant(.number(60)), accept: [],
+                                                    pass: try! Expression(parsing: "max"), fail: .constant(.number(.zero))))
+                case 3: rule = .tiers(input: input, tiers: [
+                    Tier(from: 90, to: nil, points: Fixed("0.5")!), Tier(from: 75, to: 90, points: Fixed("0.4")!),
+                    Tier(from: 60, to: 75, points: Fixed("0.2")!), Tier(from: nil, to: 60, points: .zero)])
+                case 4: rule = .shortfall(Shortfall(input: input, target: .constant(.number(95)), step: 10, deduct: Fixed("0.1")!,
+                                                    steps: .whole, above: false, base: nil, floor: nil, cutoff: nil, cutoffScore: .zero))
+                case 5: rule = .incidents(Incidents(count: try! Expression(parsing: "floor(x\(l) / 25)"), deduct: Fixed("0.1")!, ladder: [], cap: nil, base: nil))
+                case 6: rule = .deviation(input: input, target: .constant(.number(50)))
+                case 7: rule = .formula(score: try! Expression(parsing: "min(x\(l) / 200, 1) * max"))
+                case 8: rule = .shortfall(Shortfall(input: input, target: .constant(.number(80)), step: 1, deduct: Fixed("0.01")!,
+                                                    steps: .proportional, above: false, base: nil, floor: nil, cutoff: .constant(.number(30)), cutoffScore: .zero))
+                default:
+                    rule = (g % 2 == 0)
+                        ? .ranking(Ranking(metric: input, descending: true, coefficient: .linear(first: .one, last: Fixed("0.6")!), amongSiblings: false))
+                        : .rescale(input: input, from: 100)
+                }
+                children.append(Indicator(code: code, name: "指标\(code)", max: Fixed("0.5")!, rule: rule))
+            }
+            groups.append(Indicator(code: "\(g + 1)", name: "组\(g + 1)", max: 5, children: children))
+        }
+        return Scheme(id: "bench", name: "基准方案", total: Fixed(leaves / 2), indicators: groups)
+    }
+
+    static func generatedData(_ scheme: Scheme, subjects: Int, month: Int, random: inout Generator) -> DataSet {
+        let data = (0..<subjects).map { index -> SubjectData in
+            var inputs: [String: Value] = [:]
+            for l in 0..<10 { inputs["x\(l)"] = .number(Fixed(Int(random.next() % 10_001)).divided(by: 100)!) }
+            return SubjectData(id: "S\(index)", inputs: inputs)
+        }
+        return DataSet(schemeID: scheme.id, period: "2020-\(month)", subjects: data)
+    }
+
+    static func peakResidentMiB() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kib = Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+            return kib / 1024
+        }
+        return -1
+    }
+}
+
+struct Generator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
