@@ -1,0 +1,114 @@
+import JixiaoCore
+import Testing
+@testable import JixiaoSchemeFile
+
+@Suite struct SchemeFileTests {
+    static let scheme = """
+        scheme: {id: T, name: 测试, total: 10}
+        indicators:
+          - code: "1"
+            name: 投入
+            children:
+              - {code: "1.1", name: 预算执行率, max: 2.27, text: 预算执行率得分 = 预算执行率 * 2.27, rule: {kind: rate, rate: fund.预算执行率}}
+              - code: "1.2"
+                name: 培训人次
+                max: 7.73
+                target: 100
+                rule: {kind: threshold, op: ">=", value: 100}
+        """
+
+    @Test func parsesTreeRulesAndDefaults() throws {
+        let scheme = try SchemeFile.parse(Self.scheme, file: "t.yaml")
+        #expect(scheme.id == "T")
+        #expect(scheme.indicators[0].max == 10)  // a group without max adds up its children
+        #expect(scheme.indicators[0].children[0].rule == .rate(rate: try Expression(parsing: "fund.预算执行率")))
+        #expect(scheme.indicators[0].children[1].location?.line == 7)
+        #expect(scheme.stages == ["自评分"])
+        #expect(scheme.rounding == Rounding())
+    }
+
+    func error(_ text: String) -> FileError? {
+        do {
+            _ = try SchemeFile.parse(text, file: "bad.yaml")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func errors_nameFileAndLine() {
+        let unknownKind = Self.scheme.replacingOccurrences(of: "kind: threshold", with: "kind: thresold")
+        let found = error(unknownKind)
+        #expect(found?.location.line == 11)
+        #expect(found?.message.contains("未知的规则类型 “thresold”") == true)
+        #expect(found?.description.hasPrefix("bad.yaml:11: 错误:") == true)
+
+        let typo = Self.scheme.replacingOccurrences(of: "target: 100", with: "targte: 100")
+        #expect(error(typo)?.message.contains("未知的键 “targte”") == true)
+        #expect(error(typo)?.location.line == 10)
+
+        let badNumber = Self.scheme.replacingOccurrences(of: "max: 7.73", with: "max: 七")
+        #expect(error(badNumber)?.message.contains("max应为数字") == true)
+
+        let badFormula = Self.scheme.replacingOccurrences(of: "rate: fund.预算执行率", with: "rate: fund.预算执行率 *")
+        #expect(error(badFormula)?.message.contains("公式有误") == true)
+        #expect(error(badFormula)?.location.line == 6)
+
+        #expect(error("scheme: [unclosed")?.message.contains("YAML 格式错误") == true)
+        #expect(error("")?.message == "文件为空")
+        #expect(error("scheme: {id: T, name: t}\n")?.message.contains("缺少 “indicators”") == true)
+    }
+
+    @Test func dataFile_valuesPercentagesNotApplicableAndStages() throws {
+        let data = try DataFile.parse("""
+            scheme: T
+            period: "2019"
+            subjects:
+              - id: P
+                values: {"1.1": "91.9%", "1.2": n/a, "1.3": 健全, "1.4": [a, b], "1.5": {a: true, b: false}}
+                stages:
+                  初评分: {values: {"1.1": "90%"}, reasons: {"1.1": 抽查}}
+                printed: {total: 99.72, grade: 优秀, stages: {初评分: {total: 98}}}
+            """, file: "d.yaml")
+        let subject = data.subjects[0]
+        #expect(subject.values["1.1"] == .number(Fixed("0.919")!))
+        #expect(subject.values["1.2"] == .notApplicable)
+        #expect(subject.values["1.3"] == .text("健全"))
+        #expect(subject.values["1.4"] == .list([.text("a"), .text("b")]))
+        #expect(subject.values["1.5"] == .list([.text("a")]))
+        #expect(subject.stages["初评分"]?.values["1.1"] == .number(Fixed("0.9")!))
+        #expect(subject.stages["初评分"]?.printed.total == 98)
+        #expect(subject.printed.total == Fixed("99.72"))
+    }
+
+    /// Mutated scheme files either load or fail with a located error: never a crash.
+    @Test func fuzz_loaderNeverCrashes() {
+        var state: UInt64 = 7
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let pieces: [Character] = Array(":{}[]-\"' \n#&*!|>%,.0123456789abc中文")
+        for _ in 0..<1500 {
+            var text = Array(Self.scheme)
+            for _ in 0..<(1 + Int(next() % 4)) {
+                let at = Int(next() % UInt64(text.count))
+                switch next() % 3 {
+                case 0: text.remove(at: at)
+                case 1: text.insert(pieces[Int(next() % UInt64(pieces.count))], at: at)
+                default: text[at] = pieces[Int(next() % UInt64(pieces.count))]
+                }
+            }
+            do {
+                let scheme = try SchemeFile.parse(String(text), file: "fuzz.yaml")
+                _ = SchemeChecks.check(scheme)
+            } catch {
+                #expect(error.location.line >= 1)
+                #expect(!error.message.isEmpty)
+            }
+        }
+    }
+}
