@@ -105,7 +105,10 @@ final class Run {
         self.nodeCount = nodeCount
         let cells = subjects.count * nodeCount
         outcomes = Array(repeating: .missing("尚未计算"), count: cells)
-        maxima = Array((0..<subjects.count).map { _ in compiled.nodes.map(\.indicator.max) }.joined())
+        let declaredMaxima = compiled.nodes.map(\.indicator.max)
+        maxima = []
+        maxima.reserveCapacity(cells)
+        for _ in 0..<subjects.count { maxima.append(contentsOf: declaredMaxima) }
         computed = Array(repeating: false, count: cells)
         zeroed = Array(repeating: false, count: cells)
         parentDeductions = Array(repeating: nil, count: cells)
