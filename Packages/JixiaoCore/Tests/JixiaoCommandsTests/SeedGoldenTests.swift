@@ -60,6 +60,6 @@ import Testing
     func seed_printedFiguresReproducedOrKnownDisagreement(_ name: String) throws {
         let found = try Self.audit(name)
         let known = Self.knownDisagreements[name] ?? []
-        #expect(found == known.sorted(), "\(name) disagreements:\n" + found.joined(separator: "\n"))
+        #expect(found == known.sorted(), "\(name) disagreements:\n\(found.joined(separator: "\n"))")
     }
 }
