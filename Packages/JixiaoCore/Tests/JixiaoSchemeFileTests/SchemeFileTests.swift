@@ -1,3 +1,4 @@
+import Foundation
 import JixiaoCore
 import Testing
 @testable import JixiaoSchemeFile
@@ -110,5 +111,26 @@ import Testing
                 #expect(!error.message.isEmpty)
             }
         }
+    }
+}
+
+/// docs/schemes.md's "one example per rule kind" block is a real indicator list: it must load and compile.
+@Suite struct DocumentationTests {
+    @Test func ruleKindExamples_loadAndCompile() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/schemes.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let section = try #require(text.range(of: "### One example per rule kind"))
+        let open = try #require(text.range(of: "```yaml\n", range: section.upperBound..<text.endIndex))
+        let close = try #require(text.range(of: "```\n", range: open.upperBound..<text.endIndex))
+        let block = text[open.upperBound..<close.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
+            .map { "  " + $0 }.joined(separator: "\n")
+        let yaml = "scheme: {id: docs, name: 规则示例, total: 100}\nmetrics: {人均投入资金: 投入资金 / 入库残疾人人数}\nindicators:\n" + block
+        let scheme = try SchemeFile.parse(yaml, file: "docs/schemes.md")
+        let kinds = Set(scheme.allIndicators.compactMap { $0.rule?.kindName })
+        #expect(kinds == Set(Rule.kindNames), "kinds without an example: \(Set(Rule.kindNames).subtracting(kinds))")
+        let errors = SchemeChecks.check(scheme).filter { $0.severity == .error }
+        #expect(errors.isEmpty, "\(errors)")
     }
 }
