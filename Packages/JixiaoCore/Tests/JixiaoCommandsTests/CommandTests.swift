@@ -6,12 +6,14 @@ import Testing
 @testable import JixiaoCommands
 
 /// The command-line contract: bad input → exit status 2 and a located one-line error; outputs are real files.
-@Suite struct CommandTests {
+@Suite final class CommandTests {
     let directory: String = {
         let path = NSTemporaryDirectory() + "jixiao-cli-\(UUID().uuidString)"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }()
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     func write(_ name: String, _ text: String) -> String {
         let path = directory + "/" + name
