@@ -8,7 +8,8 @@ enum Render {
         let columnCount = sheet.rows.map(\.count).max() ?? 0
         var widths = Array(repeating: 0, count: columnCount)
         // The last column (说明) is free text: not padded, not counted.
-        for row in sheet.rows {
+        // Rows of one cell are notes (weights, remarks): printed as they are, not counted.
+        for row in sheet.rows where row.count > 1 {
             for (column, cell) in row.enumerated() where column < columnCount - 1 {
                 widths[column] = max(widths[column], cell.text.displayWidth)
             }
@@ -16,6 +17,10 @@ enum Render {
         var lines: [String] = []
         if let title { lines.append(title) }
         for (rowIndex, row) in sheet.rows.enumerated() {
+            if row.count == 1 {
+                lines.append(row[0].text)
+                continue
+            }
             var line = ""
             for (column, cell) in row.enumerated() {
                 let text = cell.text

@@ -177,7 +177,7 @@ enum ReportSheets {
         gradeRow.append(.text(composite.grade ?? "—"))
         rows.append(gradeRow)
         let weights = composite.weights.map { "\($0.subject) \($0.weight)" }.joined(separator: "，")
-        rows.append([.text(""), .text("权重：\(weights)")])
+        rows.append([.text("综合得分权重：\(weights)")])
         return Sheet(name: "综合", rows: rows)
     }
 

@@ -150,7 +150,7 @@ public enum DeductionText {
         guard indicator.kind == .regular, let score = result.outcomes[index].score else { return nil }
         let deduction = result.maxima[index] - score
         guard deduction > .zero else { return nil }
-        let reason = result.subject.reasons[indicator.code]
+        let reason = result.reasons[indicator.code]
             ?? result.subject.findings.first { $0.code == indicator.code }?.text
             ?? result.explanations[safe: index]?.first { !$0.hasPrefix("四舍五入") && !$0.hasPrefix("按考核对象") }
             ?? "未达到评分标准"

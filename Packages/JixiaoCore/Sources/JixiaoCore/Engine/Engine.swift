@@ -365,7 +365,8 @@ final class Run {
                     subject: data.subjects[subject], outcomes: Array(outcomes[cell(subject, 0)..<cell(subject + 1, 0)]),
                     maxima: Array(maxima[cell(subject, 0)..<cell(subject + 1, 0)]),
                     total: totalOutcome, totalMax: totalMax, composite: nil, grade: nil, rank: nil,
-                    explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject]))
+                    explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject],
+                    reasons: reasons[subject]))
         }
         if case .components(let components)? = scheme.composite {
             for subject in subjects.indices {

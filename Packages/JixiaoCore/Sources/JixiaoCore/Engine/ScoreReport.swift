@@ -42,6 +42,8 @@ public struct SubjectResult: Sendable {
     /// Per ranking indicator: (rank, of how many, coefficient).
     public internal(set) var rankings: [Int: (rank: Int, count: Int, coefficient: Fixed)]
     public internal(set) var warnings: [String]
+    /// The reasons in force at this stage: the subject's own, overlaid by each review stage's.
+    public internal(set) var reasons: [String: String]
 
     /// The score the grade is based on: the composite where there is one, else the total.
     public var gradedScore: Fixed? { composite ?? total.score }
