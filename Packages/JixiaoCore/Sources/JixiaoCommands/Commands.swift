@@ -25,7 +25,25 @@ enum Load {
         }
     }
 
-    static func report(scheme path: String, data dataPath: String, explain: Bool) throws -> ScoreReport {
+    /// Figures that break their rules (text where a number is needed, a judged score out of range …)
+    /// are bad input: one located line each, exit status 2. `explain` passes them through to show why.
+    static func report(scheme path: String, data dataPath: String, explain: Bool, rejectBadFigures: Bool = true) throws -> ScoreReport {
+        let report = try scored(scheme: path, data: dataPath, explain: explain)
+        guard rejectBadFigures else { return report }
+        var lines: [String] = []
+        for result in report.stages[0].subjects {
+            for (index, outcome) in result.outcomes.enumerated() {
+                guard case .failed(let why) = outcome, !report.indicators[index].isGroup else { continue }
+                let code = report.indicators[index].code
+                let location = result.subject.valueLocations[code] ?? result.subject.location ?? SourceLocation(file: dataPath, line: 1)
+                lines.append("\(location): 错误: [\(code)] 考核对象 “\(result.subject.id)”：\(why)")
+            }
+        }
+        if !lines.isEmpty { throw fail(lines.joined(separator: "\n")) }
+        return report
+    }
+
+    private static func scored(scheme path: String, data dataPath: String, explain: Bool) throws -> ScoreReport {
         let compiled = try scheme(path)
         let data: DataSet
         do {
@@ -154,7 +172,7 @@ struct Explain: ParsableCommand {
     @Argument(help: "指标代码（省略则说明全部指标）") var indicator: String?
 
     func run() throws {
-        let report = try Load.report(scheme: scheme, data: data, explain: true)
+        let report = try Load.report(scheme: scheme, data: data, explain: true, rejectBadFigures: false)
         guard let subjectIndex = report.data.subjects.firstIndex(where: { $0.id == subject }) else {
             let known = report.data.subjects.prefix(10).map(\.id).joined(separator: "、")
             throw Load.fail("数据文件中没有考核对象 “\(subject)”（有：\(known)…）")

@@ -33,6 +33,9 @@ public enum DataFile {
         subject.attributes = try f.optional("attributes") { (n) throws(FileError) in try valueMap(reader, n, "attributes") } ?? [:]
         subject.inputs = try f.optional("inputs") { (n) throws(FileError) in try valueMap(reader, n, "inputs") } ?? [:]
         subject.values = try f.optional("values") { (n) throws(FileError) in try valueMap(reader, n, "values") } ?? [:]
+        if let valuesNode = f.mapping["values"], case .mapping(let entries) = valuesNode {
+            for (key, value) in entries { if let code = key.string { subject.valueLocations[code] = reader.location(value) } }
+        }
         subject.reasons = try f.optional("reasons") { (n) throws(FileError) in try textMap(reader, n, "reasons") } ?? [:]
         subject.fundTable = try f.optional("fund_table") { (n) throws(FileError) in try readFundTable(reader, n) }
         let printed = try f.optional("printed") { (n) throws(FileError) in try readPrinted(reader, n, allowStages: true) }

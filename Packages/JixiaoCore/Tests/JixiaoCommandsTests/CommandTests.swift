@@ -79,6 +79,14 @@ import Testing
         #expect(exitCode(["score", scheme, badFund]) == 2)
     }
 
+    @Test func score_textWhereANumberIsNeeded_exitsTwo() {
+        let scheme = write("s.yaml", Self.scheme)
+        let text = write("d4.yaml", Self.data.replacingOccurrences(of: "{\"2\": 255}", with: "{\"2\": 很多}"))
+        #expect(exitCode(["score", scheme, text]) == 2)
+        #expect(exitCode(["audit", scheme, text]) == 2)
+        #expect(exitCode(["explain", scheme, text, "P"]) == 0)  // explain shows why instead
+    }
+
     @Test func score_writesXlsxThatReadsBack() throws {
         let scheme = write("s.yaml", Self.scheme)
         let data = write("d.yaml", Self.data)

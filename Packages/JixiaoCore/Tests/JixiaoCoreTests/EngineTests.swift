@@ -217,6 +217,16 @@ import Testing
         }
     }
 
+    @Test func fundTable_perSourceFigures() {
+        let table = FundTable(sources: ["省级", "市级"], budget: ["省级": 100, "市级": 300], invested: ["省级": 100, "市级": 300],
+                              arrived: ["省级": 100, "市级": 200], spent: ["省级": 50, "市级": 150])
+        #expect(table.figure("预算执行率") == n("0.5"))
+        #expect(table.figure("市级.预算执行率") == n("0.5"))
+        #expect(table.figure("市级.资金到位率")?.formatted(places: 4) == "0.6667")
+        #expect(table.figure("省级.结余") == 50)
+        #expect(table.figure("中央级.预算执行率") == nil)  // no budget in that column
+    }
+
     @Test func rounding_atIndicatorVersusAtTotal() {
         let third = Rule.formula(score: expr("1 / 3"))
         let perIndicator = scheme([leaf("a", max: 1, rule: third), leaf("b", max: 1, rule: third), leaf("c", max: 1, rule: third)])

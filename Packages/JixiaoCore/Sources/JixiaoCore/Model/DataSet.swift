@@ -45,8 +45,15 @@ public struct FundTable: Sendable, Hashable {
     public var spendingRate: Fixed? { totalSpent.divided(by: totalArrived) }
     public var itemsSpent: Fixed { items.map(\.spent).reduce(Fixed.zero, +) }
 
-    /// The figures formulas read as `fund.<name>`.
+    /// The figures formulas read as `fund.<name>`, or `fund.<source>.<name>` for one source column.
     public func figure(_ name: String) -> Fixed? {
+        if let dot = name.firstIndex(of: ".") {
+            let source = String(name[..<dot])
+            let column = FundTable(
+                sources: [source], budget: budget.filter { $0.key == source }, invested: invested.filter { $0.key == source },
+                arrived: arrived.filter { $0.key == source }, spent: spent.filter { $0.key == source })
+            return column.figure(String(name[name.index(after: dot)...]))
+        }
         switch name {
         case "预算", "预算安排", "budget": return totalBudget
         case "投入", "项目实际投入", "invested": return totalInvested
@@ -122,6 +129,8 @@ public struct SubjectData: Sendable, Hashable {
     public var printed: Printed
     public var findings: [Finding]
     public var location: SourceLocation?
+    /// Where each entered figure stands in the file, by indicator code, for located errors.
+    public var valueLocations: [String: SourceLocation] = [:]
 
     public init(
         id: String, name: String? = nil, parent: String? = nil, attributes: [String: Value] = [:],
