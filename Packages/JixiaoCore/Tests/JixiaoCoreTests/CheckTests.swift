@@ -7,11 +7,11 @@ import Testing
         SchemeChecks.check(Scheme(id: "t", name: "t", total: total, requireChildrenSum: requireSum, metrics: metrics, indicators: indicators))
     }
 
-    @Test func tiers_gapAndOverlapAreErrors() {
+    @Test func tiers_gapWarns_overlapIsAnError() {
         let gap = Rule.tiers(input: valueExpr, tiers: [Tier(from: nil, to: n("0.8"), points: 0), Tier(from: n("0.85"), to: nil, points: 10)])
         let overlap = Rule.tiers(input: valueExpr, tiers: [Tier(from: nil, to: n("0.9"), points: 0), Tier(from: n("0.85"), to: nil, points: 10)])
         let ok = Rule.tiers(input: valueExpr, tiers: [Tier(from: nil, to: n("0.8"), points: 0), Tier(from: n("0.8"), to: nil, points: 10)])
-        #expect(problems([leaf(rule: gap)]).contains { $0.severity == .error && $0.message.contains("空档") })
+        #expect(problems([leaf(rule: gap)]).contains { $0.severity == .warning && $0.message.contains("空档") })
         #expect(problems([leaf(rule: overlap)]).contains { $0.severity == .error && $0.message.contains("重叠") })
         #expect(problems([leaf(rule: ok)]).filter { $0.severity == .error }.isEmpty)
     }

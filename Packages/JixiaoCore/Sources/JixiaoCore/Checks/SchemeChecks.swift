@@ -151,7 +151,8 @@ public enum SchemeChecks {
                 continue
             }
             if end < start || (end == start && !a.toInclusive && b.fromExclusive) {
-                add(.error, indicator, "档位 \(a.bandText) 与 \(b.bandText) 之间有空档")
+                // A gap is a real defect of some documents (002: >90%, 90%>x>80%, <80%); a value in it fails to score.
+                add(.warning, indicator, "档位 \(a.bandText) 与 \(b.bandText) 之间有空档（落在空档的值无法计分）")
             } else if end > start || (end == start && a.toInclusive && !b.fromExclusive) {
                 add(.error, indicator, "档位 \(a.bandText) 与 \(b.bandText) 重叠")
             }
