@@ -25,7 +25,7 @@ tree = [
  ("2", "过程", 25, [
   ("2.1", "资金管理", 13, [
    ("2.1.1", "资金到位率", 2, "资金到位率=（实际到位资金/预算资金）×100%",
-    {"kind": "rate", "rate": "实际到位资金 / 预算资金"}, "inputs", "inputs", "inputs", 1.99),
+    None, 2, 1.83, 2, 1.99),
    ("2.1.2", "资金到位及时率", 2, "资金到位及时率=（及时到位资金/预算资金）*100%", None, 2, 0.2, 1.3, 1.83),
    ("2.1.3", "预算执行率", 4, "预算执行率=（实际使用资金/财政拨付资金）×100%", None, 2.95, 1.63, 2.78, 2.85),
    ("2.1.4", "资金使用合规性", 5, "1. 按照专项资金管理办法的列支范围使用资金，得3分；2. 不存在截留、挤占、挪用、贪污等违法违规行为，得2分；3. 资金拨付有完整的审批程序和手续，得1分。", None, 3.52, 2.62, 1.82, 3.33),
@@ -128,25 +128,22 @@ D = []
 D.append("scheme: \"001\"\nperiod: \"2020\"")
 D.append("""notes: |
   Figures of seed 001's 附件 table: each region's 三级 scores as the evaluators gave them (judged indicators),
-  blank cells as n/a. Two indicators are recomputed from facts the report states:
-  - 资金到位率: 延安市 应到位 1,250.25 万元, 实际到位 1,207.98 万元 (report §三(二)1(1)); 省本级 and 宝鸡市 fully arrived.
+  blank cells as n/a. One indicator is recomputed from facts the report states:
   - 精准康复家庭医生签约服务覆盖率: 延安市 93.85%, 宝鸡市 96.12% (report §三(四)1(4)).
+  资金到位率 stays as the evaluators scored it: 延安市's 1,207.98 of 1,250.25 万元 (96.62%) would give
+  96.62% × 2 = 1.93 against the printed 1.83, but the composite 74.87 is formed from the printed 1.83.
   Printed subtotals per region come from table 2-1 (一级) ; the composite column and its 二级 subtotals from
   the table and from §三 ("评价得分 … 分").""")
 D.append("subjects:")
 for i, region in enumerate(regions):
     D.append(f"  - id: {region}\n    name: {region}")
-    if i == 1:
-        D.append("    inputs: {实际到位资金: 1207.98, 预算资金: 1250.25}")
-    else:
-        D.append("    inputs: {实际到位资金: 1, 预算资金: 1}  # 全部到位")
     D.append("    values:")
     for leaf in leaves:
         v = leaf[5 + i]
         if v == "inputs": continue
         D.append(f"      {q(leaf[0])}: {fmt(v)}")
     D.append("    printed:\n      scores:")
-    printed_leaf = {"2.1.1": (2, 1.83, 2), "4.1.4": (N, 3, 3)}
+    printed_leaf = {"4.1.4": (N, 3, 3)}
     for leaf in leaves:
         v = leaf[5 + i]
         if leaf[0] in printed_leaf:
