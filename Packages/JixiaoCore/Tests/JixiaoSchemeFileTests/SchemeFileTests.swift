@@ -82,6 +82,46 @@ import Testing
         #expect(subject.printed.total == Fixed("99.72"))
     }
 
+    /// Mutated data files either load (and score or fail with a located data error) or fail to load with
+    /// a located error: never a crash.
+    @Test func fuzz_dataLoaderNeverCrashes() throws {
+        let compiled = try CompiledScheme(SchemeFile.parse(Self.scheme, file: "s.yaml"))
+        let data = """
+            scheme: T
+            period: "2019"
+            subjects:
+              - id: P
+                values: {"1.2": 120}
+                fund_table: {sources: [市级], budget: {市级: 100}, invested: {市级: 100}, arrived: {市级: 100}, spent: {市级: 91.9}}
+                printed: {scores: {"1.1": 1.99}, total: 9.5}
+            """
+        var state: UInt64 = 11
+        let pieces: [Character] = Array(":{}[]-\"' \n#%,.0123456789ab中/n")
+        for _ in 0..<1500 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            var text = Array(data)
+            for step in 0..<(1 + Int(state >> 61)) {
+                let r = state >> UInt64(8 + step * 3)
+                let at = Int(r % UInt64(text.count))
+                switch (r >> 20) % 3 {
+                case 0: text.remove(at: at)
+                case 1: text.insert(pieces[Int((r >> 24) % UInt64(pieces.count))], at: at)
+                default: text[at] = pieces[Int((r >> 24) % UInt64(pieces.count))]
+                }
+            }
+            do {
+                let parsed = try DataFile.parse(String(text), file: "fuzz.yaml")
+                do {
+                    _ = try Engine(compiled).score(parsed, explain: true)
+                } catch {
+                    #expect(!error.problems.isEmpty)
+                }
+            } catch {
+                #expect(error.location.line >= 1)
+            }
+        }
+    }
+
     /// Mutated scheme files either load or fail with a located error: never a crash.
     @Test func fuzz_loaderNeverCrashes() {
         var state: UInt64 = 7
