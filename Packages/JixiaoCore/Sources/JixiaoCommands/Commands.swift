@@ -31,12 +31,15 @@ enum Load {
         let report = try scored(scheme: path, data: dataPath, explain: explain)
         guard rejectBadFigures else { return report }
         var lines: [String] = []
-        for result in report.stages[0].subjects {
-            for (index, outcome) in result.outcomes.enumerated() {
-                guard case .failed(let why) = outcome, !report.indicators[index].isGroup else { continue }
-                let code = report.indicators[index].code
-                let location = result.subject.valueLocations[code] ?? result.subject.location ?? SourceLocation(file: dataPath, line: 1)
-                lines.append("\(location): 错误: [\(code)] 考核对象 “\(result.subject.id)”：\(why)")
+        for stage in report.stages {
+            for result in stage.subjects {
+                for (index, outcome) in result.outcomes.enumerated() {
+                    guard case .failed(let why) = outcome, !report.indicators[index].isGroup else { continue }
+                    let code = report.indicators[index].code
+                    let location = result.subject.valueLocations[code] ?? result.subject.location ?? SourceLocation(file: dataPath, line: 1)
+                    let line = "\(location): 错误: [\(code)] 考核对象 “\(result.subject.id)”（\(stage.stage)）：\(why)"
+                    if !lines.contains(line) { lines.append(line) }
+                }
             }
         }
         if !lines.isEmpty { throw fail(lines.joined(separator: "\n")) }

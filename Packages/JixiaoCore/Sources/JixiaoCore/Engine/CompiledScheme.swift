@@ -320,10 +320,7 @@ extension CompiledScheme {
                     }
                     if name.hasPrefix("fund.") {
                         let figure = String(name.dropFirst(5))
-                        let column = figure.split(separator: ".").last.map(String.init) ?? figure
-                        let known = FundTable.figureNames + ["预算安排", "项目实际投入", "资金到位", "实际支出", "资金结余", "budget", "invested", "arrived", "spent", "balance", "execution_rate", "arrival_rate", "spending_rate"]
-                        let sourceOK = !figure.contains(".") || FundTable.sourceNames.contains(String(figure.split(separator: ".")[0]))
-                        guard known.contains(column), sourceOK else {
+                        guard FundTable.isFigure(figure) else {
                             fail("资金表没有 “\(figure)” 这一项（可用：\(FundTable.figureNames.joined(separator: "、"))）", range)
                             return .constant(.number(.zero))
                         }

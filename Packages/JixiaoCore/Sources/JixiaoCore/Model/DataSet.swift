@@ -54,17 +54,38 @@ public struct FundTable: Sendable, Hashable {
                 arrived: arrived.filter { $0.key == source }, spent: spent.filter { $0.key == source })
             return column.figure(String(name[name.index(after: dot)...]))
         }
-        switch name {
-        case "预算", "预算安排", "budget": return totalBudget
-        case "投入", "项目实际投入", "invested": return totalInvested
-        case "到位", "资金到位", "arrived": return totalArrived
-        case "支出", "实际支出", "spent": return totalSpent
-        case "结余", "资金结余", "balance": return balance
-        case "预算执行率", "execution_rate": return executionRate
-        case "资金到位率", "arrival_rate": return arrivalRate
-        case "资金实际支出率", "spending_rate": return spendingRate
-        default: return nil
+        guard let figure = FundTable.figures[name] else { return nil }
+        switch figure {
+        case .budget: return totalBudget
+        case .invested: return totalInvested
+        case .arrived: return totalArrived
+        case .spent: return totalSpent
+        case .balance: return balance
+        case .executionRate: return executionRate
+        case .arrivalRate: return arrivalRate
+        case .spendingRate: return spendingRate
         }
+    }
+
+    enum Figure { case budget, invested, arrived, spent, balance, executionRate, arrivalRate, spendingRate }
+
+    /// Every name a formula may use after `fund.` (Chinese as printed, short forms, English).
+    static let figures: [String: Figure] = [
+        "预算": .budget, "预算安排": .budget, "budget": .budget,
+        "投入": .invested, "项目实际投入": .invested, "invested": .invested,
+        "到位": .arrived, "资金到位": .arrived, "arrived": .arrived,
+        "支出": .spent, "实际支出": .spent, "spent": .spent,
+        "结余": .balance, "资金结余": .balance, "balance": .balance,
+        "预算执行率": .executionRate, "execution_rate": .executionRate,
+        "资金到位率": .arrivalRate, "arrival_rate": .arrivalRate,
+        "资金实际支出率": .spendingRate, "spending_rate": .spendingRate,
+    ]
+
+    /// Whether `fund.<name>` or `fund.<source>.<name>` names a figure.
+    public static func isFigure(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        if parts.count == 2 { return sourceNames.contains(parts[0]) && figures[parts[1]] != nil }
+        return figures[name] != nil
     }
 
     public static let figureNames = ["预算", "投入", "到位", "支出", "结余", "预算执行率", "资金到位率", "资金实际支出率"]
