@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
-// Jixiao: the `jixiao` executable. The domain, engine, file formats and CLI verbs live in
-// the nested package Packages/JixiaoCore (Vapor-free, fast to build and test).
+// Jixiao: the `jixiao` executable and the web application. The domain, engine, file formats
+// and CLI verbs live in the nested package Packages/JixiaoCore (Vapor-free, fast to build and test).
 import PackageDescription
 
 let package = Package(
@@ -12,13 +12,34 @@ let package = Package(
     dependencies: [
         .package(path: "Packages/JixiaoCore"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.14.0"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
+        // The web application: one composition root (`configure`), pages in Plot, JSON API.
+        .target(
+            name: "JixiaoServer",
+            dependencies: [
+                .product(name: "JixiaoCore", package: "JixiaoCore"),
+                .product(name: "JixiaoSchemeFile", package: "JixiaoCore"),
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Plot", package: "Plot"),
+            ]),
         .executableTarget(
             name: "jixiao",
             dependencies: [
+                "JixiaoServer",
                 .product(name: "JixiaoCommands", package: "JixiaoCore"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ])
+            ]),
+        .testTarget(
+            name: "JixiaoServerTests",
+            dependencies: ["JixiaoServer", .product(name: "XCTVapor", package: "vapor")]),
     ]
 )

@@ -95,6 +95,11 @@ def infer(name, weight, target, value, result, rule_text, has_fund):
         return {"kind": "threshold", "accept": [target]}, None, "R3: 定性指标，达到目标值即得分"
     return {"kind": "threshold", "accept": [target, value]}, None, "R3: 定性指标；业绩值措辞与目标值不同，评价表按达到计分，故两者均视为达到"
 
+CJK = r'[\u4e00-\u9fff，。；：、（）“”]'
+def cjk_join(s):
+    """PDF extraction breaks Chinese words with spaces (“有一处 不健全”); join only between two CJK characters."""
+    return re.sub(f'(?<={CJK}) (?={CJK})', '', s)
+
 def yaml_rule(rule):
     return json.dumps({k: v for k, v in rule.items() if v is not None}, ensure_ascii=False)
 
@@ -181,8 +186,8 @@ for idx in range(1, len(parts), 2):
                     why = "业绩值“%s”不是数字，无法按 %s 规则计算：按评分结果录入" % (leaf['value'], rule['kind'])
                     rule, kind = None, None
                 S.append(f"          - code: \"{code}\"\n            name: {q(leaf['name'])}\n            max: {leaf['max']}")
-                if leaf['target']: S.append(f"            target: {q(re.sub(r'(?<=[^0-9A-Za-z]) (?=[^0-9A-Za-z])', '', leaf['target']))}")
-                S.append(f"            text: {q(re.sub(r'(?<=[^0-9A-Za-z]) (?=[^0-9A-Za-z])', '', clean(leaf['text'])))}")
+                if leaf['target']: S.append(f"            target: {q(cjk_join(leaf['target']))}")
+                S.append(f"            text: {q(cjk_join(clean(leaf['text'])))}")
                 S[-2] = S[-2] if not leaf['target'] else S[-2]
                 if rule is None:
                     counts["judged"] += 1
