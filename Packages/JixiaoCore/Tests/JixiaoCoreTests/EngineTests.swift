@@ -18,6 +18,16 @@ import Testing
         #expect(result.totalMax == 6)
     }
 
+    @Test func appliesTo_carriesDownToChildren() {
+        var own = group("p", max: 10, [leaf("p1", max: 10, rule: judged)])
+        own.appliesTo = ["甲"]
+        let compiled = scheme([own], total: 10)
+        let stage = score(compiled, [SubjectData(id: "甲", values: ["p1": .number(8)]), SubjectData(id: "乙")])
+        #expect(stage.subjects[0].outcomes[1] == .scored(8))
+        #expect(stage.subjects[1].outcomes[1] == .notApplicable)  // not 未评分
+        #expect(stage.subjects[1].outcomes[0] == .notApplicable)
+    }
+
     @Test func missing_leavesTotalUnscored() {
         let compiled = scheme([leaf("a", max: 6, rule: judged), leaf("b", max: 4, rule: judged)])
         let result = score(compiled, [SubjectData(id: "s", values: ["a": .number(5)])]).subjects[0]

@@ -129,6 +129,11 @@ extension CompiledScheme {
         }
 
         private mutating func add(_ indicator: Indicator, parent: Int?) -> Int {
+            // applies_to carries down: the items of one person's group do not exist for anyone else.
+            var indicator = indicator
+            if indicator.appliesTo == nil, let parent, let inherited = nodes[parent].indicator.appliesTo {
+                indicator.appliesTo = inherited
+            }
             let index = nodes.count
             if let existing = codeIndex[indicator.code] {
                 problems.append(
