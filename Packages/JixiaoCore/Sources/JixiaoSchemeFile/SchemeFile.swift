@@ -36,6 +36,11 @@ public enum SchemeFile {
         } ?? ["自评分"]
         if stages.isEmpty { throw FileError(top.location, "stages 不能为空") }
         let requireSum = try top.optional("require_children_sum") { (n) throws(FileError) in try reader.bool(n, "require_children_sum") } ?? false
+        let rescale = try top.optional("not_applicable_total") { (n) throws(FileError) -> Bool in
+            let text = try reader.string(n, "not_applicable_total")
+            guard ["rescale", "drop"].contains(text) else { throw reader.fail(n, "not_applicable_total 应为 rescale 或 drop") }
+            return text == "rescale"
+        } ?? false
         let inputs = try top.optional("inputs") { (n) throws(FileError) in
             try reader.sequence(n, "inputs").map { (item) throws(FileError) -> InputDeclaration in
                 var fields = try reader.mapping(item, "inputs 的条目")
@@ -56,10 +61,12 @@ public enum SchemeFile {
             try reader.sequence(n, "indicators").map { (item) throws(FileError) in try readIndicator(reader, item) }
         }
         try top.finish()
-        return Scheme(
+        var scheme = Scheme(
             id: id, name: name, year: year, version: version, subjectKind: kind, total: total, source: source,
             rounding: rounding, stages: stages, requireChildrenSum: requireSum, inputs: inputs, metrics: metrics,
             grades: grades, composite: composite, indicators: indicators, location: reader.location(root))
+        scheme.rescaleNotApplicable = rescale
+        return scheme
     }
 
     static func readIndicator(_ reader: YAMLReader, _ node: Node) throws(FileError) -> Indicator {

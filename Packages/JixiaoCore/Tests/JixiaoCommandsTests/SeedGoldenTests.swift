@@ -30,11 +30,11 @@ import Testing
 
     /// The cells where a seed document's printed figure does not follow from its own rule, and why.
     static let knownDisagreements: [String: [String]] = [
-        // 001: the regions' printed 一级 subtotals and totals do not add up their own cells (省本级 产出 15.53,
-        // 效果 12.85; 宝鸡市 决策 12.80; 延安市 效果 23.49). Every composite cell, 74.87 and 中 agree.
+        // 001: four printed subtotals do not add up their own cells (省本级 产出 15.53 and 效果 12.85; 延安市 效果
+        // 23.49; 宝鸡市 决策 12.80). The regional totals agree once rescaled over the indicators that apply
+        // (60.14 of 83 → 72.46), and every composite cell, 74.87 and 中 agree.
         "001-shaanxi-2020": [
-            "宝鸡市|自评分|1|12.85→12.80", "延安市|自评分|4|25.60→23.49", "延安市|自评分|总分|73.28→71.08",
-            "省本级|自评分|3|16.45→15.53", "省本级|自评分|4|24.25→12.85", "省本级|自评分|总分|72.46→60.14",
+            "宝鸡市|自评分|1|12.85→12.80", "延安市|自评分|4|25.60→23.49", "省本级|自评分|3|16.45→15.53", "省本级|自评分|4|24.25→12.85",
         ],
         // 002: 预算执行率 × 2.27 printed wrong (BRIEF.md's example: 91.9% × 2.27 = 2.09, printed 1.99) …
         "002-01-zonghe-guanli": ["残联综合管理项目|自评分|1.2.3|1.99→2.09", "残联综合管理项目|自评分|总分|99.72→99.82"],
@@ -57,11 +57,18 @@ import Testing
             "财政专项资金项目|自评分|1.2.3|1.55→1.59", "财政专项资金项目|自评分|2.2.11|0.41→0.00", "财政专项资金项目|自评分|3.1|0.00→20.00",
             "财政专项资金项目|自评分|总分|97.63→97.26",
         ],
-        "002-07-zaoqi-ganyu": ["早期干预项目|自评分|1.2.3|1.84→2.00", "早期干预项目|自评分|2.2.9|0.30→0.00", "早期干预项目|自评分|总分|98.42→98.28"],
-        // Four months late at 0.15 a month: 1.25 − 0.60 = 0.65, printed 0.80.
-        "002-08-caizheng-zhuanxiang-b": ["财政专项资金项目|自评分|2.3.3|0.80→0.65", "财政专项资金项目|自评分|总分|99.38→99.23"],
-        // 484 / 1000 × 1.09 = 0.53, printed 0.60.
-        "002-11-caizheng-zhuanxiang-c": ["财政专项资金项目|自评分|3.2.14|0.60→0.53", "财政专项资金项目|自评分|总分|92.48→92.41"],
+        // 88.14% × 2.27 = 2.00, printed 1.84.
+        "002-07-zaoqi-ganyu": ["早期干预项目|自评分|1.2.3|1.84→2.00", "早期干预项目|自评分|总分|98.42→98.58"],
+        // Four months late at 0.15 a month: 1.25 − 0.60 = 0.65, printed 0.80; three 二级 rows printed 0.0.
+        "002-08-caizheng-zhuanxiang-b": [
+            "财政专项资金项目|自评分|1.3|0.00→6.81", "财政专项资金项目|自评分|2.3.3|0.80→0.65", "财政专项资金项目|自评分|4.1|0.00→2.50",
+            "财政专项资金项目|自评分|4.3|0.00→2.50", "财政专项资金项目|自评分|总分|99.38→99.23",
+        ],
+        "002-10-kangfu-fuju": ["康复辅具业务项目|自评分|4.3|0.00→2.50"],
+        // 484 / 1000 × 1.09 = 0.53, printed 0.60; the 二级 row 产出数量 printed 0.0.
+        "002-11-caizheng-zhuanxiang-c": [
+            "财政专项资金项目|自评分|2.1|0.00→20.34", "财政专项资金项目|自评分|3.2.14|0.60→0.53", "财政专项资金项目|自评分|总分|92.48→92.41",
+        ],
     ]
 
     @Test func seed001_compositeIs7487_gradeZhong() throws {

@@ -28,6 +28,16 @@ import Testing
         #expect(stage.subjects[1].outcomes[0] == .notApplicable)
     }
 
+    // Seed 001: 60.14 out of an applicable 83 is printed as 72.46 out of 100.
+    @Test func notApplicable_rescaledTotal() throws {
+        var plain = Scheme(id: "t", name: "t", total: 100, indicators: [leaf("a", max: 83, rule: judged), leaf("b", max: 17, rule: judged)])
+        plain.rescaleNotApplicable = true
+        let compiled = try CompiledScheme(plain)
+        let result = score(compiled, [SubjectData(id: "s", values: ["a": .number(n("60.14")), "b": .notApplicable])]).subjects[0]
+        #expect(result.total == .scored(n("72.46")))
+        #expect(result.totalMax == 100)
+    }
+
     @Test func missing_leavesTotalUnscored() {
         let compiled = scheme([leaf("a", max: 6, rule: judged), leaf("b", max: 4, rule: judged)])
         let result = score(compiled, [SubjectData(id: "s", values: ["a": .number(5)])]).subjects[0]

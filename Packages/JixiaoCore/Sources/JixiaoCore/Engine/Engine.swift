@@ -241,13 +241,17 @@ final class Run {
         var parts: [String] = []
         for child in node.children {
             let childIndicator = compiled.nodes[child].indicator
+            // The group's max for this subject follows its children's: an n/a child takes its whole max
+            // away, a variant moves it. Alternatives (applies_to) are not part of everyone's max.
+            if childIndicator.kind == .regular && childIndicator.appliesTo == nil {
+                removedMax += childIndicator.max - maxima[cell(subject, child)]
+            }
             switch outcomes[cell(subject, child)] {
             case .scored(let score):
                 applicable += 1
                 sum += score
                 if trace != nil { parts.append(score.description) }
-            case .notApplicable:
-                if childIndicator.kind == .regular && childIndicator.appliesTo == nil { removedMax += childIndicator.max }
+            case .notApplicable: break
             case .missing: missing.append(childIndicator.code)
             case .failed: failed.append(childIndicator.code)
             }
@@ -260,7 +264,7 @@ final class Run {
             return .notApplicable
         }
         maxima[cell(subject, index)] = maxima[cell(subject, index)] - removedMax
-        if removedMax > .zero { trace?.append("不适用的下级指标共 \(removedMax) 分，分值调整为 \(maxima[cell(subject, index)])") }
+        if removedMax != .zero { trace?.append("下级指标不适用或分值调整，本指标分值为 \(maxima[cell(subject, index)])") }
         trace?.append("下级指标合计：\(parts.joined(separator: " + ")) = \(sum)")
         let indicator = node.indicator
         let lower = indicator.floor ?? (indicator.kind == .deduction ? -maxima[cell(subject, index)] : Fixed(raw: Int64.min + 1))
@@ -357,6 +361,11 @@ final class Run {
                 totalOutcome = .failed("指标有错误：\(failed.joined(separator: "、"))")
             } else if !missing.isEmpty {
                 totalOutcome = .missing("指标未评分：\(missing.joined(separator: "、"))")
+            } else if scheme.rescaleNotApplicable, totalMax > .zero, totalMax != scheme.total,
+                let rate = total.divided(by: totalMax)
+            {
+                totalOutcome = .scored((rate * scheme.total).rounded(places: scheme.rounding.places, mode: scheme.rounding.mode))
+                totalMax = scheme.total
             } else {
                 totalOutcome = .scored(total.rounded(places: scheme.rounding.places, mode: scheme.rounding.mode))
             }

@@ -227,6 +227,9 @@ public struct Scheme: Sendable, Hashable {
     public var rounding: Rounding
     public var stages: [String]
     public var requireChildrenSum: Bool
+    /// Seed 001: a subject's total out of the indicators that apply to it is rescaled to the full total
+    /// (60.14 of an applicable 83 → 72.46 of 100); false: the total stays and its max shrinks.
+    public var rescaleNotApplicable: Bool = false
     public var inputs: [InputDeclaration]
     /// R25: named formulas, in the order written.
     public var metrics: [(name: String, formula: Expression)]
