@@ -59,7 +59,7 @@ final class ServerTests: XCTestCase {
             XCTAssertEqual(response.status, .ok)
             let ranking = try response.content.decode(RankingDTO.self)
             XCTAssertEqual(ranking.rows.first?.name, "肖波")
-            XCTAssertEqual(ranking.rows.first?.total, "102.70")
+            XCTAssertEqual(ranking.rows.first?.total, "103.90")
             XCTAssertEqual(ranking.rows.first { $0.name == "莫国华" }?.grade, "四等")
             XCTAssertEqual(ranking.rows.compactMap(\.rank), ranking.rows.compactMap(\.rank).sorted())
         }
