@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.9.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.14.0"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The web application: one composition root (`configure`), pages in Plot, JSON API.
@@ -25,6 +26,7 @@ let package = Package(
             dependencies: [
                 .product(name: "JixiaoCore", package: "JixiaoCore"),
                 .product(name: "JixiaoSchemeFile", package: "JixiaoCore"),
+                .product(name: "JixiaoXLSX", package: "JixiaoCore"),
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -38,8 +40,15 @@ let package = Package(
                 .product(name: "JixiaoCommands", package: "JixiaoCore"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // The load benchmark (scripts/load-bench runs it against a release build with the demo data).
+        .executableTarget(
+            name: "jixiao-load",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(
             name: "JixiaoServerTests",
-            dependencies: ["JixiaoServer", .product(name: "XCTVapor", package: "vapor")]),
+            dependencies: [
+                "JixiaoServer", .product(name: "JixiaoXLSX", package: "JixiaoCore"), .product(name: "XCTVapor", package: "vapor"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
     ]
 )

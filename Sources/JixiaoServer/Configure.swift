@@ -1,6 +1,7 @@
 import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
+import SQLKit
 import Vapor
 
 /// How the server is started: `jixiao serve` fills this from its options and the environment.
@@ -9,13 +10,16 @@ public struct ServerSettings: Sendable {
     public var sqlitePath: String?
     /// `postgres://…` from the environment: PostgreSQL instead of SQLite.
     public var databaseURL: String?
-    /// Where `schemes/` and `examples/` are read from.
+    /// Where `schemes/`, `examples/` and `demo/` are read from.
     public var contentDirectory: String
+    /// The demo loaded into an empty database; nil loads nothing.
+    var demo: DemoSize?
 
-    public init(sqlitePath: String?, databaseURL: String?, contentDirectory: String) {
+    public init(sqlitePath: String?, databaseURL: String?, contentDirectory: String, demo: Bool = true) {
         self.sqlitePath = sqlitePath
         self.databaseURL = databaseURL
         self.contentDirectory = contentDirectory
+        self.demo = demo ? .full : nil
     }
 }
 
@@ -28,27 +32,62 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     } else {
         app.databases.use(.sqlite(.memory), as: .sqlite)
     }
+    if settings.databaseURL?.isEmpty ?? true, let sql = app.db as? any SQLDatabase {
+        // Write-ahead logging: readers never wait for a writer, and a commit costs one sequential append.
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
+        try await sql.raw("PRAGMA synchronous=NORMAL").run()
+        try await sql.raw("PRAGMA foreign_keys=ON").run()
+    }
+    app.migrations.add(CreateSchema())
+    try await app.autoMigrate()
+    if let demo = settings.demo {
+        try await DemoData.loadIfEmpty(demo, contentDirectory: settings.contentDirectory, on: app.db, logger: app.logger)
+    }
+
     app.catalog = try Catalog.load(from: settings.contentDirectory)
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.scoreBoard = ScoreBoard()
+    app.loginLimiter = LoginLimiter()
+    app.routes.defaultMaxBodySize = "1mb"
+    app.sessions.configuration.cookieName = "jixiao-session"
+    app.sessions.configuration.cookieFactory = { id in
+        HTTPCookies.Value(string: id.string, maxAge: 8 * 3600, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .lax)
+    }
+    app.middleware = Middlewares()
+    app.middleware.use(ChineseErrorMiddleware())
+    app.middleware.use(app.sessions.middleware)
     try routes(app)
 }
 
 func routes(_ app: Application) throws {
     app.get("healthz", use: HealthController.check)
-    try app.register(collection: SchemeController())
+    let forms = app.grouped(CSRFProtection())
+    try forms.register(collection: LoginController())
+    let signedIn = forms.grouped(RequireSignIn())
+    try signedIn.register(collection: SchemeController())
+    try signedIn.register(collection: AssessmentController())
+    try signedIn.register(collection: RankingController())
+    try signedIn.register(collection: OrgController())
 }
 
 extension Application {
-    private struct CatalogKey: StorageKey {
-        typealias Value = Catalog
-    }
+    private struct CatalogKey: StorageKey { typealias Value = Catalog }
+    private struct ScoreBoardKey: StorageKey { typealias Value = ScoreBoard }
+    private struct LoginLimiterKey: StorageKey { typealias Value = LoginLimiter }
 
     /// The shipped schemes and their example figures, compiled once at start-up.
     var catalog: Catalog {
-        get {
-            guard let catalog = storage[CatalogKey.self] else { fatalError("configure(app) sets the catalog") }
-            return catalog
-        }
+        get { storage[CatalogKey.self]! }
         set { storage[CatalogKey.self] = newValue }
+    }
+
+    /// Compiled schemes and scored periods (see ScoreBoard).
+    var scoreBoard: ScoreBoard {
+        get { storage[ScoreBoardKey.self]! }
+        set { storage[ScoreBoardKey.self] = newValue }
+    }
+
+    var loginLimiter: LoginLimiter {
+        get { storage[LoginLimiterKey.self]! }
+        set { storage[LoginLimiterKey.self] = newValue }
     }
 }

@@ -1,17 +1,13 @@
 import Foundation
+import Fluent
 import XCTVapor
 @testable import JixiaoServer
 
-/// The web application over the shipped seeds, on SQLite in memory (and on PostgreSQL when DATABASE_URL is set).
+/// The web application's pages, sign-in and safety nets, on SQLite in memory with the small demo.
 final class ServerTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
     var app: Application!
 
-    override func setUp() async throws {
-        app = try await Application.make(.testing)
-        try await configure(app, settings: ServerSettings(sqlitePath: nil, databaseURL: nil, contentDirectory: Self.repository.path))
-    }
+    override func setUp() async throws { app = try await makeApp() }
 
     override func tearDown() async throws {
         try await app.asyncShutdown()
@@ -24,67 +20,114 @@ final class ServerTests: XCTestCase {
         }
     }
 
-    func testSchemeList_listsEverySeedInChinese() async throws {
-        try await app.test(.GET, "/") { response async in
-            XCTAssertEqual(response.status, .ok)
-            XCTAssertEqual(response.headers.contentType, .html)
-            let body = response.body.string
-            XCTAssertTrue(body.contains("lang=\"zh\""))
-            for id in ["000", "001", "002-01", "002-11", "003", "004"] {
-                XCTAssertTrue(body.contains("/schemes/\(id)\""), "missing scheme \(id)")
-            }
-        }
+    func testEveryPageNeedsSignIn_pagesRedirectAndTheAPIAnswers401() async throws {
+        let browser = Browser(app)
+        let page = try await browser.get("/")
+        XCTAssertEqual(page.status, .seeOther)
+        XCTAssertTrue(page.headers.first(name: .location)?.hasPrefix("/login") ?? false)
+        let api = try await browser.get("api/assessments")
+        XCTAssertEqual(api.status, .unauthorized)
+        XCTAssertTrue(api.body.string.contains("请先登录"))
     }
 
-    func testSchemePage_showsPrintedRules() async throws {
-        try await app.test(.GET, "schemes/002-01") { response async in
-            XCTAssertEqual(response.status, .ok)
-            XCTAssertTrue(response.body.string.contains("预算执行率得分 = 预算执行率 * 2.27"))
+    func testSignIn_wrongPasswordsAreRefusedThenRateLimited() async throws {
+        let browser = Browser(app)
+        for _ in 0..<5 {
+            let status = try await browser.login("jinjiang", password: "wrong")
+            XCTAssertEqual(status, .unauthorized)
         }
+        // The sixth try is refused even with the right password, for the rest of the window.
+        let awaited1 = try await browser.login("jinjiang")
+        XCTAssertEqual(awaited1, .tooManyRequests)
+        // Another account from the same address is not affected.
+        let awaited2 = try await browser.login("chengdu")
+        XCTAssertEqual(awaited2, .seeOther)
+        let home = try await browser.get("/")
+        XCTAssertTrue(home.body.string.contains("成都市残联审核员"))
     }
 
-    func testResults_showComposite7487AndTheDisagreements() async throws {
-        try await app.test(.GET, "schemes/001/results") { response async in
-            XCTAssertEqual(response.status, .ok)
-            XCTAssertTrue(response.body.string.contains("综合得分 74.87，等级 中"))
-        }
-        try await app.test(.GET, "schemes/002-01/results") { response async in
-            XCTAssertTrue(response.body.string.contains("1.99"))
-            XCTAssertTrue(response.body.string.contains("2.09"))
-        }
+    func testPasswordsAreStoredAsBcryptHashes() async throws {
+        let user = try await User.query(on: app.db).filter(\.$username == "jinjiang").first()
+        XCTAssertTrue(user?.passwordHash.hasPrefix("$2") ?? false)
+        XCTAssertFalse(user?.passwordHash.contains(DemoData.password) ?? true)
     }
 
-    func testRankingJSON_exactDecimalsInRankOrder() async throws {
-        try await app.test(.GET, "api/schemes/003/ranking") { response async throws in
-            XCTAssertEqual(response.status, .ok)
-            let ranking = try response.content.decode(RankingDTO.self)
-            XCTAssertEqual(ranking.rows.first?.name, "肖波")
-            XCTAssertEqual(ranking.rows.first?.total, "103.90")
-            XCTAssertEqual(ranking.rows.first { $0.name == "莫国华" }?.grade, "四等")
-            XCTAssertEqual(ranking.rows.compactMap(\.rank), ranking.rows.compactMap(\.rank).sorted())
-        }
+    func testFormsWithoutTheSessionsTokenAreRefused() async throws {
+        let browser = Browser(app)
+        try await browser.login("jinjiang")
+        let id = try await assessmentID(app, unit: "510101")
+        let forged = try await browser.send(.POST, "assessments/\(id)/submit", form: ["revision": "1", "_csrf": "forged"])
+        XCTAssertEqual(forged.status, .forbidden)
+        XCTAssertTrue(forged.body.string.contains("CSRF"))
+        let sheet = try await browser.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(sheet.stage, "自评")
     }
 
-    func testUnknownScheme_is404WithAChineseReason() async throws {
-        try await app.test(.GET, "schemes/不存在/results") { response async in
-            XCTAssertEqual(response.status, .notFound)
-            XCTAssertTrue(response.body.string.contains("没有编号为"))
+    func testLogout_endsTheSession() async throws {
+        let browser = Browser(app)
+        try await browser.login("jinjiang")
+        _ = try await browser.get("/")
+        let awaited3 = try await browser.post("logout").status
+        XCTAssertEqual(awaited3, .seeOther)
+        let awaited4 = try await browser.get("api/assessments").status
+        XCTAssertEqual(awaited4, .unauthorized)
+    }
+
+    func testDashboardAndRanking_showTheUsersPartOfTheTree() async throws {
+        let browser = Browser(app)
+        try await browser.login("chengdu")
+        let list = try await browser.json("api/assessments", as: OverviewDTO.self)
+        XCTAssertEqual(list.period, "2018-06")
+        XCTAssertEqual(list.assessments.count, 21, "成都市 and its 20 districts and counties")
+        XCTAssertTrue(list.assessments.contains { $0.unit == "青羊区" && $0.mine }, "青羊区 waits for 成都's 初评")
+        let page = try await browser.get("/")
+        XCTAssertTrue(page.body.string.contains("待我办理"))
+    }
+
+    func testSchemeUpload_showsTheLineOfTheError_andStoresNothing() async throws {
+        let browser = Browser(app)
+        try await browser.login("admin")
+        _ = try await browser.get("schemes")
+        let before = try await SchemeVersion.query(on: app.db).count()
+        let yaml = "scheme:\n  id: X1\n  name: 测试\n  total: 10\nindicators:\n  - code: \"1\"\n    name: 甲\n    max: 10\n    rule: {kind: nonsense}\n"
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .cookie, value: browser.cookie ?? "")
+        let boundary = "jixiao-test-boundary"
+        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(browser.csrf)\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bad.yaml\"\r\nContent-Type: application/x-yaml\r\n\r\n\(yaml)\r\n--\(boundary)--\r\n"
+        try await app.test(.POST, "schemes/upload", headers: headers, body: ByteBuffer(string: body)) { response async in
+            XCTAssertEqual(response.status, .unprocessableEntity)
+            XCTAssertTrue(response.body.string.contains("bad.yaml:9"), response.body.string)
         }
-        try await app.test(.GET, "api/schemes/nope/ranking") { response async in
-            XCTAssertEqual(response.status, .notFound)
-        }
+        let after = try await SchemeVersion.query(on: app.db).count()
+        XCTAssertEqual(before, after)
+    }
+
+    func testExamples_showComposite7487AndTheDisagreements() async throws {
+        let browser = Browser(app)
+        try await browser.login("lingdao")
+        let awaited5 = try await browser.get("schemes/001/results").body.string.contains("综合得分 74.87，等级 中")
+        XCTAssertTrue(awaited5)
+        let results = try await browser.get("schemes/002-01/results").body.string
+        XCTAssertTrue(results.contains("1.99") && results.contains("2.09"))
+        let awaited6 = try await browser.get("schemes/002-01").body.string.contains("预算执行率得分 = 预算执行率 * 2.27")
+        XCTAssertTrue(awaited6)
+        let ranking = try await browser.json("api/schemes/003/ranking", as: RankingDTO.self)
+        XCTAssertEqual(ranking.rows.first?.name, "肖波")
+        XCTAssertEqual(ranking.rows.first?.total, "103.90")
+        XCTAssertEqual(ranking.rows.first { $0.name == "莫国华" }?.grade, "四等")
+        let missing = try await browser.get("schemes/不存在/results")
+        XCTAssertEqual(missing.status, .notFound)
+        XCTAssertTrue(missing.body.string.contains("没有编号为"))
     }
 
     func testHealthz_onPostgreSQL() async throws {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], url.hasPrefix("postgres") else {
             throw XCTSkip("DATABASE_URL is not set: the PostgreSQL health check is skipped")
         }
-        let postgres = try await Application.make(.testing)
+        let postgres = try await makeApp(databaseURL: url)
         do {
-            try await configure(postgres, settings: ServerSettings(sqlitePath: nil, databaseURL: url, contentDirectory: Self.repository.path))
-            try await postgres.test(.GET, "healthz") { response async in
-                XCTAssertEqual(response.status, .ok)
-            }
+            try await postgres.test(.GET, "healthz") { response async in XCTAssertEqual(response.status, .ok) }
         } catch {
             try await postgres.asyncShutdown()
             throw error

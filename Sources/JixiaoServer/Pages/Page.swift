@@ -1,9 +1,24 @@
+import Foundation
 import Plot
 import Vapor
 
-/// The shared page frame: Chinese, one stylesheet inline (no CDN), a header with the product name.
+/// What every signed-in page shows in its header: who is signed in, and the token its forms carry.
+struct PageContext: Sendable {
+    let user: SignedIn?
+    let csrf: String
+
+    init(_ request: Request) {
+        user = SignedIn(session: request.session)
+        csrf = request.csrfToken
+    }
+
+    /// The hidden field every POST form carries (see CSRFProtection).
+    var csrfField: Node<HTML.FormContext> { .input(.type(.hidden), .name("_csrf"), .value(csrf)) }
+}
+
+/// The shared page frame: Chinese, one stylesheet inline (no CDN), a header with the product name and the user.
 enum Page {
-    static func document(title: String, _ content: Node<HTML.BodyContext>...) -> HTML {
+    static func document(title: String, context: PageContext?, _ content: Node<HTML.BodyContext>...) -> HTML {
         HTML(
             .lang(.chinese),
             .head(
@@ -13,24 +28,66 @@ enum Page {
                 .element(named: "style", text: stylesheet)
             ),
             .body(
-                .header(.a(.href("/"), .text("绩效 Jixiao")), .span(.class("subtitle"), .text("考核方案 · 计分 · 核对"))),
+                .header(
+                    .a(.href("/"), .text("绩效 Jixiao")),
+                    .if(context?.user != nil,
+                        .group(
+                            .a(.href("/rankings"), .text("排名")),
+                            .a(.href("/schemes"), .text("考核方案")),
+                            .a(.href("/org"), .text("组织机构"))
+                        )),
+                    .unwrap(context, { context in
+                        .unwrap(context.user) { user in
+                            .span(.class("who"),
+                                .text("\(user.unitName) · \(user.displayName)（\(user.role.chineseName)）"),
+                                .form(.class("inline"), .method(.post), .action("/logout"), context.csrfField,
+                                      .button(.type(.submit), .id("logout"), .text("退出"))))
+                        }
+                    })
+                ),
                 .main(.group(content))
             )
         )
     }
 
-    static func html(_ document: HTML) -> Response {
+    static func html(_ document: HTML, status: HTTPResponseStatus = .ok) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .html
-        return Response(status: .ok, headers: headers, body: .init(string: document.render()))
+        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return Response(status: status, headers: headers, body: .init(string: document.render()))
+    }
+
+    /// A one-message page (errors, refusals), with a way back.
+    static func message(title: String, lines: [String], context: PageContext?, status: HTTPResponseStatus) -> Response {
+        html(document(title: title, context: context,
+                      .h1(.text(title)),
+                      .ul(.class("problems"), .forEach(lines) { .li(.text($0)) }),
+                      .p(.a(.href("javascript:history.back()"), .text("返回上一页")), .text(" · "), .a(.href("/"), .text("首页")))),
+             status: status)
     }
 
     static let stylesheet = """
         body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0;color:#222}
-        header{background:#8b1a1a;color:#fff;padding:.6em 1.2em}header a{color:#fff;font-weight:bold;text-decoration:none;margin-right:1em}
-        main{padding:1em 1.2em}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .5em}
-        th{background:#f3f0ea}td.num{text-align:right;font-variant-numeric:tabular-nums}.rule{color:#555;font-size:.9em}
-        .bad{color:#b00;font-weight:bold}.ok{color:#070}.subtitle{opacity:.8}
-        @media print{header{display:none}}
+        header{background:#8b1a1a;color:#fff;padding:.6em 1.2em;display:flex;gap:1em;align-items:center}
+        header a{color:#fff;font-weight:bold;text-decoration:none}.who{margin-left:auto;font-size:.9em}
+        form.inline{display:inline;margin-left:.6em}main{padding:1em 1.2em}
+        table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top}
+        th{background:#f3f0ea}td.num{text-align:right;font-variant-numeric:tabular-nums}.rule{color:#555;font-size:.85em;max-width:40em}
+        .bad{color:#b00;font-weight:bold}.ok{color:#070}.muted{color:#777}.problems li{color:#b00}
+        .flash{background:#eef7ee;border:1px solid #9c9;padding:.5em}.status{padding:.1em .4em;border-radius:3px;background:#eee}
+        input[type=text]{width:9em}input.reason{width:16em}.actions form{display:inline-block;margin-right:1em;vertical-align:top}
+        .total{font-size:1.3em;font-weight:bold}.live{position:sticky;top:0;background:#fff;padding:.3em 0;z-index:1}svg text{font-family:inherit}
+        @media print{header,.actions,form,.noprint{display:none}main{padding:0}}
         """
+}
+
+extension Node where Context == HTML.BodyContext {
+    /// SVG drawn by the server (Plot has no SVG elements); callers escape every text they put in.
+    static func svg(_ markup: String) -> Node { .raw(markup) }
+}
+
+/// Escapes text for HTML or SVG markup built by hand.
+func escapeMarkup(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }

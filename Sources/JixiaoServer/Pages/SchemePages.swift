@@ -1,26 +1,52 @@
 import JixiaoCore
 import Plot
 
-/// `/`: every scheme with its size and a link to its indicators and results.
+/// `/schemes`: the scheme versions in the database (with upload, copy and opening assessments for the
+/// scheme admin) and the shipped seed documents as read-only examples.
 struct SchemeListPage {
-    let entries: [Catalog.Entry]
+    let context: PageContext
+    let versions: [SchemeController.VersionLine]
+    let examples: [Catalog.Entry]
+    let canManage: Bool
+    let problems: [String]
 
     var document: HTML {
         Page.document(
-            title: "考核方案",
+            title: "考核方案", context: context,
             .h1("考核方案"),
+            .if(!problems.isEmpty, .group(.p(.class("bad"), .text("方案文件有误，未保存：")), .ul(.class("problems"), .id("problems"), .forEach(problems) { .li(.text($0)) }))),
+            .table(.id("versions"),
+                .tr(.th("编号"), .th("方案"), .th("年度"), .th("版本"), .th("状态"), .th("考核份数"), .if(canManage, .th("管理"))),
+                .forEach(versions) { line in
+                    .tr(.td(.text(line.code)), .td(.a(.href("/versions/\(line.id)"), .text(line.name))),
+                        .td(.text(line.year.map(String.init) ?? "")), .td(.class("num"), .text("\(line.version)")),
+                        .td(.text(line.frozen ? "已冻结" : "可修改")), .td(.class("num"), .text("\(line.assessments)")),
+                        .if(canManage, .td(
+                            .form(.class("inline"), .method(.post), .action("/versions/\(line.id)/copy"), context.csrfField,
+                                  .button(.type(.submit), .text("复制到下一年度"))),
+                            .form(.class("inline"), .method(.post), .action("/versions/\(line.id)/open"), context.csrfField,
+                                  .input(.type(.text), .name("period"), .placeholder("考核期 2025-06")),
+                                  .input(.type(.text), .name("root"), .placeholder("单位代码 51")),
+                                  .input(.type(.text), .name("kinds"), .value("市州 县市区")),
+                                  .button(.type(.submit), .text("开启考核"))))))
+                }),
+            .if(canManage,
+                .form(.method(.post), .action("/schemes/upload"), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
+                      .text("上传方案文件（YAML，格式见 docs/schemes.md）："),
+                      .input(.type(.file), .name("file"), .id("scheme-file"), .attribute(named: "accept", value: ".yaml,.yml")),
+                      .button(.type(.submit), .id("upload-scheme"), .text("校验并上传")))),
+            .h2("种子文件示例（印刷数字核对）"),
             .table(
-                .tr(.th("编号"), .th("方案"), .th("年度"), .th("版本"), .th("指标数"), .th("考核对象"), .th("")),
-                .forEach(entries) { entry in
+                .tr(.th("编号"), .th("方案"), .th("年度"), .th("指标数"), .th("考核对象"), .th("")),
+                .forEach(examples) { entry in
                     let scheme = entry.scheme.scheme
                     return .tr(
                         .td(.text(scheme.id)),
                         .td(.a(.href("/schemes/\(scheme.id)"), .text(scheme.name))),
                         .td(.text(scheme.year.map(String.init) ?? "")),
-                        .td(.class("num"), .text("\(scheme.version)")),
                         .td(.class("num"), .text("\(entry.scheme.indicatorCount)")),
                         .td(.class("num"), .text("\(entry.report?.data.subjects.count ?? 0)")),
-                        .td(.if(entry.report != nil, .a(.href("/schemes/\(scheme.id)/results"), .text("得分与排名"))))
+                        .td(.if(entry.report != nil, .a(.href("/schemes/\(scheme.id)/results"), .text("得分与核对"))))
                     )
                 }
             )
@@ -28,22 +54,30 @@ struct SchemeListPage {
     }
 }
 
-/// `/schemes/:id`: the indicator tree with max scores and the printed rules.
+/// The indicator tree with max scores and the printed rules, of a stored version or a shipped example.
 struct SchemePage {
-    let entry: Catalog.Entry
+    let context: PageContext
+    let compiled: CompiledScheme
+    let resultsLink: String?
+    let version: SchemeVersion?
+    let canManage: Bool
 
     var document: HTML {
-        let scheme = entry.scheme.scheme
+        let scheme = compiled.scheme
         let rows = scheme.indicators.flatMap { Self.rows($0, depth: 0) }
+        let fields = compiled.inputNames
         return Page.document(
-            title: scheme.name,
+            title: scheme.name, context: context,
             .h1(.text(scheme.name)),
-            .p(.text("编号 \(scheme.id) · 第 \(scheme.version) 版 · 总分 \(scheme.total.formatted()) · 评分阶段：\(scheme.stages.joined(separator: " → "))")),
-            .if(entry.report != nil, .p(.a(.href("/schemes/\(scheme.id)/results"), .text("查看得分与排名")))),
+            .p(.text("编号 \(scheme.id) · 第 \(scheme.version) 版 · 总分 \(scheme.total.formatted()) · 评分阶段：\(Workflow(schemeStages: scheme.stages).stages.joined(separator: " → "))"),
+               .unwrap(version) { .text($0.frozen ? " · 已冻结（已有考核使用）" : " · 可修改") }),
+            .unwrap(resultsLink) { .p(.a(.href($0), .text("查看得分与印刷数字核对"))) },
             .table(
                 .tr(.th("代码"), .th("指标"), .th("分值"), .th("评分标准"), .th("规则")),
                 .forEach(rows) { row in row }
-            )
+            ),
+            .h2(.text("填报项（\(fields.count)）")),
+            .p(.class("rule"), .text(fields.joined(separator: "、")))
         )
     }
 
@@ -57,8 +91,9 @@ struct SchemePage {
     }
 }
 
-/// `/schemes/:id/results`: ranking, totals per stage, grades, and where printed figures disagree.
+/// `/schemes/:id/results`: a shipped example's ranking, totals per stage, grades, and where printed figures disagree.
 struct ResultsPage {
+    let context: PageContext
     let report: ScoreReport
 
     var document: HTML {
@@ -68,7 +103,7 @@ struct ResultsPage {
         let final = report.finalStage
         let byID = Dictionary(uniqueKeysWithValues: final.subjects.enumerated().map { ($1.subject.id, $0) })
         return Page.document(
-            title: "\(scheme.name) 得分",
+            title: "\(scheme.name) 得分", context: context,
             .h1(.text("\(scheme.name) · \(report.data.period)")),
             .h2("排名"),
             .table(

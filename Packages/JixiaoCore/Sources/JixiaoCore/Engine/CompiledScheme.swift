@@ -37,6 +37,10 @@ public struct CompiledScheme: Sendable {
     let roots: [Int]
     let aggregateCount: Int
     let gradeVetoes: [(when: BoundExpression, grade: String)]
+    /// Node indices (in tree order) whose entered figure a rule reads: with `inputNames`, what a data-entry form asks for.
+    public let enteredIndicators: [Int]
+    /// Every named input the rules read from a subject (declared in `inputs:` or not), in first-use order.
+    public var inputNames: [String] { slotNames }
     /// Warnings found while compiling (errors are thrown).
     public let warnings: [Problem]
 
@@ -56,6 +60,7 @@ public struct CompiledScheme: Sendable {
         }
         self.codeIndex = builder.codeIndex
         self.slotNames = builder.slotNames
+        self.enteredIndicators = builder.valueIndices.sorted()
         self.metrics = builder.boundMetrics
         self.order = builder.order
         self.roots = builder.roots
@@ -103,6 +108,8 @@ extension CompiledScheme {
         var nodes: [Node] = []
         var codeIndex: [String: Int] = [:]
         var slotNames: [String] = []
+        /// Indicators whose entered figure (`value`) some rule reads: the ones a form asks for.
+        var valueIndices: Set<Int> = []
         var slotIndex: [String: Int] = [:]
         var metricIndex: [String: Int] = [:]
         var boundMetrics: [(name: String, expression: BoundExpression)] = []
@@ -278,10 +285,14 @@ extension CompiledScheme {
                 return .shortfall(s, input: b(s.input), target: target(s.target), base: s.base.map(b), cutoff: s.cutoff.map(b))
             case .deviation(let input, let explicit): return .deviation(input: b(input), target: target(explicit))
             case .lateness(let l): return .lateness(l, input: b(l.input))
-            case .checklist(let items): return .checklist(items, input: .indicatorValue(index))
+            case .checklist(let items):
+                valueIndices.insert(index)
+                return .checklist(items, input: .indicatorValue(index))
             case .incidents(let i): return .incidents(i, count: b(i.count), base: i.base.map(b))
             case .bonus(let bonus): return .bonus(bonus, items: b(bonus.items))
-            case .judged(let judged): return .judged(judged, input: .indicatorValue(index))
+            case .judged(let judged):
+                valueIndices.insert(index)
+                return .judged(judged, input: .indicatorValue(index))
             case .ranking(let ranking): return .ranking(ranking, metric: b(ranking.metric))
             case .growth(let growth): return .growth(growth, current: b(growth.current), previous: b(growth.previous))
             case .rescale(let input, let from):
@@ -310,6 +321,7 @@ extension CompiledScheme {
                     switch name {
                     case "value":
                         guard let current else { fail("此处没有“本指标”，不能用 value", range); return .constant(.number(.zero)) }
+                        valueIndices.insert(current)
                         return .indicatorValue(current)
                     case "max":
                         guard let current else { fail("此处没有“本指标”，不能用 max", range); return .constant(.number(.zero)) }
@@ -353,6 +365,7 @@ extension CompiledScheme {
                         }
                         guard let reference else { fail("\(name)() 的参数应为带引号的指标代码", range); return .constant(.number(.zero)) }
                         guard let target = codeIndex[reference] else { fail("引用了不存在的指标 “\(reference)”", range); return .constant(.number(.zero)) }
+                        if function == .value { valueIndices.insert(target) }
                         return function == .score ? .indicatorScore(target) : .indicatorValue(target)
                     case .peerAvg, .peerMin, .peerMax, .peerSum, .peerCount, .childrenCount:
                         aggregateCount += 1

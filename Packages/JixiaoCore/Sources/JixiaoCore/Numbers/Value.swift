@@ -13,10 +13,15 @@ public enum Value: Sendable, Hashable {
         return nil
     }
 
-    /// Reads the way data files write figures: numbers, percentages, n/a, yes/no, else text.
+    /// Reads the way data files write figures: numbers, percentages, n/a, yes/no, a list as `[2, 1]`
+    /// (what `description` writes, so a figure survives being stored as text), else text.
     public static func parse(_ text: String) -> Value {
         let trimmed = text.trimmingSpaces()
         if let number = Fixed(trimmed) { return .number(number) }
+        if trimmed.hasPrefix("["), trimmed.hasSuffix("]") {
+            let items = trimmed.dropFirst().dropLast().split(whereSeparator: { $0 == "," || $0 == "，" || $0 == "、" })
+            return .list(items.map { parse(String($0)) })
+        }
         switch trimmed.lowercased() {
         case "n/a", "na", "不适用", "—", "－": return .notApplicable
         case "true", "yes", "是": return .bool(true)

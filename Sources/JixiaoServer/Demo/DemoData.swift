@@ -1,0 +1,153 @@
+import Fluent
+import Foundation
+import JixiaoCore
+import JixiaoSchemeFile
+import Vapor
+
+/// What a first start on an empty database loads, so that a newcomer sees a living system at once:
+/// the org tree of a province (demo/org-sichuan.csv: 四川省, 21 市州, 183 县市区), every shipped scheme,
+/// an account for every role, and scheme 000's assessments with figures for three months.
+enum DemoSize: String, Sendable {
+    /// The whole province, three months (what `jixiao serve` loads).
+    case full
+    /// Two cities and their counties, two months (what the tests load: fast, and still a tree to trespass in).
+    case small
+}
+
+struct DemoAccount: Sendable {
+    let username: String
+    let displayName: String
+    let role: Role
+    let unitCode: String
+}
+
+enum DemoData {
+    static let password = "jixiao2026"
+    static let accounts = [
+        DemoAccount(username: "admin", displayName: "省残联方案管理员", role: .schemeAdmin, unitCode: "51"),
+        DemoAccount(username: "lingdao", displayName: "省残联领导", role: .leader, unitCode: "51"),
+        DemoAccount(username: "shengshending", displayName: "省残联审定", role: .approver, unitCode: "51"),
+        DemoAccount(username: "shengshenhe", displayName: "省残联审核员", role: .reviewer, unitCode: "51"),
+        DemoAccount(username: "chengdu", displayName: "成都市残联审核员", role: .reviewer, unitCode: "5101"),
+        DemoAccount(username: "chengdutianbao", displayName: "成都市残联填报员", role: .filler, unitCode: "5101"),
+        DemoAccount(username: "jinjiang", displayName: "锦江区残联填报员", role: .filler, unitCode: "510101"),
+        DemoAccount(username: "qingyang", displayName: "青羊区残联填报员", role: .filler, unitCode: "510102"),
+        DemoAccount(username: "mianyang", displayName: "绵阳市残联审核员", role: .reviewer, unitCode: "5107"),
+        DemoAccount(username: "fucheng", displayName: "涪城区残联填报员", role: .filler, unitCode: "510701"),
+    ]
+    static let demoScheme = "000"
+    static let periods = ["2018-04", "2018-05", "2018-06"]
+
+    /// Loads the demo when the database holds no org unit yet; returns whether it did.
+    @discardableResult
+    static func loadIfEmpty(_ size: DemoSize, contentDirectory: String, on database: any Database, logger: Logger) async throws -> Bool {
+        guard try await OrgUnit.query(on: database).count() == 0 else { return false }
+        let started = Date()
+        let directory = URL(fileURLWithPath: contentDirectory)
+        let csv = try String(contentsOf: directory.appendingPathComponent("demo/org-sichuan.csv"), encoding: .utf8)
+        var rows = try OrgImport.rows(csv: csv, file: "demo/org-sichuan.csv")
+        if size == .small { rows = rows.filter { ["51", "5101", "5107"].contains($0.code) || ["5101", "5107"].contains($0.parent ?? "") } }
+        _ = try await OrgImport.save(rows, file: "demo/org-sichuan.csv", on: database)
+
+        let units = Dictionary(uniqueKeysWithValues: try await OrgUnit.query(on: database).all().map { ($0.code, $0) })
+        let hash = try Bcrypt.hash(password)
+        for account in accounts {
+            guard let unit = units[account.unitCode] else { continue }
+            try await User(username: account.username, displayName: account.displayName, passwordHash: hash, role: account.role,
+                           unitID: try unit.requireID()).create(on: database)
+        }
+
+        var schemeIDs: [String: UUID] = [:]
+        let schemes = directory.appendingPathComponent("schemes")
+        for file in try FileManager.default.contentsOfDirectory(atPath: schemes.path).filter({ $0.hasSuffix(".yaml") }).sorted() {
+            let yaml = try String(contentsOf: schemes.appendingPathComponent(file), encoding: .utf8)
+            let scheme = try SchemeFile.parse(yaml, file: file)
+            let version = SchemeVersion(code: scheme.id, version: scheme.version, name: scheme.name, year: scheme.year, yaml: yaml,
+                                        frozen: scheme.id == demoScheme)
+            try await version.create(on: database)
+            schemeIDs[scheme.id] = try version.requireID()
+        }
+        guard let schemeID = schemeIDs[demoScheme] else { return true }
+        let template = try DataFile.load(path: directory.appendingPathComponent("examples/000-liangfu-jiaojiu.yaml").path)
+        let scheme = try SchemeFile.load(path: schemes.appendingPathComponent("000-liangfu-jiaojiu.yaml").path)
+        let percentInputs = Set(scheme.inputs.filter { $0.unit == "%" }.map(\.name))
+        let periods = size == .full ? periods : Array(periods.suffix(2))
+        let subjects = units.values.filter { $0.kind == "市州" || $0.kind == "县市区" }.sorted { $0.path < $1.path }
+        var generator = DemoRandom(seed: 2018)
+        var assessments: [Assessment] = []
+        var values: [EntryValue] = []
+        for (month, period) in periods.enumerated() {
+            let latest = month == periods.count - 1
+            let progress = [0.7, 0.85, 1.0][3 - periods.count + month]
+            for (index, unit) in subjects.enumerated() {
+                let isCity = unit.kind == "市州"
+                let templates = template.subjects.filter { ($0.parent == nil) == isCity }
+                let pattern = templates[index % templates.count]
+                // The newest month is in every stage of the workflow; earlier months are approved.
+                let state: WorkflowState = latest
+                    ? [WorkflowState(), WorkflowState(stage: 1), WorkflowState(stage: 1), WorkflowState(stage: 2), WorkflowState(stage: 2, status: .approved)][(index + 4) % 5]
+                    : WorkflowState(stage: 2, status: .approved)
+                let assessment = Assessment(id: UUID(), schemeID: schemeID, period: period, unitID: try unit.requireID(),
+                                            stage: state.stage, status: state.status)
+                assessments.append(assessment)
+                let id = try assessment.requireID()
+                for (name, value) in pattern.inputs {
+                    let constant = template.subjects.allSatisfy { $0.inputs[name] == value }
+                    let text = constant ? text(value, percent: percentInputs.contains(name))
+                        : varied(value, percent: percentInputs.contains(name), scale: progress, using: &generator)
+                    values.append(EntryValue(assessmentID: id, stage: 0, field: name, value: text, reason: nil))
+                }
+                for (code, value) in pattern.values {
+                    values.append(EntryValue(assessmentID: id, stage: 0, field: "#" + code, value: value.description,
+                                             reason: pattern.reasons[code]))
+                }
+                if state.stage >= 2, let accuracy = pattern.inputs["落实精准度"]?.number {
+                    // A review adjustment, as the city makes when the platform's figure was checked again.
+                    let adjusted = Double(accuracy.description).map { max(0, $0 - 0.012) } ?? 0
+                    values.append(EntryValue(assessmentID: id, stage: 1, field: "落实精准度", value: String(format: "%.1f%%", adjusted * 100),
+                                             reason: "市州核查平台数据，剔除重复录入的落实记录"))
+                }
+            }
+        }
+        let (newAssessments, newValues) = (assessments, values)
+        try await database.transaction { db in
+            try await newAssessments.create(on: db, chunk: 200)
+            try await newValues.create(on: db, chunk: 500)
+        }
+        logger.notice("演示数据已载入：\(units.count) 个单位，\(accounts.count) 个账号（密码 \(password)），\(assessments.count) 份考核，用时 \(String(format: "%.1f", Date().timeIntervalSince(started))) 秒")
+        return true
+    }
+
+    private static func text(_ value: Value, percent: Bool) -> String {
+        if percent, let number = value.number, let double = Double(number.description) { return String(format: "%.1f%%", double * 100) }
+        return value.description
+    }
+
+    /// A figure like the template's, varied: counts scaled by the month's progress and ±15 %, rates ±5 points.
+    /// (Binary floating point only makes up the demo's input text; no score is ever computed in it.)
+    private static func varied(_ value: Value, percent: Bool, scale: Double, using generator: inout DemoRandom) -> String {
+        guard let number = value.number, let double = Double(number.description) else { return value.description }
+        if percent {
+            let rate = min(1, max(0, double + generator.uniform(-0.05, 0.05)))
+            return String(format: "%.1f%%", rate * 100)
+        }
+        let scaled = double * scale * generator.uniform(0.85, 1.15)
+        return double == double.rounded() ? String(Int(scaled.rounded())) : String(format: "%.2f", scaled)
+    }
+}
+
+/// A small seeded generator (SplitMix64): the same demo on every machine.
+struct DemoRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform(_ low: Double, _ high: Double) -> Double {
+        low + (high - low) * Double(next() >> 11) / Double(1 << 53)
+    }
+}

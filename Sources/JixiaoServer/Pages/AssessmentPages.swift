@@ -1,0 +1,207 @@
+import Foundation
+import JixiaoCore
+import Plot
+
+/// `/`: the assessments of a period in the user's part of the tree, the user's to-do list first.
+struct DashboardPage {
+    let context: PageContext
+    let overview: Overview
+
+    var document: HTML {
+        let stages = overview.scores?.scheme.workflow.stages ?? []
+        let mine = overview.lines.filter(\.mine)
+        return Page.document(
+            title: "我的考核", context: context,
+            .h1("我的考核"),
+            .if(overview.choices.isEmpty, .p(.text("您的单位下还没有考核。"))),
+            .unwrap(overview.selected) { selected in
+                .group(
+                    .p(.class("choices"), .text("考核："),
+                       .forEach(overview.choices) { choice in
+                           let current = choice.schemeID == selected.schemeID && choice.period == selected.period
+                           return .a(.href("/?scheme=\(choice.schemeID)&period=\(choice.period)"), .class(current ? "status" : ""),
+                                     .text("\(choice.schemeName) · \(choice.period)（\(choice.count) 份）  "))
+                       }),
+                    .p(.text("进度："),
+                       .forEach(overview.counts) { count in
+                           .span(.class("status"), .text("\(Self.describe(count.stage, count.status, stages)) \(count.count)"))
+                       },
+                       .text(" · "), .a(.href("/rankings/\(selected.schemeID)/\(selected.period)"), .id("ranking-link"), .text("查看排名"))),
+                    .h2(.text("待我办理（\(mine.count)）")),
+                    table(mine, stages: stages, id: "todo"),
+                    .h2(.text("全部（\(overview.lines.count)）")),
+                    table(overview.lines, stages: stages, id: "all")
+                )
+            }
+        )
+    }
+
+    static func describe(_ stage: Int, _ status: WorkflowState.Status, _ stages: [String]) -> String {
+        stage < stages.count ? AssessmentStore.describe(WorkflowState(stage: stage, status: status), stages) : "?"
+    }
+
+    private func table(_ lines: [Overview.Line], stages: [String], id: String) -> Node<HTML.BodyContext> {
+        .table(.id(id),
+            .tr(.th("单位"), .th("阶段"), .th("得分"), .th("等级"), .th("名次")),
+            .forEach(lines) { line in
+                .tr(.td(.a(.href("/assessments/\(line.row.assessmentID)"), .text(line.row.unitName))),
+                    .td(.text(AssessmentStore.describe(line.row.state, stages))),
+                    .td(.class("num"), .text(line.result.total.statusText)),
+                    .td(.text(line.result.grade ?? "—")),
+                    .td(.class("num"), .text(line.result.rank.map(String.init) ?? "—")))
+            })
+    }
+}
+
+/// `/assessments/:id`: the entry form (when it is the user's turn), the workflow's buttons, the score sheet
+/// with a column per stage, the trend, and the audit log.
+struct SheetPage {
+    let context: PageContext
+    let view: SheetView
+    let flash: String?
+    let problems: [String]
+
+    var document: HTML {
+        let compiled = view.scores.scheme.compiled
+        let assessment = view.loaded.assessment
+        let final = view.stageResults[view.stageResults.count - 1]
+        let title = "\(view.loaded.unit.name) · \(compiled.scheme.name) · \(assessment.period)"
+        return Page.document(
+            title: title, context: context,
+            .h1(.text(title)),
+            .p(.text("阶段："), .span(.class("status"), .id("stage"), .text(AssessmentStore.describe(assessment.state, view.workflow.stages))),
+               .text(" · 第 \(assessment.revision) 版 · 得分 "), .span(.class("total"), .id("total"), .text(final.total.statusText)),
+               .text(" / \(final.totalMax.formatted()) · 等级 \(final.grade ?? "—") · 名次 \(final.rank.map(String.init) ?? "—")"),
+               .text(" · "), .a(.href("/assessments/\(view.row.assessmentID)/sheet.xlsx"), .text("导出得分表 xlsx")),
+               .text(" · "), .a(.href("javascript:print()"), .class("noprint"), .text("打印"))),
+            .unwrap(assessment.comment) { .p(.class("bad"), .text("退回意见：\($0)")) },
+            .unwrap(flash) { .p(.class("flash"), .id("flash"), .text($0)) },
+            .if(!problems.isEmpty, .group(.p(.class("bad"), .text("未保存，请改正：")), .ul(.class("problems"), .id("problems"), .forEach(problems) { .li(.text($0)) }))),
+            actions,
+            .if(view.canSave, entryForm),
+            .h2("得分表"),
+            scoreTable,
+            .if(view.trend.count > 1, .svg(Chart.trend(view.trend, maximum: final.totalMax, title: "逐月得分"))),
+            .h2("修改记录"),
+            auditTable,
+            .script(.raw(Self.script))
+        )
+    }
+
+    private var revisionField: Node<HTML.FormContext> {
+        .input(.type(.hidden), .name("revision"), .value(String(view.loaded.assessment.revision)))
+    }
+
+    private var actions: Node<HTML.BodyContext> {
+        let base = "/assessments/\(view.row.assessmentID)/"
+        let stages = view.workflow.stages
+        let stage = view.loaded.assessment.stage
+        return .div(.class("actions"),
+            .if(view.actions.contains(.submit),
+                .form(.method(.post), .action(base + "submit"), context.csrfField, revisionField,
+                      .button(.type(.submit), .id("submit"), .text(stage + 1 < stages.count ? "提交至“\(stages[stage + 1])”" : "提交")))),
+            .if(view.actions.contains(.approve),
+                .form(.method(.post), .action(base + "approve"), context.csrfField, revisionField,
+                      .button(.type(.submit), .id("approve"), .text("审定通过（锁定）")))),
+            .if(view.actions.contains(.sendBack),
+                .form(.method(.post), .action(base + "return"), context.csrfField, revisionField,
+                      .textarea(.name("comment"), .id("return-comment"), .attribute(named: "placeholder", value: "退回意见（必填）"), .attribute(named: "rows", value: "2")),
+                      .button(.type(.submit), .id("return"), .text("退回")))))
+    }
+
+    private var entryForm: Node<HTML.BodyContext> {
+        let stage = view.loaded.assessment.stage
+        let needsReason = view.workflow.needsReason(at: stage)
+        let fields = view.loaded.scheme.entryFields
+        return .group(
+            .h2(.text(needsReason ? "\(view.workflow.stages[stage])：调整数据（须写理由）" : "填报数据")),
+            .p(.class("muted live"), .text("数字、百分数（如 92.5%）、是/否、不适用，或 [2, 1] 这样的多项分值。边输入边计分：当前得分 "),
+               .span(.class("total"), .id("live-total"), .text(view.current.total.statusText))),
+            .form(.method(.post), .action("/assessments/\(view.row.assessmentID)/save"), .id("entry"),
+                  .attribute(named: "data-preview", value: "/assessments/\(view.row.assessmentID)/preview"),
+                  context.csrfField, revisionField,
+                  .table(
+                    .tr(.th("填报项"), .th("单位"), .th("填报值"), .if(needsReason, .th("调整理由")), .th("说明")),
+                    .forEach(Array(fields.enumerated())) { index, field in
+                        let value = view.typed?.figures[field.key] ?? view.inForce[field.key] ?? ""
+                        let reason = view.typed?.reasons[field.key]
+                            ?? (view.changedAt[field.key].flatMap { $0.stage == stage ? $0.reason : nil } ?? "")
+                        return .tr(
+                            .td(.text(field.label)), .td(.text(field.unit ?? "")),
+                            .td(.input(.type(.text), .name("v\(index)"), .id("field-\(index)"), .value(value), .attribute(named: "data-key", value: field.key))),
+                            .if(needsReason, .td(.input(.type(.text), .class("reason"), .name("r\(index)"), .value(reason)))),
+                            .td(.class("rule"), .text(field.text ?? "")))
+                    }),
+                  .button(.type(.submit), .id("save"), .text("保存"))),
+            .form(.method(.post), .action("/assessments/\(view.row.assessmentID)/upload"), .attribute(named: "enctype", value: "multipart/form-data"),
+                  context.csrfField, revisionField,
+                  .a(.href("/assessments/\(view.row.assessmentID)/template.xlsx"), .text("下载 xlsx 填报模板")), .text(" · 填好后上传："),
+                  .input(.type(.file), .name("file"), .attribute(named: "accept", value: ".xlsx")),
+                  .button(.type(.submit), .text("上传导入"))))
+    }
+
+    private var scoreTable: Node<HTML.BodyContext> {
+        let compiled = view.scores.scheme.compiled
+        let depths = view.scores.report.depths
+        let final = view.stageResults[view.stageResults.count - 1]
+        let current = min(view.loaded.assessment.stage, view.stageResults.count - 1)
+        return .table(.id("sheet"),
+            .tr(.th("代码"), .th("指标"), .th("分值"), .forEach(view.workflow.stages) { .th(.text($0)) }, .th("扣分"), .th("评分标准 / 说明")),
+            .forEach(Array(0..<compiled.indicatorCount)) { index in
+                let indicator = compiled.indicator(at: index)
+                let lost = final.outcomes[index].score.map { final.maxima[index] - $0 }
+                return .tr(
+                    .td(.text(indicator.code)),
+                    .td(.text(String(repeating: "\u{3000}", count: depths[index]) + indicator.name)),
+                    .td(.class("num"), .text(indicator.max.formatted())),
+                    .forEach(Array(view.stageResults.enumerated())) { stage, result in
+                        .td(.class("num"), .if(stage == current, .id("live-\(indicator.code)")), .text(result.outcomes[index].statusText))
+                    },
+                    .td(.class("num"), .text(lost.map { $0 > .zero ? $0.formatted() : "" } ?? "")),
+                    .td(.class("rule"), .text(DeductionText.draft(final, index: index, indicator: indicator) ?? indicator.text ?? "")))
+            },
+            .tr(.th(""), .th("合计"), .th(.class("num"), .text(final.totalMax.formatted())),
+                .forEach(view.stageResults) { .th(.class("num"), .text($0.total.statusText)) },
+                .th(.class("num"), .text(final.total.score.map { (final.totalMax - $0).formatted() } ?? "")), .th(.text(final.grade.map { "等级 \($0)" } ?? ""))))
+    }
+
+    private var auditTable: Node<HTML.BodyContext> {
+        let labels = Dictionary(view.loaded.scheme.entryFields.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
+        return .if(view.audit.isEmpty, .p(.class("muted"), .text("尚无修改记录。")),
+            else: .table(.id("audit"),
+                .tr(.th("时间"), .th("用户"), .th("操作"), .th("项目"), .th("原值"), .th("新值"), .th("理由 / 意见")),
+                .forEach(view.audit) { entry in
+                    .tr(.td(.text(Self.time(entry.at))), .td(.text(entry.username)), .td(.text(entry.action)),
+                        .td(.text(entry.field.map { labels[$0] ?? $0 } ?? "")), .td(.text(entry.oldValue ?? "")),
+                        .td(.text(entry.newValue ?? "")), .td(.text(entry.reason ?? "")))
+                }))
+    }
+
+    static func time(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        return formatter.string(from: date)
+    }
+
+    /// The live score: the form is scored on the server (nothing saved) 300 ms after the last keystroke.
+    static let script = """
+        const form = document.getElementById('entry');
+        if (form) {
+          let timer;
+          form.addEventListener('input', () => {
+            clearTimeout(timer);
+            timer = setTimeout(async () => {
+              const response = await fetch(form.dataset.preview, {method: 'POST', body: new URLSearchParams(new FormData(form)), headers: {'Accept': 'application/json'}});
+              if (!response.ok) return;
+              const data = await response.json();
+              document.getElementById('live-total').textContent = data.total + (data.grade ? '（' + data.grade + '）' : '');
+              for (const [code, score] of Object.entries(data.scores)) {
+                const cell = document.getElementById('live-' + code);
+                if (cell) cell.textContent = score;
+              }
+            }, 300);
+          });
+        }
+        """
+}

@@ -1,0 +1,47 @@
+import JixiaoCore
+
+/// Charts as SVG drawn on the server (no script, no CDN): they print and they render in any browser.
+enum Chart {
+    /// Horizontal bars, one per label, scaled to `maximum`.
+    static func bars(_ items: [(label: String, value: Fixed?)], maximum: Fixed, title: String) -> String {
+        let rowHeight = 18, labelWidth = 130, barWidth = 420
+        let height = items.count * rowHeight + 30
+        let top = Double(maximum.description) ?? 1
+        var svg = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(labelWidth + barWidth + 60)\" height=\"\(height)\" role=\"img\" aria-label=\"\(escapeMarkup(title))\">"
+        svg += "<text x=\"0\" y=\"14\" font-size=\"13\" font-weight=\"bold\">\(escapeMarkup(title))</text>"
+        for (offset, item) in items.enumerated() {
+            let y = 24 + offset * rowHeight
+            let value = item.value.flatMap { Double($0.description) } ?? 0
+            let width = top > 0 ? max(0, min(1, value / top)) * Double(barWidth) : 0
+            svg += "<text x=\"\(labelWidth - 4)\" y=\"\(y + 13)\" font-size=\"12\" text-anchor=\"end\">\(escapeMarkup(item.label))</text>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 2)\" width=\"\(String(format: "%.1f", width))\" height=\"\(rowHeight - 5)\" fill=\"#b5473a\"/>"
+            svg += "<text x=\"\(labelWidth + Int(width) + 4)\" y=\"\(y + 13)\" font-size=\"12\">\(item.value?.formatted() ?? "未评分")</text>"
+        }
+        return svg + "</svg>"
+    }
+
+    /// A line over periods, from 0 to `maximum`.
+    static func trend(_ points: [(period: String, total: Fixed?)], maximum: Fixed, title: String) -> String {
+        let width = 520, height = 180, left = 40, bottom = 30, top = 24
+        let plotWidth = width - left - 20, plotHeight = height - top - bottom
+        let scale = Double(maximum.description) ?? 1
+        let step = points.count > 1 ? Double(plotWidth) / Double(points.count - 1) : 0
+        var svg = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"\(escapeMarkup(title))\">"
+        svg += "<text x=\"0\" y=\"14\" font-size=\"13\" font-weight=\"bold\">\(escapeMarkup(title))</text>"
+        svg += "<line x1=\"\(left)\" y1=\"\(top + plotHeight)\" x2=\"\(left + plotWidth)\" y2=\"\(top + plotHeight)\" stroke=\"#999\"/>"
+        svg += "<text x=\"\(left - 4)\" y=\"\(top + 4)\" font-size=\"11\" text-anchor=\"end\">\(maximum.formatted(places: 0))</text>"
+        svg += "<text x=\"\(left - 4)\" y=\"\(top + plotHeight)\" font-size=\"11\" text-anchor=\"end\">0</text>"
+        var path: [String] = []
+        for (offset, point) in points.enumerated() {
+            let x = Double(left) + step * Double(offset)
+            svg += "<text x=\"\(String(format: "%.0f", x))\" y=\"\(height - 10)\" font-size=\"11\" text-anchor=\"middle\">\(escapeMarkup(point.period))</text>"
+            guard let total = point.total, let value = Double(total.description), scale > 0 else { continue }
+            let y = Double(top) + Double(plotHeight) * (1 - max(0, min(1, value / scale)))
+            path.append(String(format: "%.1f,%.1f", x, y))
+            svg += "<circle cx=\"\(String(format: "%.1f", x))\" cy=\"\(String(format: "%.1f", y))\" r=\"3\" fill=\"#8b1a1a\"/>"
+            svg += "<text x=\"\(String(format: "%.1f", x))\" y=\"\(String(format: "%.1f", y - 6))\" font-size=\"11\" text-anchor=\"middle\">\(total.formatted())</text>"
+        }
+        if path.count > 1 { svg += "<polyline fill=\"none\" stroke=\"#8b1a1a\" stroke-width=\"2\" points=\"\(path.joined(separator: " "))\"/>" }
+        return svg + "</svg>"
+    }
+}

@@ -1,0 +1,223 @@
+import Fluent
+import Foundation
+import JixiaoCore
+import JixiaoXLSX
+import SQLKit
+import Vapor
+
+/// The signed-in user's assessments: the overview, one assessment's sheet and entry form, the workflow's
+/// steps, xlsx template and upload, and the same data as JSON under `/api/`.
+struct AssessmentController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(use: dashboard)
+        let one = routes.grouped("assessments", ":id")
+        one.get(use: sheet)
+        one.post("save", use: saveForm)
+        one.post("preview", use: preview)
+        for action in [WorkflowAction.submit, .sendBack, .approve] {
+            one.post(PathComponent(stringLiteral: action.rawValue)) { request in try await act(request, action) }
+        }
+        one.get("template.xlsx", use: template)
+        one.on(.POST, "upload", body: .collect(maxSize: "2mb"), use: upload)
+        one.get("sheet.xlsx", use: sheetWorkbook)
+
+        let api = routes.grouped("api", "assessments")
+        api.get(use: listJSON)
+        api.get(":id", use: sheetJSON)
+        api.put(":id", "figures", use: saveJSON)
+        api.get(":id", "audit", use: auditJSON)
+    }
+
+    private func id(_ request: Request) throws -> UUID {
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound, reason: "没有找到该考核") }
+        return id
+    }
+
+    private func store(_ request: Request) throws -> AssessmentStore {
+        AssessmentStore(database: request.db, board: request.application.scoreBoard, user: try request.user)
+    }
+
+    // MARK: Overview
+
+    /// The assessments of one scheme version and period within the user's tree (default: the newest period).
+    @Sendable func dashboard(_ request: Request) async throws -> Response {
+        let user = try request.user
+        let overview = try await Overview.load(request, user: user)
+        return Page.html(DashboardPage(context: PageContext(request), overview: overview).document)
+    }
+
+    @Sendable func listJSON(_ request: Request) async throws -> OverviewDTO {
+        OverviewDTO(try await Overview.load(request, user: try request.user))
+    }
+
+    // MARK: One assessment
+
+    @Sendable func sheet(_ request: Request) async throws -> Response {
+        let view = try await SheetView.load(try id(request), request: request)
+        let flash = request.session.data["flash"]
+        request.session.data["flash"] = nil
+        return Page.html(SheetPage(context: PageContext(request), view: view, flash: flash, problems: []).document)
+    }
+
+    @Sendable func sheetJSON(_ request: Request) async throws -> SheetDTO {
+        SheetDTO(try await SheetView.load(try id(request), request: request))
+    }
+
+    @Sendable func auditJSON(_ request: Request) async throws -> [SheetDTO.AuditRow] {
+        try await SheetDTO(SheetView.load(try id(request), request: request)).audit
+    }
+
+    /// The entry form: fields `v<i>` (figures) and `r<i>` (reasons) in the order of the scheme's entry fields.
+    @Sendable func saveForm(_ request: Request) async throws -> Response {
+        let id = try id(request)
+        let form = try request.content.decode([String: String].self)
+        let store = try store(request)
+        let loaded = try await store.load(id)
+        let (figures, reasons) = Self.figures(from: form, fields: loaded.scheme.entryFields)
+        do {
+            try await store.save(id, revision: Int(form["revision"] ?? "") ?? -1, figures: figures, reasons: reasons)
+        } catch let problems as InputProblems {
+            // Shown in the form with what the user typed, nothing saved.
+            let view = try await SheetView.load(id, request: request, typed: (figures, reasons))
+            return Page.html(SheetPage(context: PageContext(request), view: view, flash: nil, problems: problems.problems).document,
+                             status: .unprocessableEntity)
+        }
+        request.session.data["flash"] = "已保存。"
+        return request.redirect(to: "/assessments/\(id)")
+    }
+
+    static func figures(from form: [String: String], fields: [EntryField]) -> (figures: [String: String], reasons: [String: String]) {
+        var figures: [String: String] = [:]
+        var reasons: [String: String] = [:]
+        for (index, field) in fields.enumerated() {
+            if let value = form["v\(index)"] { figures[field.key] = value }
+            if let reason = form["r\(index)"], !reason.isEmpty { reasons[field.key] = reason }
+        }
+        return (figures, reasons)
+    }
+
+    struct PreviewDTO: Content {
+        let total: String
+        let grade: String?
+        let scores: [String: String]
+    }
+
+    /// The live score while typing: the form as it stands, scored with the period's other figures, not saved.
+    @Sendable func preview(_ request: Request) async throws -> PreviewDTO {
+        let id = try id(request)
+        let loaded = try await store(request).load(id)
+        let form = try request.content.decode([String: String].self)
+        let scores = try await request.application.scoreBoard.scores(loaded.version, period: loaded.assessment.period, on: request.db)
+        guard let row = scores.row(id) else { throw Abort(.notFound, reason: "没有找到该考核") }
+        let (figures, _) = Self.figures(from: form, fields: loaded.scheme.entryFields)
+        let result = try scores.preview(row, figures: figures, stage: loaded.assessment.stage)
+        var byCode: [String: String] = [:]
+        for (index, outcome) in result.outcomes.enumerated() { byCode[scores.scheme.compiled.indicator(at: index).code] = outcome.statusText }
+        return PreviewDTO(total: result.total.statusText, grade: result.grade, scores: byCode)
+    }
+
+    struct FiguresDTO: Content {
+        let revision: Int
+        let figures: [String: String]
+        let reasons: [String: String]?
+    }
+
+    /// The new revision; scores are read from `GET /api/assessments/:id` (a save never waits for the period's re-scoring).
+    struct SavedDTO: Content {
+        let revision: Int
+    }
+
+    /// `PUT /api/assessments/:id/figures`: `{"revision": 3, "figures": {"落实精准度": "91.2%"}, "reasons": {…}}`,
+    /// with the session cookie and the `X-CSRF-Token` header. 409 when someone saved in between.
+    @Sendable func saveJSON(_ request: Request) async throws -> SavedDTO {
+        let id = try id(request)
+        let body = try request.content.decode(FiguresDTO.self)
+        let store = try store(request)
+        return SavedDTO(revision: try await store.save(id, revision: body.revision, figures: body.figures, reasons: body.reasons ?? [:]))
+    }
+
+    @Sendable func act(_ request: Request, _ action: WorkflowAction) async throws -> Response {
+        let id = try id(request)
+        struct Form: Content {
+            var revision: Int
+            var comment: String?
+        }
+        let form = try request.content.decode(Form.self)
+        try await store(request).act(id, action, revision: form.revision, comment: form.comment)
+        request.session.data["flash"] = "已\(action.chineseName)。"
+        return request.redirect(to: "/assessments/\(id)")
+    }
+
+    // MARK: Spreadsheets
+
+    /// The figures as an xlsx to fill in offline: one row per entry field, the value column to fill.
+    @Sendable func template(_ request: Request) async throws -> Response {
+        let view = try await SheetView.load(try id(request), request: request)
+        var rows: [[Cell]] = [EntryTemplate.header.map { .text($0) }]
+        for field in view.loaded.scheme.entryFields {
+            rows.append([.text(field.key), .text(field.label), .text(field.unit ?? ""), .text(field.text ?? ""),
+                         view.inForce[field.key].map { .text($0) } ?? .empty, .empty])
+        }
+        let workbook = Workbook(sheets: [Sheet(name: "填报", rows: rows)])
+        return try Self.xlsx(workbook, name: "\(view.loaded.unit.name)-\(view.loaded.assessment.period)-填报模板.xlsx")
+    }
+
+    @Sendable func upload(_ request: Request) async throws -> Response {
+        let id = try id(request)
+        struct Upload: Content {
+            var revision: Int
+            var file: File
+        }
+        let upload = try request.content.decode(Upload.self)
+        let store = try store(request)
+        let loaded = try await store.load(id)
+        let (figures, reasons) = try EntryTemplate.read(Data(buffer: upload.file.data), file: upload.file.filename,
+                                                       fields: loaded.scheme.entryFields)
+        try await store.save(id, revision: upload.revision, figures: figures, reasons: reasons)
+        request.session.data["flash"] = "已从 \(upload.file.filename) 导入 \(figures.count) 项。"
+        return request.redirect(to: "/assessments/\(id)")
+    }
+
+    @Sendable func sheetWorkbook(_ request: Request) async throws -> Response {
+        let view = try await SheetView.load(try id(request), request: request)
+        return try Self.xlsx(view.workbook, name: "\(view.loaded.unit.name)-\(view.loaded.assessment.period)-得分表.xlsx")
+    }
+
+    static func xlsx(_ workbook: Workbook, name: String) throws -> Response {
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "jixiao.xlsx"
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"jixiao.xlsx\"; filename*=UTF-8''\(encoded)")
+        return Response(status: .ok, headers: headers, body: .init(data: try workbook.xlsxData()))
+    }
+}
+
+/// The xlsx entry template: 字段 | 名称 | 单位 | 说明 | 填报值 | 调整理由. The upload reads columns A, E and F.
+enum EntryTemplate {
+    static let header = ["字段", "名称", "单位", "说明", "填报值", "调整理由"]
+
+    static func read(_ data: Data, file: String, fields: [EntryField]) throws -> (figures: [String: String], reasons: [String: String]) {
+        let workbook: Workbook
+        do { workbook = try Workbook(xlsxData: data) } catch { throw InputProblems(problems: ["\(file)：不是有效的 xlsx 文件"]) }
+        guard let sheet = workbook.sheets.first, let first = sheet.rows.first, first.prefix(6).map(\.text) == header else {
+            throw InputProblems(problems: ["\(file) 第 1 行：表头应为 \(header.joined(separator: "、"))（请用本页下载的模板）"])
+        }
+        let known = Set(fields.map(\.key))
+        var figures: [String: String] = [:]
+        var reasons: [String: String] = [:]
+        var problems: [String] = []
+        for (offset, row) in sheet.rows.dropFirst().enumerated() {
+            let line = offset + 2
+            let cell = { (column: Int) in column < row.count ? row[column].text.trimmingCharacters(in: .whitespaces) : "" }
+            let key = cell(0)
+            if key.isEmpty { continue }
+            guard known.contains(key) else { problems.append("\(file) 第 \(line) 行 A 列：“\(key)”不是本方案的填报项"); continue }
+            let value = cell(4)
+            if !value.isEmpty, let problem = AssessmentStore.problem(with: value) { problems.append("\(file) 第 \(line) 行 E 列：\(problem)") }
+            figures[key] = value
+            if !cell(5).isEmpty { reasons[key] = cell(5) }
+        }
+        if !problems.isEmpty { throw InputProblems(problems: problems) }
+        return (figures, reasons)
+    }
+}

@@ -1,0 +1,190 @@
+import Fluent
+import Foundation
+import JixiaoCore
+import JixiaoSchemeFile
+
+/// A scheme version as the app runs it: compiled, with its workflow's stages as the engine's stages.
+struct RunnableScheme: Sendable {
+    let versionID: UUID
+    let compiled: CompiledScheme
+    let workflow: Workflow
+
+    /// Parses a stored scheme file. A one-stage scheme is given the default workflow's three stages,
+    /// so the engine scores every stage's column (自评 / 初评 / 审定) from the figures each stage changed.
+    init(versionID: UUID, yaml: String, file: String) throws {
+        var scheme = try SchemeFile.parse(yaml, file: file)
+        let workflow = Workflow(schemeStages: scheme.stages)
+        scheme.stages = workflow.stages
+        self.versionID = versionID
+        self.compiled = try CompiledScheme(scheme)
+        self.workflow = workflow
+    }
+
+    /// The fields a data-entry form asks for: the rules' named inputs, then the indicators whose figure is entered.
+    var entryFields: [EntryField] {
+        let declared = Dictionary(compiled.scheme.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let inputs = compiled.inputNames.map { name in
+            EntryField(key: name, label: name, unit: declared[name]?.unit, text: declared[name]?.text, code: nil)
+        }
+        let figures = compiled.enteredIndicators.map { index in
+            let indicator = compiled.indicator(at: index)
+            return EntryField(key: "#" + indicator.code, label: "\(indicator.code) \(indicator.name)", unit: indicator.unit,
+                              text: indicator.text, code: indicator.code)
+        }
+        return inputs + figures
+    }
+}
+
+/// One field of the data-entry form and of the xlsx template.
+struct EntryField: Sendable, Hashable {
+    /// An input's name, or "#" + an indicator's code.
+    let key: String
+    let label: String
+    let unit: String?
+    let text: String?
+    let code: String?
+}
+
+/// Every assessment of one scheme version and period, scored together (rankings and peer targets need all peers).
+struct PeriodScores: Sendable {
+    struct Row: Sendable {
+        let assessmentID: UUID
+        let unitCode: String
+        let unitName: String
+        let unitPath: String
+        let unitKind: String
+        let state: WorkflowState
+        let revision: Int
+        /// Index of the subject in the report's stages.
+        let subject: Int
+    }
+
+    let scheme: RunnableScheme
+    let period: String
+    let report: ScoreReport
+    let rows: [Row]
+
+    func row(_ assessmentID: UUID) -> Row? { rows.first { $0.assessmentID == assessmentID } }
+
+    /// The latest figures' result (all stages' changes applied): what rankings show.
+    func latest(_ row: Row) -> SubjectResult { report.finalStage.subjects[row.subject] }
+}
+
+/// Compiled schemes and scored periods, kept until a write to that period invalidates them:
+/// reading a ranking costs no database query and no scoring while nothing changes.
+actor ScoreBoard {
+    private var schemes: [UUID: RunnableScheme] = [:]
+    private var periods: [String: PeriodScores] = [:]
+    /// Encoded answers derived from a period (rankings as JSON per scope), dropped with the period.
+    private var derived: [String: [String: Data]] = [:]
+
+    func scheme(_ version: SchemeVersion) throws -> RunnableScheme {
+        let id = try version.requireID()
+        if let cached = schemes[id] { return cached }
+        let runnable = try RunnableScheme(versionID: id, yaml: version.yaml, file: "\(version.code) 第\(version.version)版")
+        schemes[id] = runnable
+        return runnable
+    }
+
+    func invalidate(scheme: UUID, period: String) {
+        periods["\(scheme)|\(period)"] = nil
+        derived["\(scheme)|\(period)"] = nil
+    }
+
+    /// A derived answer already computed, found without touching the database.
+    func cachedDerived(_ versionID: UUID, period: String, key: String) -> Data? { derived["\(versionID)|\(period)"]?[key] }
+
+    /// An answer computed once from a period's scores (e.g. one scope's ranking as JSON) until the period changes.
+    func derived(_ version: SchemeVersion, period: String, key: String, on database: any Database,
+                 make: @Sendable (PeriodScores) throws -> Data) async throws -> Data {
+        let periodKey = "\(try version.requireID())|\(period)"
+        if let cached = derived[periodKey]?[key] { return cached }
+        let scores = try await scores(version, period: period, on: database)
+        let data = try make(scores)
+        if periods[periodKey] != nil { derived[periodKey, default: [:]][key] = data }
+        return data
+    }
+
+    func scores(_ version: SchemeVersion, period: String, on database: any Database) async throws -> PeriodScores {
+        let key = "\(try version.requireID())|\(period)"
+        if let cached = periods[key] { return cached }
+        let scores = try await Self.load(try scheme(version), period: period, on: database)
+        periods[key] = scores
+        return scores
+    }
+
+    /// Two queries (the assessments with their units, and their figures), then the engine.
+    private static func load(_ scheme: RunnableScheme, period: String, on database: any Database) async throws -> PeriodScores {
+        let assessments = try await Assessment.query(on: database)
+            .filter(\.$scheme.$id == scheme.versionID).filter(\.$period == period)
+            .join(OrgUnit.self, on: \Assessment.$unit.$id == \OrgUnit.$id)
+            .sort(OrgUnit.self, \.$path)
+            .all()
+        let values = try await EntryValue.query(on: database)
+            .join(Assessment.self, on: \EntryValue.$assessment.$id == \Assessment.$id)
+            .filter(Assessment.self, \.$scheme.$id == scheme.versionID).filter(Assessment.self, \.$period == period)
+            .all()
+        let byAssessment = Dictionary(grouping: values, by: { $0.$assessment.id })
+        let codes = Set(try assessments.map { try $0.joined(OrgUnit.self).code })
+        let stages = scheme.workflow.stages
+        var subjects: [SubjectData] = []
+        var rows: [PeriodScores.Row] = []
+        for assessment in assessments {
+            let unit = try assessment.joined(OrgUnit.self)
+            let path = unit.path.split(separator: "/").map(String.init)
+            let parent = path.count >= 2 ? path[path.count - 2] : nil
+            var subject = SubjectData(id: unit.code, name: unit.name, parent: parent.flatMap { codes.contains($0) ? $0 : nil })
+            for entry in byAssessment[try assessment.requireID()] ?? [] {
+                let value = Value.parse(entry.value)
+                let isFigure = entry.field.hasPrefix("#")
+                let name = isFigure ? String(entry.field.dropFirst()) : entry.field
+                if entry.stage == 0 {
+                    if isFigure { subject.values[name] = value } else { subject.inputs[name] = value }
+                    if let reason = entry.reason, isFigure { subject.reasons[name] = reason }
+                } else if entry.stage < stages.count {
+                    var change = subject.stages[stages[entry.stage]] ?? StageChanges()
+                    if isFigure { change.values[name] = value } else { change.inputs[name] = value }
+                    if let reason = entry.reason { change.reasons[name] = reason }
+                    subject.stages[stages[entry.stage]] = change
+                }
+            }
+            rows.append(.init(assessmentID: try assessment.requireID(), unitCode: unit.code, unitName: unit.name, unitPath: unit.path,
+                              unitKind: unit.kind, state: assessment.state, revision: assessment.revision, subject: subjects.count))
+            subjects.append(subject)
+        }
+        let data = DataSet(schemeID: scheme.compiled.scheme.id, period: period, subjects: subjects)
+        let report = try Engine(scheme.compiled).score(data, explain: true)
+        return PeriodScores(scheme: scheme, period: period, report: report, rows: rows)
+    }
+}
+
+extension PeriodScores {
+    /// What the period would score with `figures` typed into one assessment at `stage` (nothing saved):
+    /// the live score of the entry form. Peers keep their saved figures, so ranking rules stay exact.
+    func preview(_ row: Row, figures: [String: String], stage: Int) throws -> SubjectResult {
+        var data = report.data
+        var subject = data.subjects[row.subject]
+        let stageName = scheme.workflow.stages[min(stage, scheme.workflow.stages.count - 1)]
+        for (key, text) in figures {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let value: Value? = trimmed.isEmpty ? nil : Value.parse(trimmed)
+            let isFigure = key.hasPrefix("#")
+            let name = isFigure ? String(key.dropFirst()) : key
+            if stage == 0 {
+                if isFigure { subject.values[name] = value } else { subject.inputs[name] = value }
+            } else if let value {
+                var change = subject.stages[stageName] ?? StageChanges()
+                if isFigure { change.values[name] = value } else { change.inputs[name] = value }
+                // A review stage's change needs a reason; saving asks for it, a preview need not.
+                if change.reasons[name] == nil { change.reasons[name] = "（预览）" }
+                subject.stages[stageName] = change
+            }
+        }
+        data.subjects[row.subject] = subject
+        let report: ScoreReport
+        do { report = try Engine(scheme.compiled).score(data) } catch {
+            throw InputProblems(problems: error.problems.map(\.message))
+        }
+        return report.stages[min(stage, report.stages.count - 1)].subjects[row.subject]
+    }
+}

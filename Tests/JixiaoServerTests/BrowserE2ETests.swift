@@ -1,0 +1,106 @@
+import Foundation
+import Vapor
+import XCTest
+@testable import JixiaoServer
+
+/// A newcomer in a real headless Chromium: signs in, enters figures (watching the live score), submits;
+/// the city reviews with a reason and forwards; the province approves; everyone sees the ranking.
+/// Screenshots land in artifacts/e2e/.
+final class BrowserE2ETests: XCTestCase {
+    func testFillSubmitReviewApproveAndRank_inHeadlessChromium() async throws {
+        let chromedriver = ProcessInfo.processInfo.environment["CHROMEDRIVER"] ?? "/usr/bin/chromedriver"
+        let chromium = ProcessInfo.processInfo.environment["CHROMIUM"] ?? "/usr/bin/chromium"
+        guard FileManager.default.isExecutableFile(atPath: chromedriver), FileManager.default.isExecutableFile(atPath: chromium) else {
+            throw XCTSkip("chromium and chromium-driver are not installed: the browser end-to-end test is skipped")
+        }
+        let artifacts = repository.appendingPathComponent("artifacts/e2e")
+        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+        let port = Int.random(in: 20000..<30000)
+        let app = try await makeApp()
+        try await app.server.start(address: .hostname("127.0.0.1", port: port))
+        let browser: WebDriver
+        do {
+            browser = try await WebDriver(chromedriver: chromedriver, chromium: chromium, port: port + 1)
+        } catch {
+            await app.server.shutdown()
+            try await app.asyncShutdown()
+            throw error
+        }
+        let site = "http://127.0.0.1:\(port)"
+        var step = 0
+        func shot(_ name: String) async throws {
+            step += 1
+            let path = artifacts.appendingPathComponent(String(format: "%02d-%@.png", step, name)).path
+            try await browser.screenshot(to: path)
+            print("screenshot: \(path)")
+        }
+        func signIn(_ username: String) async throws {
+            try await browser.open(site + "/login")
+            try await browser.type("#username", username)
+            try await browser.type("#password", DemoData.password)
+            try await browser.click("#login")
+            _ = try await browser.find("#logout")
+        }
+        do {
+            let id = try await assessmentID(app, unit: "510101")
+            // The county fills in: the score updates as it types.
+            try await signIn("jinjiang")
+            try await shot("county-dashboard")
+            try await browser.click("#todo a")
+            let before = try await browser.text("#live-total")
+            try await browser.type("input[data-key='需求精准度']", "100%")
+            try await browser.type("input[data-key='落实精准度']", "99%")
+            let live = try await browser.wait("#live-total") { $0 != before && !$0.isEmpty }
+            try await shot("county-entry-live-score")
+            try await browser.click("#save")
+            let awaited1 = try await browser.text("#flash").contains("已保存")
+            XCTAssertTrue(awaited1)
+            let awaited2 = live.hasPrefix(try await browser.text("#total"))
+            XCTAssertTrue(awaited2, "the saved score is the one shown while typing")
+            try await browser.click("#submit")
+            let awaited3 = try await browser.text("#stage")
+            XCTAssertEqual(awaited3, "初评")
+            try await browser.click("#logout")
+
+            // The city adjusts with a reason and forwards.
+            try await signIn("chengdu")
+            try await browser.open(site + "/assessments/\(id)")
+            let field = try await browser.attribute("input[data-key='落实精准度']", "name")
+            try await browser.type("input[data-key='落实精准度']", "93%")
+            try await browser.type("input[name='r\(field.dropFirst())']", "抽查发现 6 条落实记录不实")
+            try await browser.click("#save")
+            let awaited4 = try await browser.text("#audit").contains("抽查发现 6 条落实记录不实")
+            XCTAssertTrue(awaited4)
+            try await shot("city-review")
+            try await browser.click("#submit")
+            let awaited5 = try await browser.text("#stage")
+            XCTAssertEqual(awaited5, "审定")
+            try await browser.click("#logout")
+
+            // The province approves; the assessment is locked.
+            try await signIn("shengshending")
+            try await browser.open(site + "/assessments/\(id)")
+            try await browser.click("#approve")
+            let awaited6 = try await browser.text("#stage")
+            XCTAssertEqual(awaited6, "已审定")
+            try await shot("province-approved")
+
+            // Everyone watches the ranking.
+            try await browser.open(site + "/")
+            try await browser.click("#ranking-link")
+            let ranking = try await browser.text("main")
+            XCTAssertTrue(ranking.contains("县市区（29）"), ranking)
+            XCTAssertTrue(ranking.contains("锦江区 已审定"), "锦江区 is listed as approved")
+            try await shot("ranking")
+        } catch {
+            try? await shot("failure")
+            await browser.quit()
+            await app.server.shutdown()
+            try await app.asyncShutdown()
+            throw error
+        }
+        await browser.quit()
+        await app.server.shutdown()
+        try await app.asyncShutdown()
+    }
+}

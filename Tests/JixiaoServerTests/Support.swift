@@ -1,0 +1,97 @@
+import Foundation
+import Fluent
+import XCTVapor
+@testable import JixiaoServer
+
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// An app on SQLite in memory (or on `databaseURL`), with the small demo: 四川省, 成都市 and 绵阳市 with their counties.
+func makeApp(databaseURL: String? = nil) async throws -> Application {
+    let app = try await Application.make(.testing)
+    do {
+        var settings = ServerSettings(sqlitePath: nil, databaseURL: databaseURL, contentDirectory: repository.path)
+        settings.demo = databaseURL == nil ? .small : nil
+        try await configure(app, settings: settings)
+        if databaseURL != nil {
+            // A clean PostgreSQL database for every test: revert, migrate, load the demo again.
+            try await app.autoRevert()
+            try await app.autoMigrate()
+            try await DemoData.loadIfEmpty(.small, contentDirectory: repository.path, on: app.db, logger: app.logger)
+        }
+    } catch {
+        try await app.asyncShutdown()
+        throw error
+    }
+    return app
+}
+
+/// A browser's worth of state against an XCTVapor app: the session cookie and the page's CSRF token.
+final class Browser: @unchecked Sendable {
+    let app: Application
+    var cookie: String?
+    var csrf = ""
+
+    init(_ app: Application) { self.app = app }
+
+    /// Signs in as a demo account (password 演示密码) and returns the login answer's status.
+    @discardableResult
+    func login(_ username: String, password: String = DemoData.password) async throws -> HTTPStatus {
+        _ = try await get("login")
+        let response = try await send(.POST, "login", form: ["username": username, "password": password, "_csrf": csrf])
+        return response.status
+    }
+
+    func get(_ path: String) async throws -> XCTHTTPResponse {
+        try await send(.GET, path)
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, form: [String: String]? = nil, json: (any Content)? = nil,
+              headers extra: HTTPHeaders = [:]) async throws -> XCTHTTPResponse {
+        var captured: XCTHTTPResponse?
+        var headers = extra
+        if let cookie { headers.replaceOrAdd(name: .cookie, value: cookie) }
+        try await app.test(method, path, headers: headers, beforeRequest: { request async throws in
+            if let form { try request.content.encode(form, as: .urlEncodedForm) }
+            if let json { try request.content.encode(json, as: .json) }
+        }, afterResponse: { response async in
+            captured = response
+        })
+        guard let response = captured else { throw Abort(.internalServerError) }
+        if let setCookie = response.headers.first(name: .setCookie), let pair = setCookie.split(separator: ";").first {
+            cookie = String(pair)
+        }
+        let body = response.body.string
+        if let range = body.range(of: "name=\"_csrf\" value=\"") {
+            csrf = String(body[range.upperBound...].prefix { $0 != "\"" })
+        }
+        return response
+    }
+
+    /// Posts a form with this session's CSRF token.
+    func post(_ path: String, _ form: [String: String] = [:]) async throws -> XCTHTTPResponse {
+        var form = form
+        form["_csrf"] = csrf
+        return try await send(.POST, path, form: form)
+    }
+
+    func json<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+        let response = try await get(path)
+        guard response.status == .ok else { throw Abort(response.status, reason: response.body.string) }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(T.self, from: Data(buffer: response.body))
+    }
+
+    func putFigures(_ id: UUID, revision: Int, _ figures: [String: String], reasons: [String: String]? = nil) async throws -> XCTHTTPResponse {
+        try await send(.PUT, "api/assessments/\(id)/figures",
+                       json: AssessmentController.FiguresDTO(revision: revision, figures: figures, reasons: reasons),
+                       headers: ["X-CSRF-Token": csrf])
+    }
+}
+
+/// The demo assessment of a unit in the newest demo month.
+func assessmentID(_ app: Application, unit code: String, period: String = "2018-06") async throws -> UUID {
+    let unit = try await OrgUnit.query(on: app.db).filter(\.$code == code).first()
+    let assessment = try await Assessment.query(on: app.db).filter(\.$unit.$id == unit!.requireID()).filter(\.$period == period).first()
+    return try assessment!.requireID()
+}

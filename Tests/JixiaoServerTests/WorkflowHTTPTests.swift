@@ -1,0 +1,196 @@
+import Foundation
+import Fluent
+import XCTVapor
+@testable import JixiaoServer
+import JixiaoXLSX
+
+/// Self-assessment → review → approval over HTTP, with the audit log and the optimistic lock,
+/// on SQLite always and on PostgreSQL when DATABASE_URL is set.
+final class WorkflowHTTPTests: XCTestCase {
+    func testTheWholeWorkflow_onSQLite() async throws {
+        let app = try await makeApp()
+        do { try await wholeWorkflow(app) } catch { try await app.asyncShutdown(); throw error }
+        try await app.asyncShutdown()
+    }
+
+    func testTheWholeWorkflow_onPostgreSQL() async throws {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], url.hasPrefix("postgres") else {
+            throw XCTSkip("DATABASE_URL is not set: the PostgreSQL workflow test is skipped")
+        }
+        let app = try await makeApp(databaseURL: url)
+        do {
+            try await wholeWorkflow(app)
+            try await optimisticLock(app)
+        } catch { try await app.asyncShutdown(); throw error }
+        try await app.asyncShutdown()
+    }
+
+    func testTwoEditorsNeverSilentlyOverwrite_onSQLite() async throws {
+        let app = try await makeApp()
+        do { try await optimisticLock(app) } catch { try await app.asyncShutdown(); throw error }
+        try await app.asyncShutdown()
+    }
+
+    func testBadFiguresAreExplainedAndNothingIsSaved() async throws {
+        let app = try await makeApp()
+        do {
+            let county = Browser(app)
+            try await county.login("jinjiang")
+            let id = try await assessmentID(app, unit: "510101")
+            let before = try await county.json("api/assessments/\(id)", as: SheetDTO.self)
+            let bad = try await county.putFigures(id, revision: before.revision, ["需求精准度": "很高", "落实精准度": "95%", "不存在的项": "1"])
+            XCTAssertEqual(bad.status, .unprocessableEntity)
+            XCTAssertTrue(bad.body.string.contains("需求精准度"), bad.body.string)
+            XCTAssertTrue(bad.body.string.contains("不存在的项"))
+            let after = try await county.json("api/assessments/\(id)", as: SheetDTO.self)
+            XCTAssertEqual(after.revision, before.revision)
+            XCTAssertEqual(after.figures["落实精准度"], before.figures["落实精准度"], "nothing half-saved")
+            // The form shows the problems beside what was typed.
+            let page = try await county.get("assessments/\(id)")
+            let form = try await county.post("assessments/\(id)/save", ["revision": String(after.revision), "v0": "abc"])
+            XCTAssertEqual(page.status, .ok)
+            XCTAssertEqual(form.status, .unprocessableEntity)
+            XCTAssertTrue(form.body.string.contains("不是数字"))
+        } catch { try await app.asyncShutdown(); throw error }
+        try await app.asyncShutdown()
+    }
+
+    func testXlsxTemplate_roundTripsAndBadCellsNameRowAndColumn() async throws {
+        let app = try await makeApp()
+        do {
+            let county = Browser(app)
+            try await county.login("jinjiang")
+            let id = try await assessmentID(app, unit: "510101")
+            let template = try await county.get("assessments/\(id)/template.xlsx")
+            XCTAssertEqual(template.status, .ok)
+            let workbook = try Workbook(xlsxData: Data(buffer: template.body))
+            var rows = workbook.sheets[0].rows
+            let line = try XCTUnwrap(rows.firstIndex { $0.first?.text == "落实精准度" })
+            rows[line][4] = .text("99.5%")
+            let good = try Workbook(sheets: [Sheet(name: "填报", rows: rows)]).xlsxData()
+            let sheet = try await county.json("api/assessments/\(id)", as: SheetDTO.self)
+            let awaited1 = try await upload(county, id, revision: sheet.revision, good).status
+            XCTAssertEqual(awaited1, .seeOther)
+            let awaited2 = try await county.json("api/assessments/\(id)", as: SheetDTO.self).figures["落实精准度"]
+            XCTAssertEqual(awaited2, "99.5%")
+
+            rows[line][4] = .text("九十")
+            let bad = try Workbook(sheets: [Sheet(name: "填报", rows: rows)]).xlsxData()
+            let refused = try await upload(county, id, revision: sheet.revision + 1, bad)
+            XCTAssertEqual(refused.status, .unprocessableEntity)
+            XCTAssertTrue(refused.body.string.contains("第 \(line + 1) 行 E 列"), refused.body.string)
+        } catch { try await app.asyncShutdown(); throw error }
+        try await app.asyncShutdown()
+    }
+
+    private func upload(_ browser: Browser, _ id: UUID, revision: Int, _ data: Data) async throws -> XCTHTTPResponse {
+        let boundary = "jixiao-upload"
+        var body = ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(browser.csrf)\r\n")
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"revision\"\r\n\r\n\(revision)\r\n")
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"填报.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        body.writeBytes(data)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .cookie, value: browser.cookie ?? "")
+        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        var captured: XCTHTTPResponse?
+        try await browser.app.test(.POST, "assessments/\(id)/upload", headers: headers, body: body) { response async in captured = response }
+        return try XCTUnwrap(captured)
+    }
+
+    /// 锦江区 fills in and submits; 成都市 adjusts with a reason, returns, and forwards; the province approves.
+    private func wholeWorkflow(_ app: Application) async throws {
+        let id = try await assessmentID(app, unit: "510101")
+        let county = Browser(app), city = Browser(app), province = Browser(app)
+        try await county.login("jinjiang")
+        try await city.login("chengdu")
+        try await province.login("shengshending")
+
+        var sheet = try await county.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(sheet.stage, "自评")
+        let saved = try await county.putFigures(id, revision: sheet.revision, ["需求精准度": "100%"])
+        XCTAssertEqual(saved.status, .ok, saved.body.string)
+        sheet = try await county.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(sheet.figures["需求精准度"], "100%")
+        XCTAssertEqual(sheet.indicators.first { $0.code == "1" }?.scores.first, "4.00", "100% ranks first among the counties (ties share it): 4 × 1.0")
+
+        // Not the city's turn yet.
+        let awaited3 = try await city.putFigures(id, revision: sheet.revision, ["需求精准度": "90%"], reasons: ["需求精准度": "x"]).status
+        XCTAssertEqual(awaited3, .forbidden)
+        _ = try await county.get("assessments/\(id)")
+        let awaited4 = try await county.post("assessments/\(id)/submit", ["revision": String(sheet.revision)]).status
+        XCTAssertEqual(awaited4, .seeOther)
+        sheet = try await city.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(sheet.stage, "初评")
+        let awaited5 = try await county.putFigures(id, revision: sheet.revision, ["需求精准度": "98%"]).status
+        XCTAssertEqual(awaited5, .forbidden, "submitted: the county's part is done")
+
+        // An adjustment needs a reason; with one it lands in the 初评 column only.
+        let unexplained = try await city.putFigures(id, revision: sheet.revision, ["需求精准度": "80%"])
+        XCTAssertEqual(unexplained.status, .unprocessableEntity)
+        XCTAssertTrue(unexplained.body.string.contains("须填写理由"))
+        let awaited6 = try await city.putFigures(id, revision: sheet.revision, ["需求精准度": "80%"], reasons: ["需求精准度": "平台抽查：需求记录有误"]).status
+        XCTAssertEqual(awaited6, .ok)
+        sheet = try await city.json("api/assessments/\(id)", as: SheetDTO.self)
+        let demand = try XCTUnwrap(sheet.indicators.first { $0.code == "1" })
+        XCTAssertEqual(demand.scores[0], "4.00", "自评 keeps the county's figure")
+        XCTAssertNotEqual(demand.scores[1], "4.00", "初评 scores the adjusted figure")
+
+        // Return without a comment is refused; with one, the county sees it.
+        _ = try await city.get("assessments/\(id)")
+        let awaited7 = try await city.post("assessments/\(id)/return", ["revision": String(sheet.revision)]).status
+        XCTAssertEqual(awaited7, .unprocessableEntity)
+        let awaited8 = try await city.post("assessments/\(id)/return", ["revision": String(sheet.revision), "comment": "请补充证明材料"]).status
+        XCTAssertEqual(awaited8, .seeOther)
+        let awaited9 = try await county.get("assessments/\(id)").body.string.contains("请补充证明材料")
+        XCTAssertTrue(awaited9)
+        sheet = try await county.json("api/assessments/\(id)", as: SheetDTO.self)
+        let awaited10 = try await county.post("assessments/\(id)/submit", ["revision": String(sheet.revision)]).status
+        XCTAssertEqual(awaited10, .seeOther)
+        sheet = try await city.json("api/assessments/\(id)", as: SheetDTO.self)
+        _ = try await city.get("assessments/\(id)")
+        let awaited11 = try await city.post("assessments/\(id)/submit", ["revision": String(sheet.revision)]).status
+        XCTAssertEqual(awaited11, .seeOther)
+
+        // The province approves: locked for everyone.
+        sheet = try await province.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(sheet.stage, "审定")
+        _ = try await province.get("assessments/\(id)")
+        let awaited12 = try await province.post("assessments/\(id)/approve", ["revision": String(sheet.revision)]).status
+        XCTAssertEqual(awaited12, .seeOther)
+        sheet = try await province.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(sheet.stage, "已审定")
+        let awaited13 = try await province.putFigures(id, revision: sheet.revision, ["需求精准度": "1%"], reasons: ["需求精准度": "x"]).status
+        XCTAssertEqual(awaited13, .forbidden)
+
+        // Every step is in the log: who, what, old → new, why.
+        let audit = sheet.audit
+        XCTAssertEqual(audit.map(\.action), ["填报", "提交", "调整", "退回", "提交", "提交", "审定通过"])
+        XCTAssertEqual(audit[0].user, "jinjiang")
+        XCTAssertEqual(audit[2].old, "100%")
+        XCTAssertEqual(audit[2].new, "80%")
+        XCTAssertEqual(audit[2].reason, "平台抽查：需求记录有误")
+        XCTAssertEqual(audit[3].reason, "请补充证明材料")
+
+        // The ranking follows the adjusted figures.
+        let overview = try await province.json("api/assessments", as: OverviewDTO.self)
+        XCTAssertEqual(overview.assessments.first { $0.code == "510101" }?.stage, "已审定")
+    }
+
+    /// Two editors read revision N; the first save wins, the second is refused with 409 and writes nothing.
+    private func optimisticLock(_ app: Application) async throws {
+        let id = try await assessmentID(app, unit: "510102")  // 青羊区, waiting for 成都's 初评
+        let first = Browser(app), second = Browser(app)
+        try await first.login("chengdu")
+        try await second.login("chengdu")
+        let sheet = try await first.json("api/assessments/\(id)", as: SheetDTO.self)
+        let won = try await first.putFigures(id, revision: sheet.revision, ["落实精准度": "70%"], reasons: ["落实精准度": "核查"])
+        XCTAssertEqual(won.status, .ok)
+        let lost = try await second.putFigures(id, revision: sheet.revision, ["落实精准度": "60%"], reasons: ["落实精准度": "核查"])
+        XCTAssertEqual(lost.status, .conflict)
+        XCTAssertTrue(lost.body.string.contains("已被他人修改"))
+        let after = try await first.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(after.figures["落实精准度"], "70%")
+        XCTAssertEqual(after.revision, sheet.revision + 1)
+    }
+}
