@@ -27,16 +27,20 @@ public struct ServerSettings: Sendable {
 public func configure(_ app: Application, settings: ServerSettings) async throws {
     if let url = settings.databaseURL, !url.isEmpty {
         app.databases.use(try .postgres(configuration: .init(url: url)), as: .psql)
-    } else if let path = settings.sqlitePath {
-        app.databases.use(.sqlite(.file(path)), as: .sqlite)
     } else {
-        app.databases.use(.sqlite(.memory), as: .sqlite)
-    }
-    if settings.databaseURL?.isEmpty ?? true, let sql = app.db as? any SQLDatabase {
-        // Write-ahead logging: readers never wait for a writer, and a commit costs one sequential append.
+        // Readers share a pool; every write goes through one writer connection (see WriteGate), so writers
+        // never contend in SQLite's lock. Both pools open the same file (or the same in-memory database).
+        let storage = SQLiteConfiguration(storage: settings.sqlitePath.map { .file(path: $0) } ?? .memory)
+        app.databases.use(.sqlite(storage, maxConnectionsPerEventLoop: 4), as: .sqlite, isDefault: true)
+        app.databases.use(.sqlite(storage, maxConnectionsPerEventLoop: 1), as: .sqliteWriter, isDefault: false)
+        guard let writer = app.databases.database(.sqliteWriter, logger: app.logger, on: app.eventLoopGroup.next()),
+            let sql = writer as? any SQLDatabase
+        else { throw Abort(.internalServerError, reason: "SQLite writer unavailable") }
+        // Write-ahead logging: readers never wait for the writer, and a commit is one append without an fsync
+        // (synchronous=NORMAL is safe in WAL mode: a crash may lose the last commits, never consistency).
         try await sql.raw("PRAGMA journal_mode=WAL").run()
         try await sql.raw("PRAGMA synchronous=NORMAL").run()
-        try await sql.raw("PRAGMA foreign_keys=ON").run()
+        app.writeGate = WriteGate(writer: writer)
     }
     app.migrations.add(CreateSchema())
     try await app.autoMigrate()
@@ -69,10 +73,16 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: OrgController())
 }
 
+extension DatabaseID {
+    /// The one SQLite connection that writes (on PostgreSQL every connection writes).
+    static let sqliteWriter = DatabaseID(string: "sqlite-writer")
+}
+
 extension Application {
     private struct CatalogKey: StorageKey { typealias Value = Catalog }
     private struct ScoreBoardKey: StorageKey { typealias Value = ScoreBoard }
     private struct LoginLimiterKey: StorageKey { typealias Value = LoginLimiter }
+    private struct WriteGateKey: StorageKey { typealias Value = WriteGate }
 
     /// The shipped schemes and their example figures, compiled once at start-up.
     var catalog: Catalog {
@@ -84,6 +94,12 @@ extension Application {
     var scoreBoard: ScoreBoard {
         get { storage[ScoreBoardKey.self]! }
         set { storage[ScoreBoardKey.self] = newValue }
+    }
+
+    /// Set on SQLite only (see WriteGate).
+    var writeGate: WriteGate? {
+        get { storage[WriteGateKey.self] }
+        set { storage[WriteGateKey.self] = newValue }
     }
 
     var loginLimiter: LoginLimiter {

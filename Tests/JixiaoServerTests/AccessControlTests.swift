@@ -37,7 +37,7 @@ final class AccessControlTests: XCTestCase {
                 let status = try await browser.get(path).status
                 XCTAssertEqual(status, .notFound, "\(user) GET \(path) (\(unit))")
             }
-            for action in ["save", "submit", "return", "approve", "preview"] {
+            for action in ["save", "submit", "return", "approve", "preview", "evidence", "upload"] {
                 let status = try await browser.post("assessments/\(id)/\(action)", ["revision": String(before), "v0": "1", "comment": "x"]).status
                 XCTAssertEqual(status, .notFound, "\(user) POST \(action) (\(unit))")
             }

@@ -103,6 +103,33 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(before, after)
     }
 
+    func testSchemeCopiedToTheNextYear_opensAssessmentsAndFreezes() async throws {
+        let admin = Browser(app)
+        try await admin.login("admin")
+        _ = try await admin.get("schemes")
+        let original = try await SchemeVersion.query(on: app.db).filter(\.$code == "003").first()!
+        let copied = try await admin.post("versions/\(try original.requireID())/copy")
+        XCTAssertEqual(copied.status, .seeOther)
+        let copy = try await SchemeVersion.query(on: app.db).filter(\.$code == "003").filter(\.$version == original.version + 1).first()
+        XCTAssertEqual(copy?.year, (original.year ?? 0) + 1)
+        XCTAssertEqual(copy?.frozen, false)
+        let id = try XCTUnwrap(copy?.requireID())
+        let bad = try await admin.post("versions/\(id)/open", ["period": "明年", "root": "5101", "kinds": "县市区"])
+        XCTAssertEqual(bad.status, .unprocessableEntity)
+        let opened = try await admin.post("versions/\(id)/open", ["period": "2019-01", "root": "5101", "kinds": "县市区"])
+        XCTAssertEqual(opened.status, .seeOther)
+        let count = try await Assessment.query(on: app.db).filter(\.$scheme.$id == id).count()
+        XCTAssertEqual(count, 20, "成都市's 20 districts and counties")
+        let frozen = try await SchemeVersion.find(id, on: app.db)
+        XCTAssertEqual(frozen?.frozen, true)
+        // Only the scheme admin manages schemes.
+        let filler = Browser(app)
+        try await filler.login("jinjiang")
+        _ = try await filler.get("schemes")
+        let refused = try await filler.post("versions/\(id)/copy")
+        XCTAssertEqual(refused.status, .forbidden)
+    }
+
     func testExamples_showComposite7487AndTheDisagreements() async throws {
         let browser = Browser(app)
         try await browser.login("lingdao")

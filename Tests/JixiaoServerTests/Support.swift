@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import Fluent
 import XCTVapor
 @testable import JixiaoServer
@@ -13,8 +14,11 @@ func makeApp(databaseURL: String? = nil) async throws -> Application {
         settings.demo = databaseURL == nil ? .small : nil
         try await configure(app, settings: settings)
         if databaseURL != nil {
-            // A clean PostgreSQL database for every test: revert, migrate, load the demo again.
-            try await app.autoRevert()
+            // A clean PostgreSQL database for every test, whatever an earlier run left: drop everything, migrate,
+            // load the demo again.
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw("DROP SCHEMA public CASCADE").run()
+            try await sql.raw("CREATE SCHEMA public").run()
             try await app.autoMigrate()
             try await DemoData.loadIfEmpty(.small, contentDirectory: repository.path, on: app.db, logger: app.logger)
         }

@@ -31,6 +31,31 @@ final class WorkflowHTTPTests: XCTestCase {
         try await app.asyncShutdown()
     }
 
+    /// Twelve saves of one revision at once (queued and committed together on SQLite): one wins, the rest get 409.
+    func testConcurrentSavesOfOneRevision_exactlyOneWins() async throws {
+        let app = try await makeApp()
+        do {
+            let id = try await assessmentID(app, unit: "510102")
+            let city = Browser(app)
+            try await city.login("chengdu")
+            let sheet = try await city.json("api/assessments/\(id)", as: SheetDTO.self)
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for attempt in 0..<12 {
+                    group.addTask {
+                        try await city.putFigures(id, revision: sheet.revision, ["落实精准度": "\(80 + attempt)%"], reasons: ["落实精准度": "并发 \(attempt)"]).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            XCTAssertEqual(statuses.filter { $0 == .ok }.count, 1, "\(statuses)")
+            XCTAssertEqual(statuses.filter { $0 == .conflict }.count, 11)
+            let after = try await city.json("api/assessments/\(id)", as: SheetDTO.self)
+            XCTAssertEqual(after.revision, sheet.revision + 1)
+            XCTAssertEqual(after.audit.filter { $0.action == "调整" }.count, 1)
+        } catch { try await app.asyncShutdown(); throw error }
+        try await app.asyncShutdown()
+    }
+
     func testBadFiguresAreExplainedAndNothingIsSaved() async throws {
         let app = try await makeApp()
         do {
@@ -83,18 +108,46 @@ final class WorkflowHTTPTests: XCTestCase {
         try await app.asyncShutdown()
     }
 
-    private func upload(_ browser: Browser, _ id: UUID, revision: Int, _ data: Data) async throws -> XCTHTTPResponse {
+    func testEvidenceFiles_areAttachedLoggedAndScoped() async throws {
+        let app = try await makeApp()
+        do {
+            let county = Browser(app)
+            try await county.login("jinjiang")
+            let id = try await assessmentID(app, unit: "510101")
+            _ = try await county.get("assessments/\(id)")
+            let posted = try await upload(county, id, revision: 0, Data("活动通知".utf8), path: "evidence", name: "通知.pdf", extra: ["note": "对应 2.7"])
+            XCTAssertEqual(posted.status, .seeOther)
+            let page = try await county.get("assessments/\(id)").body.string
+            XCTAssertTrue(page.contains("通知.pdf") && page.contains("对应 2.7"))
+            let stored = try await Evidence.query(on: app.db).first()
+            let file = try XCTUnwrap(stored)
+            let download = try await county.get("assessments/\(id)/evidence/\(try file.requireID())")
+            XCTAssertEqual(download.body.string, "活动通知")
+            let sheet = try await county.json("api/assessments/\(id)", as: SheetDTO.self)
+            XCTAssertEqual(sheet.audit.last?.action, "上传佐证")
+            // Another county cannot fetch it, even with both ids.
+            let stranger = Browser(app)
+            try await stranger.login("qingyang")
+            let refused = try await stranger.get("assessments/\(id)/evidence/\(try file.requireID())")
+            XCTAssertEqual(refused.status, .notFound)
+        } catch { try await app.asyncShutdown(); throw error }
+        try await app.asyncShutdown()
+    }
+
+    private func upload(_ browser: Browser, _ id: UUID, revision: Int, _ data: Data, path: String = "upload", name: String = "填报.xlsx",
+                        extra: [String: String] = [:]) async throws -> XCTHTTPResponse {
         let boundary = "jixiao-upload"
         var body = ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(browser.csrf)\r\n")
         body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"revision\"\r\n\r\n\(revision)\r\n")
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"填报.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        for (field, value) in extra { body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"\r\n\r\n\(value)\r\n") }
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
         body.writeBytes(data)
         body.writeString("\r\n--\(boundary)--\r\n")
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .cookie, value: browser.cookie ?? "")
         headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
         var captured: XCTHTTPResponse?
-        try await browser.app.test(.POST, "assessments/\(id)/upload", headers: headers, body: body) { response async in captured = response }
+        try await browser.app.test(.POST, "assessments/\(id)/\(path)", headers: headers, body: body) { response async in captured = response }
         return try XCTUnwrap(captured)
     }
 

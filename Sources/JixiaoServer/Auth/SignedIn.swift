@@ -92,14 +92,21 @@ struct RequireSignIn: AsyncMiddleware {
 
 /// Every state-changing request (POST, PUT, PATCH, DELETE) must carry the session's token, as the form
 /// field `_csrf` or the header `X-CSRF-Token`: a page on another site cannot post in the user's name.
+/// It also enforces the body limits: every upload (multipart) up to 5 MiB, any other body up to 1 MiB.
 struct CSRFProtection: AsyncMiddleware {
+    let uploadLimit = 5 << 20
+    let formLimit = 1 << 20
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard [.POST, .PUT, .PATCH, .DELETE].contains(request.method) else { return try await next.respond(to: request) }
         var sent = request.headers.first(name: "X-CSRF-Token")
         if sent == nil {
-            // The form field lives in the body, which routes collect after the middleware: collect it here
-            // (within the largest upload limit; the stored body is what the route then reads).
-            if request.body.data == nil { _ = try await request.body.collect(max: 2 << 20).get() }
+            // The form field lives in the body, which routes collect after the middleware: collect it here,
+            // within the upload limits (the stored body is what the route then reads).
+            if request.body.data == nil {
+                let limit = request.headers.contentType?.type == "multipart" ? uploadLimit : formLimit
+                _ = try await request.body.collect(max: limit).get()
+            }
             sent = try? request.content.get(String.self, at: "_csrf")
         }
         guard let expected = request.session.data["csrf"], let sent, sent == expected else {

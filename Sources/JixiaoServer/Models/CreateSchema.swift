@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 
 /// The first schema, identical on SQLite and PostgreSQL.
 struct CreateSchema: AsyncMigration {
@@ -64,10 +65,25 @@ struct CreateSchema: AsyncMigration {
             .field("new_value", .string)
             .field("reason", .string)
             .create()
+        try await database.schema(Evidence.schema)
+            .id()
+            .field("assessment_id", .uuid, .required, .references(Assessment.schema, .id))
+            .field("filename", .string, .required)
+            .field("content_type", .string, .required)
+            .field("note", .string, .required)
+            .field("data", .data, .required)
+            .field("username", .string, .required)
+            .field("at", .datetime, .required)
+            .create()
+        // A sheet reads its log and its files by assessment.
+        if let sql = database as? any SQLDatabase {
+            try await sql.create(index: "audit_log_by_assessment").on(AuditEntry.schema).column("assessment_id").run()
+            try await sql.create(index: "evidence_by_assessment").on(Evidence.schema).column("assessment_id").run()
+        }
     }
 
     func revert(on database: any Database) async throws {
-        for schema in [AuditEntry.schema, EntryValue.schema, Assessment.schema, SchemeVersion.schema, User.schema, OrgUnit.schema] {
+        for schema in [Evidence.schema, AuditEntry.schema, EntryValue.schema, Assessment.schema, SchemeVersion.schema, User.schema, OrgUnit.schema] {
             try await database.schema(schema).delete()
         }
     }

@@ -160,3 +160,27 @@ extension Array where Element: Model {
         }
     }
 }
+
+/// A file that supports an assessment's figures (佐证材料): a scan, a photo, a spreadsheet.
+final class Evidence: Model, @unchecked Sendable {
+    static let schema = "evidence"
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "assessment_id") var assessment: Assessment
+    @Field(key: "filename") var filename: String
+    @Field(key: "content_type") var contentType: String
+    @Field(key: "note") var note: String
+    @Field(key: "data") var data: Data
+    @Field(key: "username") var username: String
+    @Field(key: "at") var at: Date
+
+    init() {}
+    init(assessmentID: UUID, filename: String, contentType: String, note: String, data: Data, username: String) {
+        self.$assessment.id = assessmentID
+        self.filename = filename
+        self.contentType = contentType
+        self.note = note
+        self.data = data
+        self.username = username
+        self.at = Date()
+    }
+}

@@ -82,6 +82,8 @@ struct SheetPage {
             .h2("得分表"),
             scoreTable,
             .if(view.trend.count > 1, .svg(Chart.trend(view.trend, maximum: final.totalMax, title: "逐月得分"))),
+            .h2("佐证材料"),
+            evidenceList,
             .h2("修改记录"),
             auditTable,
             .script(.raw(Self.script))
@@ -163,6 +165,21 @@ struct SheetPage {
             .tr(.th(""), .th("合计"), .th(.class("num"), .text(final.totalMax.formatted())),
                 .forEach(view.stageResults) { .th(.class("num"), .text($0.total.statusText)) },
                 .th(.class("num"), .text(final.total.score.map { (final.totalMax - $0).formatted() } ?? "")), .th(.text(final.grade.map { "等级 \($0)" } ?? ""))))
+    }
+
+    private var evidenceList: Node<HTML.BodyContext> {
+        let base = "/assessments/\(view.row.assessmentID)/evidence"
+        return .group(
+            .if(view.evidence.isEmpty, .p(.class("muted"), .text("尚无佐证材料。")),
+                else: .ul(.id("evidence"), .forEach(view.evidence) { file in
+                    .li(.a(.href("\(base)/\(file.id)"), .text(file.filename)),
+                        .text("（\(file.username)，\(Self.time(file.at))）\(file.note.isEmpty ? "" : "：" + file.note)"))
+                })),
+            .if(view.actions.contains(.save),
+                .form(.method(.post), .action(base), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
+                      .input(.type(.file), .name("file")),
+                      .input(.type(.text), .name("note"), .class("reason"), .placeholder("说明（如：对应指标 2.7 的活动通知）")),
+                      .button(.type(.submit), .text("上传佐证（不超过 5 MB）")))))
     }
 
     private var auditTable: Node<HTML.BodyContext> {

@@ -18,8 +18,10 @@ struct AssessmentController: RouteCollection {
             one.post(PathComponent(stringLiteral: action.rawValue)) { request in try await act(request, action) }
         }
         one.get("template.xlsx", use: template)
-        one.on(.POST, "upload", body: .collect(maxSize: "2mb"), use: upload)
+        one.on(.POST, "upload", body: .collect(maxSize: "5mb"), use: upload)
         one.get("sheet.xlsx", use: sheetWorkbook)
+        one.on(.POST, "evidence", body: .collect(maxSize: "5mb"), use: uploadEvidence)
+        one.get("evidence", ":file", use: downloadEvidence)
 
         let api = routes.grouped("api", "assessments")
         api.get(use: listJSON)
@@ -34,7 +36,7 @@ struct AssessmentController: RouteCollection {
     }
 
     private func store(_ request: Request) throws -> AssessmentStore {
-        AssessmentStore(database: request.db, board: request.application.scoreBoard, user: try request.user)
+        try AssessmentStore(request)
     }
 
     // MARK: Overview
@@ -168,9 +170,9 @@ struct AssessmentController: RouteCollection {
             var revision: Int
             var file: File
         }
-        let upload = try request.content.decode(Upload.self)
         let store = try store(request)
         let loaded = try await store.load(id)
+        let upload = try request.content.decode(Upload.self)
         let (figures, reasons) = try EntryTemplate.read(Data(buffer: upload.file.data), file: upload.file.filename,
                                                        fields: loaded.scheme.entryFields)
         try await store.save(id, revision: upload.revision, figures: figures, reasons: reasons)
@@ -181,6 +183,47 @@ struct AssessmentController: RouteCollection {
     @Sendable func sheetWorkbook(_ request: Request) async throws -> Response {
         let view = try await SheetView.load(try id(request), request: request)
         return try Self.xlsx(view.workbook, name: "\(view.loaded.unit.name)-\(view.loaded.assessment.period)-得分表.xlsx")
+    }
+
+    // MARK: Evidence files
+
+    /// Attaches a file (≤ 5 MiB) with a note; whoever works at the current stage may, and it is logged.
+    @Sendable func uploadEvidence(_ request: Request) async throws -> Response {
+        let id = try id(request)
+        struct Upload: Content {
+            var note: String?
+            var file: File
+        }
+        let store = try store(request)
+        let loaded = try await store.load(id)
+        let upload = try request.content.decode(Upload.self)
+        guard loaded.scheme.workflow.worksAtCurrentStage(loaded.actor, loaded.assessment.state), loaded.assessment.status != .approved else {
+            throw Abort(.forbidden, reason: "只有当前阶段的经办人可以上传佐证材料")
+        }
+        guard upload.file.data.readableBytes > 0 else { throw InputProblems(problems: ["请选择要上传的文件"]) }
+        let note = (upload.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let user = try request.user
+        try await request.db.transaction { db in
+            try await Evidence(assessmentID: id, filename: upload.file.filename, contentType: upload.file.contentType?.description ?? "application/octet-stream",
+                               note: note, data: Data(buffer: upload.file.data), username: user.username).create(on: db)
+            try await AuditEntry(assessmentID: id, username: user.username, action: "上传佐证", field: nil, oldValue: nil,
+                                 newValue: upload.file.filename, reason: note.isEmpty ? nil : note).create(on: db)
+        }
+        request.session.data["flash"] = "已上传佐证材料 \(upload.file.filename)。"
+        return request.redirect(to: "/assessments/\(id)")
+    }
+
+    @Sendable func downloadEvidence(_ request: Request) async throws -> Response {
+        let id = try id(request)
+        _ = try await store(request).load(id)  // the scope check
+        guard let fileID = request.parameters.get("file").flatMap(UUID.init(uuidString:)),
+            let evidence = try await Evidence.query(on: request.db).filter(\.$id == fileID).filter(\.$assessment.$id == id).first()
+        else { throw Abort(.notFound, reason: "没有这个佐证材料") }
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: evidence.contentType)
+        let encoded = evidence.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"evidence\"; filename*=UTF-8''\(encoded)")
+        return Response(status: .ok, headers: headers, body: .init(data: evidence.data))
     }
 
     static func xlsx(_ workbook: Workbook, name: String) throws -> Response {

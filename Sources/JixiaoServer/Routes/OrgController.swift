@@ -7,7 +7,7 @@ import Vapor
 struct OrgController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("org", use: tree)
-        routes.on(.POST, "org", "import", body: .collect(maxSize: "2mb"), use: importTree)
+        routes.on(.POST, "org", "import", body: .collect(maxSize: "5mb"), use: importTree)
         routes.get("api", "org", use: treeJSON)
     }
 

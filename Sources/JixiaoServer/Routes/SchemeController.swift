@@ -12,7 +12,7 @@ struct SchemeController: RouteCollection {
         routes.get("schemes", use: index)
         routes.get("schemes", ":id", use: example)
         routes.get("schemes", ":id", "results", use: exampleResults)
-        routes.on(.POST, "schemes", "upload", body: .collect(maxSize: "2mb"), use: upload)
+        routes.on(.POST, "schemes", "upload", body: .collect(maxSize: "5mb"), use: upload)
         routes.get("versions", ":version", use: version)
         routes.post("versions", ":version", "copy", use: copy)
         routes.post("versions", ":version", "open", use: open)

@@ -17,6 +17,15 @@ struct AssessmentStore {
     let database: any Database
     let board: ScoreBoard
     let user: SignedIn
+    /// On SQLite, the one writer connection and its queue (see WriteGate).
+    let writes: WriteGate?
+
+    init(_ request: Request) throws {
+        database = request.db
+        board = request.application.scoreBoard
+        user = try request.user
+        writes = request.application.writeGate
+    }
 
     struct Loaded: Sendable {
         let assessment: Assessment
@@ -27,19 +36,56 @@ struct AssessmentStore {
     }
 
     /// The assessment with its unit and scheme; 404 alike for a missing id and one outside the user's tree,
-    /// so an edited URL reveals nothing.
+    /// so an edited URL reveals nothing. One SQL query (this and `entries` are on every save's path).
     func load(_ id: UUID) async throws -> Loaded {
-        guard let assessment = try await Assessment.query(on: database).filter(\.$id == id)
-            .with(\.$unit).with(\.$scheme).first()
+        struct Row: Decodable {
+            let scheme_id: UUID
+            let period: String
+            let unit_id: UUID
+            let stage: Int
+            let status: String
+            let comment: String?
+            let revision: Int
+            let code: String
+            let name: String
+            let kind: String
+            let parent_id: UUID?
+            let path: String
+        }
+        guard let sql = database as? any SQLDatabase,
+            let row = try await sql.raw("""
+                SELECT a.scheme_id, a.period, a.unit_id, a.stage, a.status, a.comment, a.revision,
+                       u.code, u.name, u.kind, u.parent_id, u.path
+                FROM assessments a JOIN org_units u ON u.id = a.unit_id WHERE a.id = \(bind: id)
+                """).first(decoding: Row.self),
+            let status = WorkflowState.Status(rawValue: row.status)
         else { throw Abort(.notFound, reason: "没有找到该考核") }
-        let actor = user.actor(forPath: assessment.unit.path)
+        let actor = user.actor(forPath: row.path)
         guard actor.canView else { throw Abort(.notFound, reason: "没有找到该考核") }
-        return Loaded(assessment: assessment, unit: assessment.unit, version: assessment.scheme,
-                      scheme: try await board.scheme(assessment.scheme), actor: actor)
+        let assessment = Assessment(id: id, schemeID: row.scheme_id, period: row.period, unitID: row.unit_id, stage: row.stage, status: status)
+        assessment.revision = row.revision
+        assessment.comment = row.comment
+        let unit = OrgUnit(id: row.unit_id, code: row.code, name: row.name, kind: row.kind, parentID: row.parent_id, path: row.path)
+        let version = try await board.version(row.scheme_id, on: database)
+        return Loaded(assessment: assessment, unit: unit, version: version, scheme: try await board.scheme(version), actor: actor)
+    }
+
+    /// One entered figure as stored: at which stage, with which reason.
+    struct Entry: Decodable, Sendable {
+        let field: String
+        let stage: Int
+        let value: String
+        let reason: String?
+    }
+
+    func entries(_ id: UUID) async throws -> [Entry] {
+        guard let sql = database as? any SQLDatabase else { throw Abort(.internalServerError) }
+        return try await sql.raw("SELECT field, stage, value, reason FROM entry_values WHERE assessment_id = \(bind: id)")
+            .all(decoding: Entry.self)
     }
 
     /// The figures in force at `stage`: the self-assessment's, overlaid by each later stage's changes up to it.
-    static func effective(_ entries: [EntryValue], upTo stage: Int) -> [String: String] {
+    static func effective(_ entries: [Entry], upTo stage: Int) -> [String: String] {
         var figures: [String: String] = [:]
         for entry in entries.filter({ $0.stage <= stage }).sorted(by: { $0.stage < $1.stage }) { figures[entry.field] = entry.value }
         return figures
@@ -54,8 +100,7 @@ struct AssessmentStore {
         let state = loaded.assessment.state
         do { _ = try loaded.scheme.workflow.apply(.save, to: state, by: loaded.actor) } catch { throw Abort(.forbidden, reason: error.message) }
         let fields = Dictionary(loaded.scheme.entryFields.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let existing = try await EntryValue.query(on: database).filter(\.$assessment.$id == id).all()
-        let inForce = Self.effective(existing, upTo: state.stage)
+        let inForce = Self.effective(try await entries(id), upTo: state.stage)
         let needsReason = loaded.scheme.workflow.needsReason(at: state.stage)
         var problems: [String] = []
         var changes: [(field: String, old: String?, new: String?, reason: String?)] = []
@@ -84,26 +129,35 @@ struct AssessmentStore {
         let stage = state.stage
         let username = user.username
         let writes = changes
-        let newRevision = try await database.transaction { db in
+        let newRevision = try await serialized { database in try await database.transaction { db in
+            guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
             let next = try await Self.bumpRevision(id, from: revision, on: db)
-            let atStage = Dictionary(existing.filter { $0.stage == stage }.map { ($0.field, $0) }, uniquingKeysWith: { a, _ in a })
-            for change in writes {
-                if let row = atStage[change.field] {
-                    if let new = change.new {
-                        row.value = new
-                        row.reason = change.reason
-                        try await row.update(on: db)
-                    } else {
-                        try await row.delete(on: db)
-                    }
-                } else if let new = change.new {
-                    try await EntryValue(assessmentID: id, stage: stage, field: change.field, value: new, reason: change.reason).create(on: db)
+            // Set figures: one multi-row upsert; cleared figures (self-assessment only): one delete.
+            let set = writes.filter { $0.new != nil }
+            if !set.isEmpty {
+                var insert = sql.insert(into: EntryValue.schema).columns("id", "assessment_id", "stage", "field", "value", "reason")
+                for change in set {
+                    insert = insert.values(SQLBind(UUID()), SQLBind(id), SQLBind(stage), SQLBind(change.field), SQLBind(change.new), SQLBind(change.reason))
                 }
-                try await AuditEntry(assessmentID: id, username: username, action: stage == 0 ? "填报" : "调整", field: change.field,
-                                     oldValue: change.old, newValue: change.new, reason: change.reason).create(on: db)
+                try await insert.onConflict(with: ["assessment_id", "stage", "field"]) {
+                    $0.set(excludedValueOf: "value").set(excludedValueOf: "reason")
+                }.run()
             }
+            let cleared = writes.filter { $0.new == nil }.map(\.field)
+            if !cleared.isEmpty {
+                try await sql.delete(from: EntryValue.schema).where("assessment_id", .equal, SQLBind(id)).where("stage", .equal, SQLBind(stage))
+                    .where("field", .in, SQLBind.group(cleared)).run()
+            }
+            var audit = sql.insert(into: AuditEntry.schema)
+                .columns("id", "assessment_id", "username", "at", "action", "field", "old_value", "new_value", "reason")
+            let now = Date()
+            for change in writes {
+                audit = audit.values(SQLBind(UUID()), SQLBind(id), SQLBind(username), SQLBind(now), SQLBind(stage == 0 ? "填报" : "调整"),
+                                     SQLBind(change.field), SQLBind(change.old), SQLBind(change.new), SQLBind(change.reason))
+            }
+            if !writes.isEmpty { try await audit.run() }
             return next
-        }
+        } }
         await board.invalidate(scheme: loaded.scheme.versionID, period: loaded.assessment.period)
         return newRevision
     }
@@ -120,7 +174,7 @@ struct AssessmentStore {
         let stages = loaded.scheme.workflow.stages
         let from = loaded.assessment.state
         let username = user.username
-        try await database.transaction { db in
+        try await serialized { database in try await database.transaction { db in
             _ = try await Self.bumpRevision(id, from: revision, on: db)
             try await Assessment.query(on: db).filter(\.$id == id)
                 .set(\.$stage, to: next.stage).set(\.$status, to: next.status)
@@ -129,8 +183,14 @@ struct AssessmentStore {
             try await AuditEntry(assessmentID: id, username: username, action: action.chineseName, field: "阶段",
                                  oldValue: Self.describe(from, stages), newValue: Self.describe(next, stages),
                                  reason: comment?.isEmpty == false ? comment : nil).create(on: db)
-        }
+        } }
         await board.invalidate(scheme: loaded.scheme.versionID, period: loaded.assessment.period)
+    }
+
+    /// Runs a write on SQLite's writer connection, queued; on PostgreSQL directly on the request's database.
+    private func serialized<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        guard let writes else { return try await work(database) }
+        return try await writes.run(work)
     }
 
     static func describe(_ state: WorkflowState, _ stages: [String]) -> String {
@@ -163,5 +223,60 @@ struct AssessmentStore {
         case .list(let items) where items.allSatisfy({ $0.number != nil }): return nil
         case .text, .list: return "“\(text)”不是数字、百分数、是/否、“不适用”或 [2, 1] 这样的数字列表"
         }
+    }
+}
+
+/// SQLite's writes, on one connection, with group commit: SQLite allows one writer, so saves queue here
+/// (contending in SQLite's lock would spin: sqlite-nio's busy handler retries at once), and the saves that
+/// arrived while one transaction ran are committed together in the next. Within a batch a stale revision
+/// fails alone (it is detected before that save writes anything); any other error rolls the whole batch
+/// back and fails each of its saves, so nothing is ever half-written.
+actor WriteGate {
+    private struct Job {
+        let work: @Sendable (any Database) async throws -> any Sendable
+        let done: CheckedContinuation<any Sendable, any Error>
+    }
+
+    let writer: any Database
+    let batchLimit = 64
+    private var queue: [Job] = []
+    private var draining = false
+
+    init(writer: any Database) { self.writer = writer }
+
+    func run<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let result = try await withCheckedThrowingContinuation { (done: CheckedContinuation<any Sendable, any Error>) in
+            queue.append(Job(work: { try await work($0) }, done: done))
+            if !draining {
+                draining = true
+                Task { await drain() }
+            }
+        }
+        return result as! T
+    }
+
+    private func drain() async {
+        while !queue.isEmpty {
+            let batch = Array(queue.prefix(batchLimit))
+            queue.removeFirst(batch.count)
+            let works = batch.map(\.work)
+            do {
+                let outcomes = try await writer.transaction { db in
+                    var outcomes: [Result<any Sendable, any Error>] = []
+                    for work in works {
+                        do {
+                            outcomes.append(.success(try await work(db)))
+                        } catch let stale as Abort where stale.status == .conflict {
+                            outcomes.append(.failure(stale))
+                        }
+                    }
+                    return outcomes
+                }
+                for (job, outcome) in zip(batch, outcomes) { job.done.resume(with: outcome) }
+            } catch {
+                for job in batch { job.done.resume(throwing: error) }
+            }
+        }
+        draining = false
     }
 }

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import JixiaoCore
 import JixiaoSchemeFile
+import Vapor
 
 /// A scheme version as the app runs it: compiled, with its workflow's stages as the engine's stages.
 struct RunnableScheme: Sendable {
@@ -74,9 +75,18 @@ struct PeriodScores: Sendable {
 /// reading a ranking costs no database query and no scoring while nothing changes.
 actor ScoreBoard {
     private var schemes: [UUID: RunnableScheme] = [:]
+    private var versions: [UUID: SchemeVersion] = [:]
     private var periods: [String: PeriodScores] = [:]
     /// Encoded answers derived from a period (rankings as JSON per scope), dropped with the period.
     private var derived: [String: [String: Data]] = [:]
+
+    /// A scheme version by id, read once (its file never changes; `frozen` is read from the database where it matters).
+    func version(_ id: UUID, on database: any Database) async throws -> SchemeVersion {
+        if let cached = versions[id] { return cached }
+        guard let version = try await SchemeVersion.find(id, on: database) else { throw Abort(.notFound, reason: "没有这个方案版本") }
+        versions[id] = version
+        return version
+    }
 
     func scheme(_ version: SchemeVersion) throws -> RunnableScheme {
         let id = try version.requireID()

@@ -83,6 +83,8 @@ struct SheetView: Sendable {
     /// Per field key: the stage that last changed it and its reason.
     let changedAt: [String: (stage: Int, reason: String?)]
     let audit: [AuditEntry]
+    /// The evidence files' descriptions (not their contents).
+    let evidence: [(id: UUID, filename: String, note: String, username: String, at: Date)]
     /// Final totals of this subject under the same scheme, by period (oldest first).
     let trend: [(period: String, total: Fixed?)]
     let actions: [WorkflowAction]
@@ -94,15 +96,18 @@ struct SheetView: Sendable {
     static func load(_ id: UUID, request: Request, typed: (figures: [String: String], reasons: [String: String])? = nil) async throws -> SheetView {
         let user = try request.user
         let board = request.application.scoreBoard
-        let loaded = try await AssessmentStore(database: request.db, board: board, user: user).load(id)
+        let loaded = try await AssessmentStore(request).load(id)
         let scores = try await board.scores(loaded.version, period: loaded.assessment.period, on: request.db)
         guard let row = scores.row(id) else { throw Abort(.notFound, reason: "没有找到该考核") }
-        let entries = try await EntryValue.query(on: request.db).filter(\.$assessment.$id == id).all()
+        let entries = try await AssessmentStore(request).entries(id)
         var changedAt: [String: (stage: Int, reason: String?)] = [:]
         for entry in entries.sorted(by: { $0.stage < $1.stage }) where entry.stage <= loaded.assessment.stage {
             changedAt[entry.field] = (entry.stage, entry.reason)
         }
         let audit = try await AuditEntry.query(on: request.db).filter(\.$assessment.$id == id).sort(\.$at).all()
+        let evidence = try await Evidence.query(on: request.db).filter(\.$assessment.$id == id)
+            .field(\.$id).field(\.$filename).field(\.$note).field(\.$username).field(\.$at).sort(\.$at).all()
+            .map { (try $0.requireID(), $0.filename, $0.note, $0.username, $0.at) }
 
         // The same unit under every version of the scheme, period by period.
         let others = try await Assessment.query(on: request.db).filter(\.$unit.$id == loaded.unit.requireID())
@@ -119,7 +124,7 @@ struct SheetView: Sendable {
             loaded: loaded, scores: scores, row: row,
             stageResults: scores.report.stages.map { $0.subjects[row.subject] },
             inForce: AssessmentStore.effective(entries, upTo: loaded.assessment.stage), typed: typed, changedAt: changedAt,
-            audit: audit, trend: trend,
+            audit: audit, evidence: evidence, trend: trend,
             actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state))
     }
 
