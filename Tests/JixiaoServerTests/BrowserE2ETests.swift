@@ -50,7 +50,14 @@ final class BrowserE2ETests: XCTestCase {
             let before = try await browser.text("#live-total")
             try await browser.type("input[data-key='需求精准度']", "100%")
             try await browser.type("input[data-key='落实精准度']", "99%")
-            let live = try await browser.wait("#live-total") { $0 != before && !$0.isEmpty }
+            var live = try await browser.wait("#live-total") { $0 != before && !$0.isEmpty }
+            // Each keystroke pause scores again: wait until the live score has settled on the last one.
+            for _ in 0..<20 {
+                try await Task.sleep(nanoseconds: 700_000_000)
+                let now = try await browser.text("#live-total")
+                if now == live { break }
+                live = now
+            }
             try await shot("county-entry-live-score")
             try await browser.click("#save")
             let awaited1 = try await browser.text("#flash").contains("已保存")

@@ -2,6 +2,7 @@ import Foundation
 import Fluent
 import XCTVapor
 @testable import JixiaoServer
+import JixiaoXLSX
 
 /// The web application's pages, sign-in and safety nets, on SQLite in memory with the small demo.
 final class ServerTests: XCTestCase {
@@ -46,6 +47,19 @@ final class ServerTests: XCTestCase {
         XCTAssertTrue(home.body.string.contains("成都市残联审核员"))
     }
 
+    func testSignInStartsANewSession() async throws {
+        let browser = Browser(app)
+        _ = try await browser.get("login")
+        let before = browser.cookie
+        try await browser.login("jinjiang")
+        XCTAssertNotNil(before)
+        XCTAssertNotEqual(browser.cookie, before, "the session id changes at sign-in")
+        let stale = Browser(app)
+        stale.cookie = before
+        let status = try await stale.get("api/assessments").status
+        XCTAssertEqual(status, .unauthorized, "the pre-login session id is not signed in")
+    }
+
     func testPasswordsAreStoredAsBcryptHashes() async throws {
         let user = try await User.query(on: app.db).filter(\.$username == "jinjiang").first()
         XCTAssertTrue(user?.passwordHash.hasPrefix("$2") ?? false)
@@ -82,6 +96,10 @@ final class ServerTests: XCTestCase {
         XCTAssertTrue(list.assessments.contains { $0.unit == "青羊区" && $0.mine }, "青羊区 waits for 成都's 初评")
         let page = try await browser.get("/")
         XCTAssertTrue(page.body.string.contains("待我办理"))
+        let exported = try await browser.get("assessments.xlsx")
+        let sheet = try Workbook(xlsxData: Data(buffer: exported.body)).sheets[0]
+        XCTAssertEqual(sheet.rows.count, 2 + 21, "a title, a header and the 21 units")
+        XCTAssertTrue(sheet.rows.contains { $0.count > 1 && $0[1].text == "青羊区" })
     }
 
     func testSchemeUpload_showsTheLineOfTheError_andStoresNothing() async throws {
@@ -152,13 +170,8 @@ final class ServerTests: XCTestCase {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], url.hasPrefix("postgres") else {
             throw XCTSkip("DATABASE_URL is not set: the PostgreSQL health check is skipped")
         }
-        let postgres = try await makeApp(databaseURL: url)
-        do {
+        try await withApp(databaseURL: url) { postgres in
             try await postgres.test(.GET, "healthz") { response async in XCTAssertEqual(response.status, .ok) }
-        } catch {
-            try await postgres.asyncShutdown()
-            throw error
         }
-        try await postgres.asyncShutdown()
     }
 }

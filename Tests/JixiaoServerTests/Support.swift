@@ -29,6 +29,16 @@ func makeApp(databaseURL: String? = nil) async throws -> Application {
     return app
 }
 
+/// Runs `body` against a fresh app and shuts the app down whether or not `body` throws.
+func withApp(databaseURL: String? = nil, _ body: (Application) async throws -> Void) async throws {
+    let app = try await makeApp(databaseURL: databaseURL)
+    do { try await body(app) } catch {
+        try await app.asyncShutdown()
+        throw error
+    }
+    try await app.asyncShutdown()
+}
+
 /// A browser's worth of state against an XCTVapor app: the session cookie and the page's CSRF token.
 final class Browser: @unchecked Sendable {
     let app: Application

@@ -8,33 +8,26 @@ import JixiaoXLSX
 /// on SQLite always and on PostgreSQL when DATABASE_URL is set.
 final class WorkflowHTTPTests: XCTestCase {
     func testTheWholeWorkflow_onSQLite() async throws {
-        let app = try await makeApp()
-        do { try await wholeWorkflow(app) } catch { try await app.asyncShutdown(); throw error }
-        try await app.asyncShutdown()
+        try await withApp { app in try await wholeWorkflow(app) }
     }
 
     func testTheWholeWorkflow_onPostgreSQL() async throws {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], url.hasPrefix("postgres") else {
             throw XCTSkip("DATABASE_URL is not set: the PostgreSQL workflow test is skipped")
         }
-        let app = try await makeApp(databaseURL: url)
-        do {
+        try await withApp(databaseURL: url) { app in
             try await wholeWorkflow(app)
             try await optimisticLock(app)
-        } catch { try await app.asyncShutdown(); throw error }
-        try await app.asyncShutdown()
+        }
     }
 
     func testTwoEditorsNeverSilentlyOverwrite_onSQLite() async throws {
-        let app = try await makeApp()
-        do { try await optimisticLock(app) } catch { try await app.asyncShutdown(); throw error }
-        try await app.asyncShutdown()
+        try await withApp { app in try await optimisticLock(app) }
     }
 
     /// Twelve saves of one revision at once (queued and committed together on SQLite): one wins, the rest get 409.
     func testConcurrentSavesOfOneRevision_exactlyOneWins() async throws {
-        let app = try await makeApp()
-        do {
+        try await withApp { app in
             let id = try await assessmentID(app, unit: "510102")
             let city = Browser(app)
             try await city.login("chengdu")
@@ -52,13 +45,11 @@ final class WorkflowHTTPTests: XCTestCase {
             let after = try await city.json("api/assessments/\(id)", as: SheetDTO.self)
             XCTAssertEqual(after.revision, sheet.revision + 1)
             XCTAssertEqual(after.audit.filter { $0.action == "调整" }.count, 1)
-        } catch { try await app.asyncShutdown(); throw error }
-        try await app.asyncShutdown()
+        }
     }
 
     func testBadFiguresAreExplainedAndNothingIsSaved() async throws {
-        let app = try await makeApp()
-        do {
+        try await withApp { app in
             let county = Browser(app)
             try await county.login("jinjiang")
             let id = try await assessmentID(app, unit: "510101")
@@ -76,13 +67,11 @@ final class WorkflowHTTPTests: XCTestCase {
             XCTAssertEqual(page.status, .ok)
             XCTAssertEqual(form.status, .unprocessableEntity)
             XCTAssertTrue(form.body.string.contains("不是数字"))
-        } catch { try await app.asyncShutdown(); throw error }
-        try await app.asyncShutdown()
+        }
     }
 
     func testXlsxTemplate_roundTripsAndBadCellsNameRowAndColumn() async throws {
-        let app = try await makeApp()
-        do {
+        try await withApp { app in
             let county = Browser(app)
             try await county.login("jinjiang")
             let id = try await assessmentID(app, unit: "510101")
@@ -104,13 +93,11 @@ final class WorkflowHTTPTests: XCTestCase {
             let refused = try await upload(county, id, revision: sheet.revision + 1, bad)
             XCTAssertEqual(refused.status, .unprocessableEntity)
             XCTAssertTrue(refused.body.string.contains("第 \(line + 1) 行 E 列"), refused.body.string)
-        } catch { try await app.asyncShutdown(); throw error }
-        try await app.asyncShutdown()
+        }
     }
 
     func testEvidenceFiles_areAttachedLoggedAndScoped() async throws {
-        let app = try await makeApp()
-        do {
+        try await withApp { app in
             let county = Browser(app)
             try await county.login("jinjiang")
             let id = try await assessmentID(app, unit: "510101")
@@ -130,8 +117,7 @@ final class WorkflowHTTPTests: XCTestCase {
             try await stranger.login("qingyang")
             let refused = try await stranger.get("assessments/\(id)/evidence/\(try file.requireID())")
             XCTAssertEqual(refused.status, .notFound)
-        } catch { try await app.asyncShutdown(); throw error }
-        try await app.asyncShutdown()
+        }
     }
 
     private func upload(_ browser: Browser, _ id: UUID, revision: Int, _ data: Data, path: String = "upload", name: String = "填报.xlsx",

@@ -73,7 +73,7 @@ enum DemoData {
         let percentInputs = Set(scheme.inputs.filter { $0.unit == "%" }.map(\.name))
         let periods = size == .full ? periods : Array(periods.suffix(2))
         let subjects = units.values.filter { $0.kind == "市州" || $0.kind == "县市区" }.sorted { $0.path < $1.path }
-        var generator = DemoRandom(seed: 2018)
+        var generator = SeededRandom(seed: 2018)
         var assessments: [Assessment] = []
         var values: [EntryValue] = []
         for (month, period) in periods.enumerated() {
@@ -125,7 +125,7 @@ enum DemoData {
 
     /// A figure like the template's, varied: counts scaled by the month's progress and ±15 %, rates ±5 points.
     /// (Binary floating point only makes up the demo's input text; no score is ever computed in it.)
-    private static func varied(_ value: Value, percent: Bool, scale: Double, using generator: inout DemoRandom) -> String {
+    private static func varied(_ value: Value, percent: Bool, scale: Double, using generator: inout SeededRandom) -> String {
         guard let number = value.number, let double = Double(number.description) else { return value.description }
         if percent {
             let rate = min(1, max(0, double + generator.uniform(-0.05, 0.05)))
@@ -136,17 +136,8 @@ enum DemoData {
     }
 }
 
-/// A small seeded generator (SplitMix64): the same demo on every machine.
-struct DemoRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SeededRandom {
+    /// A uniform draw in [low, high), for making up the demo's figures.
     mutating func uniform(_ low: Double, _ high: Double) -> Double {
         low + (high - low) * Double(next() >> 11) / Double(1 << 53)
     }

@@ -26,7 +26,8 @@ struct DashboardPage {
                        .forEach(overview.counts) { count in
                            .span(.class("status"), .text("\(Self.describe(count.stage, count.status, stages)) \(count.count)"))
                        },
-                       .text(" · "), .a(.href("/rankings/\(selected.schemeID)/\(selected.period)"), .id("ranking-link"), .text("查看排名"))),
+                       .text(" · "), .a(.href("/rankings/\(selected.schemeID)/\(selected.period)"), .id("ranking-link"), .text("查看排名")),
+                       .text(" · "), .a(.href("/assessments.xlsx?scheme=\(selected.schemeID)&period=\(selected.period)"), .text("导出 xlsx"))),
                     .h2(.text("待我办理（\(mine.count)）")),
                     table(mine, stages: stages, id: "todo"),
                     .h2(.text("全部（\(overview.lines.count)）")),
@@ -70,8 +71,9 @@ struct SheetPage {
             title: title, context: context,
             .h1(.text(title)),
             .p(.text("阶段："), .span(.class("status"), .id("stage"), .text(AssessmentStore.describe(assessment.state, view.workflow.stages))),
-               .text(" · 第 \(assessment.revision) 版 · 得分 "), .span(.class("total"), .id("total"), .text(final.total.statusText)),
-               .text(" / \(final.totalMax.formatted()) · 等级 \(final.grade ?? "—") · 名次 \(final.rank.map(String.init) ?? "—")"),
+               .text(" · 第 \(assessment.revision) 版 · \(view.workflow.stages[assessment.stage])得分 "),
+               .span(.class("total"), .id("total"), .text(view.current.total.statusText)),
+               .text(" / \(view.current.totalMax.formatted()) · 等级 \(view.current.grade ?? "—") · 名次 \(view.current.rank.map(String.init) ?? "—")"),
                .text(" · "), .a(.href("/assessments/\(view.row.assessmentID)/sheet.xlsx"), .text("导出得分表 xlsx")),
                .text(" · "), .a(.href("javascript:print()"), .class("noprint"), .text("打印"))),
             .unwrap(assessment.comment) { .p(.class("bad"), .text("退回意见：\($0)")) },
@@ -205,13 +207,15 @@ struct SheetPage {
     static let script = """
         const form = document.getElementById('entry');
         if (form) {
-          let timer;
+          let timer, latest = 0;
           form.addEventListener('input', () => {
             clearTimeout(timer);
             timer = setTimeout(async () => {
+              const asked = ++latest;
               const response = await fetch(form.dataset.preview, {method: 'POST', body: new URLSearchParams(new FormData(form)), headers: {'Accept': 'application/json'}});
-              if (!response.ok) return;
+              if (!response.ok || asked !== latest) return;  // a slower, older answer never overwrites a newer one
               const data = await response.json();
+              if (asked !== latest) return;
               document.getElementById('live-total').textContent = data.total + (data.grade ? '（' + data.grade + '）' : '');
               for (const [code, score] of Object.entries(data.scores)) {
                 const cell = document.getElementById('live-' + code);

@@ -65,7 +65,7 @@ struct SchemePage {
     var document: HTML {
         let scheme = compiled.scheme
         let rows = scheme.indicators.flatMap { Self.rows($0, depth: 0) }
-        let fields = compiled.inputNames
+        let fields = compiled.entryInputNames
         return Page.document(
             title: scheme.name, context: context,
             .h1(.text(scheme.name)),

@@ -10,6 +10,7 @@ import Vapor
 struct AssessmentController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(use: dashboard)
+        routes.get("assessments.xlsx", use: dashboardWorkbook)
         let one = routes.grouped("assessments", ":id")
         one.get(use: sheet)
         one.post("save", use: saveForm)
@@ -46,6 +47,18 @@ struct AssessmentController: RouteCollection {
         let user = try request.user
         let overview = try await Overview.load(request, user: user)
         return Page.html(DashboardPage(context: PageContext(request), overview: overview).document)
+    }
+
+    /// The overview's table as xlsx (same scheme and period parameters as the page).
+    @Sendable func dashboardWorkbook(_ request: Request) async throws -> Response {
+        let overview = OverviewDTO(try await Overview.load(request, user: try request.user))
+        var rows: [[Cell]] = [[.text("\(overview.scheme ?? "") · \(overview.period ?? "")")],
+                              ["单位代码", "单位", "阶段", "版本", "得分", "等级", "名次"].map { .text($0) }]
+        for line in overview.assessments {
+            rows.append([.text(line.code), .text(line.unit), .text(line.stage), .number(String(line.revision)), Fixed(line.total) == nil ? .text(line.total) : .number(line.total),
+                         .text(line.grade ?? ""), line.rank.map { .number(String($0)) } ?? .empty])
+        }
+        return try Self.xlsx(Workbook(sheets: [Sheet(name: "考核", rows: rows)]), name: "\(overview.scheme ?? "考核")-\(overview.period ?? "")-考核一览.xlsx")
     }
 
     @Sendable func listJSON(_ request: Request) async throws -> OverviewDTO {

@@ -50,7 +50,13 @@ struct LoginController: RouteCollection {
             return page(request, next: credentials.next, problem: "用户名或密码不正确", status: .unauthorized)
         }
         await limiter.reset(key)
+        // A new session id at sign-in (no fixation): a session without an id is created afresh with its own cookie.
+        let csrf = request.csrfToken
+        let old = request.session.id
+        request.session.id = nil
+        if let old { _ = try? await request.application.sessions.driver.deleteSession(old, for: request).get() }
         SignedIn.clear(request.session)
+        request.session.data["csrf"] = csrf
         try SignedIn(user: user, unit: user.unit).store(in: request.session)
         // Only a local path: never an open redirect to another site.
         let next = credentials.next.flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"

@@ -24,7 +24,7 @@ struct RunnableScheme: Sendable {
     /// The fields a data-entry form asks for: the rules' named inputs, then the indicators whose figure is entered.
     var entryFields: [EntryField] {
         let declared = Dictionary(compiled.scheme.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let inputs = compiled.inputNames.map { name in
+        let inputs = compiled.entryInputNames.map { name in
             EntryField(key: name, label: name, unit: declared[name]?.unit, text: declared[name]?.text, code: nil)
         }
         let figures = compiled.enteredIndicators.map { index in

@@ -25,7 +25,7 @@ struct Benchmark {
         let leaves = scheme.allIndicators.filter { !$0.isGroup }.count
         print("scheme: \(leaves) leaf indicators in \(scheme.allIndicators.count - leaves) groups; \(subjects) subjects × \(months) months")
 
-        var random = Generator(seed: 42)
+        var random = SeededRandom(seed: 42)
         var elapsed: Duration = .zero
         var checksum = Fixed.zero
         var scored = 0
@@ -87,7 +87,7 @@ struct Benchmark {
         return Scheme(id: "bench", name: "基准方案", total: Fixed(leaves / 2), indicators: groups)
     }
 
-    static func generatedData(_ scheme: Scheme, subjects: Int, month: Int, random: inout Generator) -> DataSet {
+    static func generatedData(_ scheme: Scheme, subjects: Int, month: Int, random: inout SeededRandom) -> DataSet {
         let data = (0..<subjects).map { index -> SubjectData in
             var inputs: [String: Value] = [:]
             for l in 0..<10 { inputs["x\(l)"] = .number(Fixed(Int(random.next() % 10_001)).divided(by: 100)!) }
@@ -106,14 +106,3 @@ struct Benchmark {
     }
 }
 
-struct Generator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -44,7 +44,7 @@ import Testing
 
     /// Random and mutated formulas never crash the parser; errors point inside the text.
     @Test func fuzz_parserNeverCrashes() {
-        var random = SplitMix(seed: 20261124)
+        var random = SeededRandom(seed: 20261124)
         let alphabet = Array("0123456789.%+-*/()<>=!, abc实际目标'\"≥≤×÷（）minaxroundifscore_")
         let seeds = ["min(a, b) * 2.27", "if(x >= 90%, 1, 0)", "(实际 ÷ 目标) × 1.58", "score('1.1') + value('2')"]
         for iteration in 0..<3000 {
@@ -72,15 +72,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator, so fuzz runs are reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

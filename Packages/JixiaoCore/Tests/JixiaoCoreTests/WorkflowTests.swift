@@ -61,7 +61,16 @@ import Testing
             leaf("d", rule: .formula(score: expr("score('a') / 2 + 到位率 * 0"))),
         ])
         #expect(compiled.inputNames == ["落实率", "到位率"])
+        #expect(compiled.entryInputNames == ["落实率", "到位率"])
         #expect(compiled.enteredIndicators.map { compiled.indicator(at: $0).code } == ["b", "c"])
+    }
+
+    @Test func anInputOnlyAnIndicatorForNobodyReadsIsNotAsked() {
+        var board = leaf("b", rule: .rate(rate: expr("阅读覆盖率")))
+        board.appliesTo = []
+        let compiled = scheme([leaf("a", rule: .rate(rate: expr("落实率"))), board], total: 10)
+        #expect(compiled.inputNames == ["落实率", "阅读覆盖率"])
+        #expect(compiled.entryInputNames == ["落实率"])
     }
 
     @Test func aListSurvivesBeingStoredAsText() {

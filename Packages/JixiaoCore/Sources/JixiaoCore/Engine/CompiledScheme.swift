@@ -41,6 +41,8 @@ public struct CompiledScheme: Sendable {
     public let enteredIndicators: [Int]
     /// Every named input the rules read from a subject (declared in `inputs:` or not), in first-use order.
     public var inputNames: [String] { slotNames }
+    /// The inputs a data-entry form asks for: `inputNames` without those only indicators applying to nobody read.
+    public let entryInputNames: [String]
     /// Warnings found while compiling (errors are thrown).
     public let warnings: [Problem]
 
@@ -61,6 +63,7 @@ public struct CompiledScheme: Sendable {
         self.codeIndex = builder.codeIndex
         self.slotNames = builder.slotNames
         self.enteredIndicators = builder.valueIndices.sorted()
+        self.entryInputNames = builder.slotNames.indices.filter(builder.askedSlots.contains).map { builder.slotNames[$0] }
         self.metrics = builder.boundMetrics
         self.order = builder.order
         self.roots = builder.roots
@@ -108,6 +111,8 @@ extension CompiledScheme {
         var nodes: [Node] = []
         var codeIndex: [String: Int] = [:]
         var slotNames: [String] = []
+        /// Slots read by some indicator that applies to someone, or by a metric, veto or grade rule.
+        var askedSlots: Set<Int> = []
         /// Indicators whose entered figure (`value`) some rule reads: the ones a form asks for.
         var valueIndices: Set<Int> = []
         var slotIndex: [String: Int] = [:]
@@ -345,10 +350,17 @@ extension CompiledScheme {
                     }
                     if name.hasPrefix("subject.") { return .attribute(String(name.dropFirst(8))) }
                     if let metric = metricIndex[name] { return .metric(metric) }
-                    if let slot = slotIndex[name] { return .slot(slot) }
-                    slotIndex[name] = slotNames.count
-                    slotNames.append(name)
-                    return .slot(slotNames.count - 1)
+                    let slot: Int
+                    if let existing = slotIndex[name] {
+                        slot = existing
+                    } else {
+                        slot = slotNames.count
+                        slotIndex[name] = slot
+                        slotNames.append(name)
+                    }
+                    // An input read only by indicators that apply to nobody (`applies_to: []`) is asked of nobody.
+                    if current.map({ nodes[$0].indicator.appliesTo != [] }) ?? true { askedSlots.insert(slot) }
+                    return .slot(slot)
                 case .unary(let op, let operand, _): return .unary(op, resolve(operand))
                 case .binary(let op, let lhs, let rhs, let range):
                     let text = String(Array(expression.source)[min(range.lower, expression.source.count)..<min(range.upper, expression.source.count)])
