@@ -38,7 +38,7 @@ final class BrowserE2ETests: XCTestCase {
             try await browser.open(site + "/login")
             try await browser.type("#username", username)
             try await browser.type("#password", DemoData.password)
-            try await browser.click("#login")
+            try await browser.follow("#login")
             _ = try await browser.find("#logout")
         }
         do {
@@ -46,7 +46,7 @@ final class BrowserE2ETests: XCTestCase {
             // The county fills in: the score updates as it types.
             try await signIn("jinjiang")
             try await shot("county-dashboard")
-            try await browser.click("#todo a")
+            try await browser.follow("#todo a")
             let before = try await browser.text("#live-total")
             try await browser.type("input[data-key='需求精准度']", "100%")
             try await browser.type("input[data-key='落实精准度']", "99%")
@@ -59,15 +59,15 @@ final class BrowserE2ETests: XCTestCase {
                 live = now
             }
             try await shot("county-entry-live-score")
-            try await browser.click("#save")
+            try await browser.follow("#save")
             let awaited1 = try await browser.text("#flash").contains("已保存")
             XCTAssertTrue(awaited1)
             let awaited2 = live.hasPrefix(try await browser.text("#total"))
             XCTAssertTrue(awaited2, "the saved score is the one shown while typing")
-            try await browser.click("#submit")
+            try await browser.follow("#submit")
             let awaited3 = try await browser.text("#stage")
             XCTAssertEqual(awaited3, "初评")
-            try await browser.click("#logout")
+            try await browser.follow("#logout")
 
             // The city adjusts with a reason and forwards.
             try await signIn("chengdu")
@@ -75,26 +75,26 @@ final class BrowserE2ETests: XCTestCase {
             let field = try await browser.attribute("input[data-key='落实精准度']", "name")
             try await browser.type("input[data-key='落实精准度']", "93%")
             try await browser.type("input[name='r\(field.dropFirst())']", "抽查发现 6 条落实记录不实")
-            try await browser.click("#save")
+            try await browser.follow("#save")
             let awaited4 = try await browser.text("#audit").contains("抽查发现 6 条落实记录不实")
             XCTAssertTrue(awaited4)
             try await shot("city-review")
-            try await browser.click("#submit")
+            try await browser.follow("#submit")
             let awaited5 = try await browser.text("#stage")
             XCTAssertEqual(awaited5, "审定")
-            try await browser.click("#logout")
+            try await browser.follow("#logout")
 
             // The province approves; the assessment is locked.
             try await signIn("shengshending")
             try await browser.open(site + "/assessments/\(id)")
-            try await browser.click("#approve")
+            try await browser.follow("#approve")
             let awaited6 = try await browser.text("#stage")
             XCTAssertEqual(awaited6, "已审定")
             try await shot("province-approved")
 
             // Everyone watches the ranking.
             try await browser.open(site + "/")
-            try await browser.click("#ranking-link")
+            try await browser.follow("#ranking-link")
             let ranking = try await browser.text("main")
             XCTAssertTrue(ranking.contains("县市区（29）"), ranking)
             XCTAssertTrue(ranking.contains("锦江区 已审定"), "锦江区 is listed as approved")

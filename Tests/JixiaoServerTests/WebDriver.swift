@@ -72,6 +72,23 @@ final class WebDriver: @unchecked Sendable {
         _ = try await request("POST", "/session/\(session)/element/\(try await find(selector))/click", [:])
     }
 
+    /// Clicks something that loads a new page, and waits until the old page is gone (its root element
+    /// goes stale), so the next lookup never finds an element of the page being left.
+    func follow(_ selector: String, timeout: Double = 10) async throws {
+        let root = try await find("html")
+        try await click(selector)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            do {
+                _ = try await request("GET", "/session/\(session)/element/\(root)/name")
+            } catch {
+                return  // stale: the new page has replaced it
+            }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        throw Failure(description: "clicking \(selector) did not load a new page")
+    }
+
     func type(_ selector: String, _ text: String) async throws {
         let element = try await find(selector)
         _ = try await request("POST", "/session/\(session)/element/\(element)/clear", [:])
