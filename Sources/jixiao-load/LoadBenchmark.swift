@@ -30,12 +30,15 @@ struct LoadBenchmark {
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.connections)
         configuration.redirectConfiguration = .disallow
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        var failed = false
         do {
             try await run(options, client)
         } catch {
             print("error: \(error)")
+            failed = true
         }
         try await client.shutdown()
+        if failed { exit(1) }
     }
 
     static func run(_ options: Options, _ client: HTTPClient) async throws {
@@ -158,7 +161,9 @@ struct Session: Sendable {
         let answer = try await raw(client, base + "/login", method: .POST,
                                    headers: ["cookie": cookie, "content-type": "application/x-www-form-urlencoded"], body: Data(form.utf8))
         guard answer.status == .seeOther else { throw Failure("sign-in as \(username) failed: \(answer.status)") }
-        return Session(base: base, cookie: cookie, csrf: csrf)
+        // Signing in starts a new session: keep the cookie the sign-in answer set.
+        let signedIn = answer.headers.first(name: "set-cookie")?.split(separator: ";").first.map(String.init) ?? cookie
+        return Session(base: base, cookie: signedIn, csrf: csrf)
     }
 
     func send(_ client: HTTPClient, _ method: String, _ path: String, json: [String: Any]? = nil) async throws -> Answer {
