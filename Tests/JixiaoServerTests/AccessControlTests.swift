@@ -105,7 +105,7 @@ final class AccessControlTests: XCTestCase {
         _ = try await admin.get("org")
         let before = try await OrgUnit.query(on: app.db).count()
         let bad = "代码,名称,类型,上级代码\n5199,新区,市州,51\n519901,甲县,县,5199\n519902,,县市区,5188\n"
-        let refused = try await postFile(admin, "org/import", name: "org.csv", bad)
+        let refused = try await admin.upload("org/import", file: "org.csv", Data(bad.utf8))
         XCTAssertEqual(refused.status, .unprocessableEntity)
         let text = refused.body.string
         XCTAssertTrue(text.contains("org.csv 第 3 行 第 3 列"), text)
@@ -113,7 +113,7 @@ final class AccessControlTests: XCTestCase {
         let awaited7 = try await OrgUnit.query(on: app.db).count()
         XCTAssertEqual(awaited7, before, "nothing half-written")
         let good = "代码,名称,类型,上级代码\n5199,新区,市州,51\n519901,甲县,县市区,5199\n"
-        let awaited8 = try await postFile(admin, "org/import", name: "org.csv", good).status
+        let awaited8 = try await admin.upload("org/import", file: "org.csv", Data(good.utf8)).status
         XCTAssertEqual(awaited8, .seeOther)
         let awaited9 = try await OrgUnit.query(on: app.db).count()
         XCTAssertEqual(awaited9, before + 2)
@@ -123,18 +123,7 @@ final class AccessControlTests: XCTestCase {
         let filler = Browser(app)
         try await filler.login("jinjiang")
         _ = try await filler.get("org")
-        let awaited10 = try await postFile(filler, "org/import", name: "org.csv", good).status
+        let awaited10 = try await filler.upload("org/import", file: "org.csv", Data(good.utf8)).status
         XCTAssertEqual(awaited10, .forbidden)
-    }
-
-    private func postFile(_ browser: Browser, _ path: String, name: String, _ text: String) async throws -> XCTHTTPResponse {
-        let boundary = "jixiao-org"
-        let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(browser.csrf)\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: text/csv\r\n\r\n\(text)\r\n--\(boundary)--\r\n"
-        var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .cookie, value: browser.cookie ?? "")
-        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-        var captured: XCTHTTPResponse?
-        try await app.test(.POST, path, headers: headers, body: ByteBuffer(string: body)) { response async in captured = response }
-        return try XCTUnwrap(captured)
     }
 }

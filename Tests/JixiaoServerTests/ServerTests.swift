@@ -108,15 +108,9 @@ final class ServerTests: XCTestCase {
         _ = try await browser.get("schemes")
         let before = try await SchemeVersion.query(on: app.db).count()
         let yaml = "scheme:\n  id: X1\n  name: 测试\n  total: 10\nindicators:\n  - code: \"1\"\n    name: 甲\n    max: 10\n    rule: {kind: nonsense}\n"
-        var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .cookie, value: browser.cookie ?? "")
-        let boundary = "jixiao-test-boundary"
-        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-        let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(browser.csrf)\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bad.yaml\"\r\nContent-Type: application/x-yaml\r\n\r\n\(yaml)\r\n--\(boundary)--\r\n"
-        try await app.test(.POST, "schemes/upload", headers: headers, body: ByteBuffer(string: body)) { response async in
-            XCTAssertEqual(response.status, .unprocessableEntity)
-            XCTAssertTrue(response.body.string.contains("bad.yaml:9"), response.body.string)
-        }
+        let response = try await browser.upload("schemes/upload", file: "bad.yaml", Data(yaml.utf8))
+        XCTAssertEqual(response.status, .unprocessableEntity)
+        XCTAssertTrue(response.body.string.contains("bad.yaml:9"), response.body.string)
         let after = try await SchemeVersion.query(on: app.db).count()
         XCTAssertEqual(before, after)
     }

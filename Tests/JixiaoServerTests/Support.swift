@@ -88,6 +88,25 @@ final class Browser: @unchecked Sendable {
         return try await send(.POST, path, form: form)
     }
 
+    /// Posts a multipart form (the session's CSRF token, `fields`, and one file), as a browser uploads.
+    func upload(_ path: String, fields: [String: String] = [:], file name: String, _ data: Data) async throws -> XCTHTTPResponse {
+        let boundary = "jixiao-test-boundary"
+        var body = ByteBuffer()
+        for (field, value) in [("_csrf", csrf)] + fields.sorted(by: { $0.key < $1.key }) {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"\r\n\r\n\(value)\r\n")
+        }
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        body.writeBytes(data)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        var headers = HTTPHeaders()
+        if let cookie { headers.replaceOrAdd(name: .cookie, value: cookie) }
+        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        var captured: XCTHTTPResponse?
+        try await app.test(.POST, path, headers: headers, body: body) { response async in captured = response }
+        guard let response = captured else { throw Abort(.internalServerError) }
+        return response
+    }
+
     func json<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
         let response = try await get(path)
         guard response.status == .ok else { throw Abort(response.status, reason: response.body.string) }

@@ -83,14 +83,14 @@ final class WorkflowHTTPTests: XCTestCase {
             rows[line][4] = .text("99.5%")
             let good = try Workbook(sheets: [Sheet(name: "填报", rows: rows)]).xlsxData()
             let sheet = try await county.json("api/assessments/\(id)", as: SheetDTO.self)
-            let awaited1 = try await upload(county, id, revision: sheet.revision, good).status
+            let awaited1 = try await county.upload("assessments/\(id)/upload", fields: ["revision": String(sheet.revision)], file: "填报.xlsx", good).status
             XCTAssertEqual(awaited1, .seeOther)
             let awaited2 = try await county.json("api/assessments/\(id)", as: SheetDTO.self).figures["落实精准度"]
             XCTAssertEqual(awaited2, "99.5%")
 
             rows[line][4] = .text("九十")
             let bad = try Workbook(sheets: [Sheet(name: "填报", rows: rows)]).xlsxData()
-            let refused = try await upload(county, id, revision: sheet.revision + 1, bad)
+            let refused = try await county.upload("assessments/\(id)/upload", fields: ["revision": String(sheet.revision + 1)], file: "填报.xlsx", bad)
             XCTAssertEqual(refused.status, .unprocessableEntity)
             XCTAssertTrue(refused.body.string.contains("第 \(line + 1) 行 E 列"), refused.body.string)
         }
@@ -102,7 +102,7 @@ final class WorkflowHTTPTests: XCTestCase {
             try await county.login("jinjiang")
             let id = try await assessmentID(app, unit: "510101")
             _ = try await county.get("assessments/\(id)")
-            let posted = try await upload(county, id, revision: 0, Data("活动通知".utf8), path: "evidence", name: "通知.pdf", extra: ["note": "对应 2.7"])
+            let posted = try await county.upload("assessments/\(id)/evidence", fields: ["note": "对应 2.7"], file: "通知.pdf", Data("活动通知".utf8))
             XCTAssertEqual(posted.status, .seeOther)
             let page = try await county.get("assessments/\(id)").body.string
             XCTAssertTrue(page.contains("通知.pdf") && page.contains("对应 2.7"))
@@ -118,23 +118,6 @@ final class WorkflowHTTPTests: XCTestCase {
             let refused = try await stranger.get("assessments/\(id)/evidence/\(try file.requireID())")
             XCTAssertEqual(refused.status, .notFound)
         }
-    }
-
-    private func upload(_ browser: Browser, _ id: UUID, revision: Int, _ data: Data, path: String = "upload", name: String = "填报.xlsx",
-                        extra: [String: String] = [:]) async throws -> XCTHTTPResponse {
-        let boundary = "jixiao-upload"
-        var body = ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(browser.csrf)\r\n")
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"revision\"\r\n\r\n\(revision)\r\n")
-        for (field, value) in extra { body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"\r\n\r\n\(value)\r\n") }
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-        body.writeBytes(data)
-        body.writeString("\r\n--\(boundary)--\r\n")
-        var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .cookie, value: browser.cookie ?? "")
-        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-        var captured: XCTHTTPResponse?
-        try await browser.app.test(.POST, "assessments/\(id)/\(path)", headers: headers, body: body) { response async in captured = response }
-        return try XCTUnwrap(captured)
     }
 
     /// 锦江区 fills in and submits; 成都市 adjusts with a reason, returns, and forwards; the province approves.

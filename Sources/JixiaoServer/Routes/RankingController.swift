@@ -25,44 +25,44 @@ struct RankingController: RouteCollection {
             })))
     }
 
-    private func ranking(_ request: Request) async throws -> (Ranking, SchemeVersion) {
-        guard let id = request.parameters.get("scheme").flatMap(UUID.init(uuidString:)),
-            let version = try await SchemeVersion.find(id, on: request.db), let period = request.parameters.get("period")
-        else { throw Abort(.notFound, reason: "没有这个考核方案") }
-        let scores = try await request.application.scoreBoard.scores(version, period: period, on: request.db)
+    /// The scheme version and period a ranking URL names.
+    private func target(_ request: Request) throws -> (version: UUID, period: String) {
+        guard let id = request.parameters.get("scheme").flatMap(UUID.init(uuidString:)), let period = request.parameters.get("period") else {
+            throw Abort(.notFound, reason: "没有这个考核方案")
+        }
+        return (id, period)
+    }
+
+    private func ranking(_ request: Request) async throws -> Ranking {
+        let (id, period) = try target(request)
+        let board = request.application.scoreBoard
+        let scores = try await board.scores(try await board.version(id, on: request.db), period: period, on: request.db)
         let ranking = Ranking(scores, user: try request.user)
         if ranking.rows.isEmpty { throw Abort(.notFound, reason: "您的单位下没有该方案 \(period) 的考核") }
-        return (ranking, version)
+        return ranking
     }
 
     /// Encoded once per period and scope, until a write to the period: the hot path of everyone's ranking.
     @Sendable func json(_ request: Request) async throws -> Response {
         let user = try request.user
-        var headers = HTTPHeaders()
-        headers.contentType = .json
-        let key = "ranking|" + user.unitPath
-        guard let id = request.parameters.get("scheme").flatMap(UUID.init(uuidString:)), let period = request.parameters.get("period") else {
-            throw Abort(.notFound, reason: "没有这个考核方案")
-        }
-        if let cached = await request.application.scoreBoard.cachedDerived(id, period: period, key: key) {
-            return Response(status: .ok, headers: headers, body: .init(data: cached))
-        }
-        guard let version = try await SchemeVersion.find(id, on: request.db) else { throw Abort(.notFound, reason: "没有这个考核方案") }
-        let data = try await request.application.scoreBoard.derived(version, period: period, key: key, on: request.db) { scores in
+        let (id, period) = try target(request)
+        let data = try await request.application.scoreBoard.derived(id, period: period, key: "ranking|" + user.unitPath, on: request.db) { scores in
             let ranking = Ranking(scores, user: user)
             if ranking.rows.isEmpty { throw Abort(.notFound, reason: "您的单位下没有该方案 \(period) 的考核") }
             return try JSONEncoder().encode(RankingJSON(ranking))
         }
+        var headers = HTTPHeaders()
+        headers.contentType = .json
         return Response(status: .ok, headers: headers, body: .init(data: data))
     }
 
     @Sendable func page(_ request: Request) async throws -> Response {
-        let (ranking, _) = try await ranking(request)
+        let ranking = try await ranking(request)
         return Page.html(RankingPage(context: PageContext(request), ranking: ranking).document)
     }
 
     @Sendable func workbook(_ request: Request) async throws -> Response {
-        let (ranking, _) = try await ranking(request)
+        let ranking = try await ranking(request)
         let header = ["名次", "代码", "单位", "阶段"] + ranking.stages + ["等级"] + ranking.coefficientColumns.map { "\($0.code) \($0.name) 系数" }
         var rows: [[Cell]] = [[.text("\(ranking.schemeName) · \(ranking.period) 排名")], header.map { .text($0) }]
         for group in ranking.groups {

@@ -101,15 +101,13 @@ actor ScoreBoard {
         derived["\(scheme)|\(period)"] = nil
     }
 
-    /// A derived answer already computed, found without touching the database.
-    func cachedDerived(_ versionID: UUID, period: String, key: String) -> Data? { derived["\(versionID)|\(period)"]?[key] }
-
-    /// An answer computed once from a period's scores (e.g. one scope's ranking as JSON) until the period changes.
-    func derived(_ version: SchemeVersion, period: String, key: String, on database: any Database,
+    /// An answer computed once from a period's scores (e.g. one scope's ranking as JSON) until the period
+    /// changes. A cached answer costs no database query at all.
+    func derived(_ versionID: UUID, period: String, key: String, on database: any Database,
                  make: @Sendable (PeriodScores) throws -> Data) async throws -> Data {
-        let periodKey = "\(try version.requireID())|\(period)"
+        let periodKey = "\(versionID)|\(period)"
         if let cached = derived[periodKey]?[key] { return cached }
-        let scores = try await scores(version, period: period, on: database)
+        let scores = try await scores(try await version(versionID, on: database), period: period, on: database)
         let data = try make(scores)
         if periods[periodKey] != nil { derived[periodKey, default: [:]][key] = data }
         return data

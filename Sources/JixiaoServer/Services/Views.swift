@@ -46,9 +46,8 @@ struct Overview: Sendable {
         let wantPeriod = request.query[String.self, at: "period"]
         let selected = choices.first { (wantScheme == nil || $0.schemeID == wantScheme) && (wantPeriod == nil || $0.period == wantPeriod) }
             ?? choices.first
-        guard let selected, let version = try await SchemeVersion.find(selected.schemeID, on: request.db) else {
-            return Overview(choices: choices, selected: nil, scores: nil, counts: [], lines: [])
-        }
+        guard let selected else { return Overview(choices: choices, selected: nil, scores: nil, counts: [], lines: []) }
+        let version = try await request.application.scoreBoard.version(selected.schemeID, on: request.db)
         struct CountRow: Decodable {
             let stage: Int
             let status: String
