@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.14.0"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The web application: one composition root (`configure`), pages in Plot, JSON API.
@@ -49,6 +50,8 @@ let package = Package(
             dependencies: [
                 "JixiaoServer", .product(name: "JixiaoXLSX", package: "JixiaoCore"), .product(name: "XCTVapor", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // Hostile xlsx files are built in the security tests.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]),
     ]
 )

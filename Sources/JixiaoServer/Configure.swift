@@ -14,6 +14,8 @@ public struct ServerSettings: Sendable {
     public var contentDirectory: String
     /// The demo loaded into an empty database; nil loads nothing.
     var demo: DemoSize?
+    /// Trust `X-Forwarded-Proto` from the proxy in front (the session cookie is then Secure behind HTTPS).
+    public var trustForwardedProto = false
 
     public init(sqlitePath: String?, databaseURL: String?, contentDirectory: String, demo: Bool = true) {
         self.sqlitePath = sqlitePath
@@ -42,7 +44,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         try await sql.raw("PRAGMA synchronous=NORMAL").run()
         app.writeGate = WriteGate(writer: writer)
     }
-    app.migrations.add(CreateSchema())
+    app.migrations.add(Migrations.all)
     try await app.autoMigrate()
     if let demo = settings.demo {
         try await DemoData.loadIfEmpty(demo, contentDirectory: settings.contentDirectory, on: app.db, logger: app.logger)
@@ -51,19 +53,46 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.catalog = try Catalog.load(from: settings.contentDirectory)
     app.scoreBoard = ScoreBoard()
     app.loginLimiter = LoginLimiter()
+    let hasher = try PasswordHasher()
+    app.passwordHasher = hasher
+    let parsing = UploadParsing()
+    app.uploadParsing = parsing
+    app.lifecycle.use(ShutdownHook {
+        try await hasher.shutdown()
+        try await parsing.shutdown()
+    })
     app.routes.defaultMaxBodySize = "1mb"
-    app.sessions.configuration.cookieName = "jixiao-session"
+    // Sessions live in the database: any app server can answer any request, and a restart signs nobody out.
+    let sessions = DatabaseSessions()
+    app.sessions.use { _ in sessions }
+    app.sessions.configuration.cookieName = sessionCookie
     app.sessions.configuration.cookieFactory = { id in
-        HTTPCookies.Value(string: id.string, maxAge: 8 * 3600, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .lax)
+        HTTPCookies.Value(string: id.string, maxAge: Int(sessions.idleTimeout), path: "/", isSecure: false, isHTTPOnly: true, sameSite: .lax)
     }
     app.middleware = Middlewares()
+    app.middleware.use(SecurityHeaders(servedOverTLS: app.http.server.configuration.tlsConfiguration != nil,
+                                       trustForwardedProto: settings.trustForwardedProto, sessionCookie: sessionCookie))
     app.middleware.use(ChineseErrorMiddleware())
     app.middleware.use(app.sessions.middleware)
     try routes(app)
 }
 
+let sessionCookie = "jixiao-session"
+
+/// Runs `work` when the application shuts down (the password hasher's threads).
+struct ShutdownHook: LifecycleHandler {
+    let work: @Sendable () async throws -> Void
+    func shutdownAsync(_ application: Application) async { try? await work() }
+}
+
 func routes(_ app: Application) throws {
     app.get("healthz", use: HealthController.check)
+    app.get("static", "app.js") { _ in
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "text/javascript; charset=utf-8")
+        headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=300")
+        return Response(status: .ok, headers: headers, body: .init(string: Page.script))
+    }
     let forms = app.grouped(CSRFProtection())
     try forms.register(collection: LoginController())
     let signedIn = forms.grouped(RequireSignIn())
@@ -83,6 +112,7 @@ extension Application {
     private struct ScoreBoardKey: StorageKey { typealias Value = ScoreBoard }
     private struct LoginLimiterKey: StorageKey { typealias Value = LoginLimiter }
     private struct WriteGateKey: StorageKey { typealias Value = WriteGate }
+    private struct PasswordHasherKey: StorageKey { typealias Value = PasswordHasher }
 
     /// The shipped schemes and their example figures, compiled once at start-up.
     var catalog: Catalog {
@@ -100,6 +130,11 @@ extension Application {
     var writeGate: WriteGate? {
         get { storage[WriteGateKey.self] }
         set { storage[WriteGateKey.self] = newValue }
+    }
+
+    var passwordHasher: PasswordHasher {
+        get { storage[PasswordHasherKey.self]! }
+        set { storage[PasswordHasherKey.self] = newValue }
     }
 
     var loginLimiter: LoginLimiter {

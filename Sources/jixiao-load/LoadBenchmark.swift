@@ -6,7 +6,8 @@ import NIOHTTP1
 /// A load generator for a running `jixiao serve` with the demo data: signs in like a browser, then keeps
 /// N connections busy for a fixed time and prints requests per second and latency percentiles for
 /// (a) the province's ranking JSON (21 cities and 183 counties) and (b) saving one assessment's figures,
-/// each connection saving its own assessment with the revision the last save returned.
+/// each connection saving its own assessment with the revision the last save returned; then (c) the first
+/// ranking read after a save, by 16 readers at once.
 @main
 struct LoadBenchmark {
     struct Options {
@@ -80,6 +81,40 @@ struct LoadBenchmark {
             return true
         }
         saves.report(label: "save_figures")
+        print("ranking_requests_per_second: \(String(format: "%.0f", reads.perSecond))")
+        print("saves_per_second: \(String(format: "%.0f", saves.perSecond))")
+
+        // (c) The first ranking read after a save, by 16 readers at once: the period is scored again once
+        // (single flight), and every reader waits for that one computation.
+        var firstReads: [Double] = []
+        let slot = slots[0]
+        for trial in 0..<20 {
+            let body: [String: Any] = ["revision": slot.revision, "figures": ["落实精准度": trial % 2 == 0 ? "90.5%" : "93.5%"],
+                                       "reasons": ["落实精准度": "负载测试：保存后首次读取"]]
+            let response = try await reviewer.send(client, "PUT", "/api/assessments/\(slot.id)/figures", json: body)
+            guard response.status == .ok, let answer = try JSONSerialization.jsonObject(with: response.body) as? [String: Any],
+                let revision = answer["revision"] as? Int
+            else { throw Failure("save before the first read failed: \(response.status)") }
+            slot.revision = revision
+            let latencies = try await withThrowingTaskGroup(of: Double.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        let began = DispatchTime.now().uptimeNanoseconds
+                        let read = try await leader.send(client, "GET", rankingPath)
+                        guard read.status == .ok else { throw Failure("ranking after save: \(read.status)") }
+                        return Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6
+                    }
+                }
+                var all: [Double] = []
+                for try await latency in group { all.append(latency) }
+                return all
+            }
+            firstReads += latencies
+        }
+        let sorted = firstReads.sorted()
+        print("first_read_after_save: reads \(sorted.count) (20 saves × 16 readers)")
+        print("first_read_after_save_p50_ms: \(String(format: "%.1f", sorted[sorted.count / 2]))")
+        print("first_read_after_save_p99_ms: \(String(format: "%.1f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)]))")
     }
 
     final class Slot: @unchecked Sendable {
@@ -96,6 +131,8 @@ struct LoadBenchmark {
         var latencies: [Double]
         var failures: Int
         var seconds: Double
+
+        var perSecond: Double { Double(latencies.count) / seconds }
 
         func report(label: String) {
             let sorted = latencies.sorted()

@@ -7,13 +7,17 @@ import XCTVapor
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// An app on SQLite in memory (or on `databaseURL`), with the small demo: 四川省, 成都市 and 绵阳市 with their counties.
-func makeApp(databaseURL: String? = nil) async throws -> Application {
+/// `sqlitePath` names a file instead (kept between apps: a restart); `fresh: false` joins a PostgreSQL database
+/// another app of the test already set up (a second server).
+func makeApp(databaseURL: String? = nil, sqlitePath: String? = nil, fresh: Bool = true,
+             adjust: (inout ServerSettings) -> Void = { _ in }) async throws -> Application {
     let app = try await Application.make(.testing)
     do {
-        var settings = ServerSettings(sqlitePath: nil, databaseURL: databaseURL, contentDirectory: repository.path)
+        var settings = ServerSettings(sqlitePath: sqlitePath, databaseURL: databaseURL, contentDirectory: repository.path)
         settings.demo = databaseURL == nil ? .small : nil
+        adjust(&settings)
         try await configure(app, settings: settings)
-        if databaseURL != nil {
+        if databaseURL != nil && fresh {
             // A clean PostgreSQL database for every test, whatever an earlier run left: drop everything, migrate,
             // load the demo again.
             let sql = app.db as! any SQLDatabase

@@ -86,7 +86,7 @@ struct RequireSignIn: AsyncMiddleware {
         if SignedIn(session: request.session) != nil { return try await next.respond(to: request) }
         if request.url.path.hasPrefix("/api/") { throw Abort(.unauthorized, reason: "请先登录") }
         let target = request.url.path + (request.url.query.map { "?\($0)" } ?? "")
-        return request.redirect(to: "/login?next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+        return request.redirect(to: SiteURL.login(next: target))
     }
 }
 
@@ -114,26 +114,4 @@ struct CSRFProtection: AsyncMiddleware {
         }
         return try await next.respond(to: request)
     }
-}
-
-/// Failed logins per user name and address: after `limit` failures within `window`, refuse for the rest of it.
-actor LoginLimiter {
-    let limit: Int
-    let window: TimeInterval
-    private var failures: [String: [Date]] = [:]
-
-    init(limit: Int = 5, window: TimeInterval = 15 * 60) {
-        self.limit = limit
-        self.window = window
-    }
-
-    func isBlocked(_ key: String, now: Date = Date()) -> Bool {
-        let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-        failures[key] = recent.isEmpty ? nil : recent
-        return recent.count >= limit
-    }
-
-    func recordFailure(_ key: String, now: Date = Date()) { failures[key, default: []].append(now) }
-
-    func reset(_ key: String) { failures[key] = nil }
 }

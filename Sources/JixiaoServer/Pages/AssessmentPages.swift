@@ -19,15 +19,15 @@ struct DashboardPage {
                     .p(.class("choices"), .text("考核："),
                        .forEach(overview.choices) { choice in
                            let current = choice.schemeID == selected.schemeID && choice.period == selected.period
-                           return .a(.href("/?scheme=\(choice.schemeID)&period=\(choice.period)"), .class(current ? "status" : ""),
+                           return .a(.href(SiteURL.homeFor(scheme: choice.schemeID, period: choice.period)), .class(current ? "status" : ""),
                                      .text("\(choice.schemeName) · \(choice.period)（\(choice.count) 份）  "))
                        }),
                     .p(.text("进度："),
                        .forEach(overview.counts) { count in
                            .span(.class("status"), .text("\(Self.describe(count.stage, count.status, stages)) \(count.count)"))
                        },
-                       .text(" · "), .a(.href("/rankings/\(selected.schemeID)/\(selected.period)"), .id("ranking-link"), .text("查看排名")),
-                       .text(" · "), .a(.href("/assessments.xlsx?scheme=\(selected.schemeID)&period=\(selected.period)"), .text("导出 xlsx"))),
+                       .text(" · "), .a(.href(SiteURL.ranking(scheme: selected.schemeID, period: selected.period)), .id("ranking-link"), .text("查看排名")),
+                       .text(" · "), .a(.href(SiteURL.overviewWorkbook(scheme: selected.schemeID, period: selected.period)), .text("导出 xlsx"))),
                     .h2(.text("待我办理（\(mine.count)）")),
                     table(mine, stages: stages, id: "todo"),
                     .h2(.text("全部（\(overview.lines.count)）")),
@@ -42,10 +42,10 @@ struct DashboardPage {
     }
 
     private func table(_ lines: [Overview.Line], stages: [String], id: String) -> Node<HTML.BodyContext> {
-        .table(.id(id),
+        .table(.escaped("id", id),
             .tr(.th("单位"), .th("阶段"), .th("得分"), .th("等级"), .th("名次")),
             .forEach(lines) { line in
-                .tr(.td(.a(.href("/assessments/\(line.row.assessmentID)"), .text(line.row.unitName))),
+                .tr(.td(.a(.href(SiteURL.assessment(line.row.assessmentID)), .text(line.row.unitName))),
                     .td(.text(AssessmentStore.describe(line.row.state, stages))),
                     .td(.class("num"), .text(line.result.total.statusText)),
                     .td(.text(line.result.grade ?? "—")),
@@ -74,8 +74,8 @@ struct SheetPage {
                .text(" · 第 \(assessment.revision) 版 · \(view.workflow.stages[assessment.stage])得分 "),
                .span(.class("total"), .id("total"), .text(view.current.total.statusText)),
                .text(" / \(view.current.totalMax.formatted()) · 等级 \(view.current.grade ?? "—") · 名次 \(view.current.rank.map(String.init) ?? "—")"),
-               .text(" · "), .a(.href("/assessments/\(view.row.assessmentID)/sheet.xlsx"), .text("导出得分表 xlsx")),
-               .text(" · "), .a(.href("javascript:print()"), .class("noprint"), .text("打印"))),
+               .text(" · "), .a(.href(SiteURL.assessmentSheetWorkbook(view.row.assessmentID)), .text("导出得分表 xlsx")),
+               .text(" · "), .a(.href(SiteURL.assessment(view.row.assessmentID)), .escaped("data-action", "print"), .class("noprint"), .text("打印"))),
             .unwrap(assessment.comment) { .p(.class("bad"), .text("退回意见：\($0)")) },
             .unwrap(flash) { .p(.class("flash"), .id("flash"), .text($0)) },
             .if(!problems.isEmpty, .group(.p(.class("bad"), .text("未保存，请改正：")), .ul(.class("problems"), .id("problems"), .forEach(problems) { .li(.text($0)) }))),
@@ -87,28 +87,27 @@ struct SheetPage {
             .h2("佐证材料"),
             evidenceList,
             .h2("修改记录"),
-            auditTable,
-            .script(.raw(Self.script))
+            auditTable
         )
     }
 
     private var revisionField: Node<HTML.FormContext> {
-        .input(.type(.hidden), .name("revision"), .value(String(view.loaded.assessment.revision)))
+        .input(.type(.hidden), .name("revision"), .escaped("value", String(view.loaded.assessment.revision)))
     }
 
     private var actions: Node<HTML.BodyContext> {
-        let base = "/assessments/\(view.row.assessmentID)/"
+        let id = view.row.assessmentID
         let stages = view.workflow.stages
         let stage = view.loaded.assessment.stage
         return .div(.class("actions"),
             .if(view.actions.contains(.submit),
-                .form(.method(.post), .action(base + "submit"), context.csrfField, revisionField,
+                .form(.method(.post), .action(SiteURL.assessmentAction(id, "submit")), context.csrfField, revisionField,
                       .button(.type(.submit), .id("submit"), .text(stage + 1 < stages.count ? "提交至“\(stages[stage + 1])”" : "提交")))),
             .if(view.actions.contains(.approve),
-                .form(.method(.post), .action(base + "approve"), context.csrfField, revisionField,
+                .form(.method(.post), .action(SiteURL.assessmentAction(id, "approve")), context.csrfField, revisionField,
                       .button(.type(.submit), .id("approve"), .text("审定通过（锁定）")))),
             .if(view.actions.contains(.sendBack),
-                .form(.method(.post), .action(base + "return"), context.csrfField, revisionField,
+                .form(.method(.post), .action(SiteURL.assessmentAction(id, "return")), context.csrfField, revisionField,
                       .textarea(.name("comment"), .id("return-comment"), .attribute(named: "placeholder", value: "退回意见（必填）"), .attribute(named: "rows", value: "2")),
                       .button(.type(.submit), .id("return"), .text("退回")))))
     }
@@ -121,8 +120,8 @@ struct SheetPage {
             .h2(.text(needsReason ? "\(view.workflow.stages[stage])：调整数据（须写理由）" : "填报数据")),
             .p(.class("muted live"), .text("数字、百分数（如 92.5%）、是/否、不适用，或 [2, 1] 这样的多项分值。边输入边计分：当前得分 "),
                .span(.class("total"), .id("live-total"), .text(view.current.total.statusText))),
-            .form(.method(.post), .action("/assessments/\(view.row.assessmentID)/save"), .id("entry"),
-                  .attribute(named: "data-preview", value: "/assessments/\(view.row.assessmentID)/preview"),
+            .form(.method(.post), .action(SiteURL.assessmentAction(view.row.assessmentID, "save")), .id("entry"),
+                  .escaped("data-preview", SiteURL.assessmentAction(view.row.assessmentID, "preview").path),
                   context.csrfField, revisionField,
                   .table(
                     .tr(.th("填报项"), .th("单位"), .th("填报值"), .if(needsReason, .th("调整理由")), .th("说明")),
@@ -132,14 +131,14 @@ struct SheetPage {
                             ?? (view.changedAt[field.key].flatMap { $0.stage == stage ? $0.reason : nil } ?? "")
                         return .tr(
                             .td(.text(field.label)), .td(.text(field.unit ?? "")),
-                            .td(.input(.type(.text), .name("v\(index)"), .id("field-\(index)"), .value(value), .attribute(named: "data-key", value: field.key))),
-                            .if(needsReason, .td(.input(.type(.text), .class("reason"), .name("r\(index)"), .value(reason)))),
+                            .td(.input(.type(.text), .escaped("name", "v\(index)"), .escaped("id", "field-\(index)"), .escaped("value", value), .escaped("data-key", field.key))),
+                            .if(needsReason, .td(.input(.type(.text), .class("reason"), .escaped("name", "r\(index)"), .escaped("value", reason)))),
                             .td(.class("rule"), .text(field.text ?? "")))
                     }),
                   .button(.type(.submit), .id("save"), .text("保存"))),
-            .form(.method(.post), .action("/assessments/\(view.row.assessmentID)/upload"), .attribute(named: "enctype", value: "multipart/form-data"),
+            .form(.method(.post), .action(SiteURL.assessmentAction(view.row.assessmentID, "upload")), .attribute(named: "enctype", value: "multipart/form-data"),
                   context.csrfField, revisionField,
-                  .a(.href("/assessments/\(view.row.assessmentID)/template.xlsx"), .text("下载 xlsx 填报模板")), .text(" · 填好后上传："),
+                  .a(.href(SiteURL.assessmentTemplate(view.row.assessmentID)), .text("下载 xlsx 填报模板")), .text(" · 填好后上传："),
                   .input(.type(.file), .name("file"), .attribute(named: "accept", value: ".xlsx")),
                   .button(.type(.submit), .text("上传导入"))))
     }
@@ -159,7 +158,7 @@ struct SheetPage {
                     .td(.text(String(repeating: "\u{3000}", count: depths[index]) + indicator.name)),
                     .td(.class("num"), .text(indicator.max.formatted())),
                     .forEach(Array(view.stageResults.enumerated())) { stage, result in
-                        .td(.class("num"), .if(stage == current, .id("live-\(indicator.code)")), .text(result.outcomes[index].statusText))
+                        .td(.class("num"), .if(stage == current, .escaped("data-live", indicator.code)), .text(result.outcomes[index].statusText))
                     },
                     .td(.class("num"), .text(lost.map { $0 > .zero ? $0.formatted() : "" } ?? "")),
                     .td(.class("rule"), .text(DeductionText.draft(final, index: index, indicator: indicator) ?? indicator.text ?? "")))
@@ -170,15 +169,15 @@ struct SheetPage {
     }
 
     private var evidenceList: Node<HTML.BodyContext> {
-        let base = "/assessments/\(view.row.assessmentID)/evidence"
+        let id = view.row.assessmentID
         return .group(
             .if(view.evidence.isEmpty, .p(.class("muted"), .text("尚无佐证材料。")),
                 else: .ul(.id("evidence"), .forEach(view.evidence) { file in
-                    .li(.a(.href("\(base)/\(file.id)"), .text(file.filename)),
+                    .li(.a(.href(SiteURL.evidence(id, file.id)), .text(file.filename)),
                         .text("（\(file.username)，\(Self.time(file.at))）\(file.note.isEmpty ? "" : "：" + file.note)"))
                 })),
             .if(view.actions.contains(.save),
-                .form(.method(.post), .action(base), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
+                .form(.method(.post), .action(SiteURL.evidenceList(id)), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
                       .input(.type(.file), .name("file")),
                       .input(.type(.text), .name("note"), .class("reason"), .placeholder("说明（如：对应指标 2.7 的活动通知）")),
                       .button(.type(.submit), .text("上传佐证（不超过 5 MB）")))))
@@ -202,27 +201,4 @@ struct SheetPage {
         formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
         return formatter.string(from: date)
     }
-
-    /// The live score: the form is scored on the server (nothing saved) 300 ms after the last keystroke.
-    static let script = """
-        const form = document.getElementById('entry');
-        if (form) {
-          let timer, latest = 0;
-          form.addEventListener('input', () => {
-            clearTimeout(timer);
-            timer = setTimeout(async () => {
-              const asked = ++latest;
-              const response = await fetch(form.dataset.preview, {method: 'POST', body: new URLSearchParams(new FormData(form)), headers: {'Accept': 'application/json'}});
-              if (!response.ok || asked !== latest) return;  // a slower, older answer never overwrites a newer one
-              const data = await response.json();
-              if (asked !== latest) return;
-              document.getElementById('live-total').textContent = data.total + (data.grade ? '（' + data.grade + '）' : '');
-              for (const [code, score] of Object.entries(data.scores)) {
-                const cell = document.getElementById('live-' + code);
-                if (cell) cell.textContent = score;
-              }
-            }, 300);
-          });
-        }
-        """
 }

@@ -18,20 +18,20 @@ struct SchemeListPage {
             .table(.id("versions"),
                 .tr(.th("编号"), .th("方案"), .th("年度"), .th("版本"), .th("状态"), .th("考核份数"), .if(canManage, .th("管理"))),
                 .forEach(versions) { line in
-                    .tr(.td(.text(line.code)), .td(.a(.href("/versions/\(line.id)"), .text(line.name))),
+                    .tr(.td(.text(line.code)), .td(.a(.href(SiteURL.version(line.id)), .text(line.name))),
                         .td(.text(line.year.map(String.init) ?? "")), .td(.class("num"), .text("\(line.version)")),
                         .td(.text(line.frozen ? "已冻结" : "可修改")), .td(.class("num"), .text("\(line.assessments)")),
                         .if(canManage, .td(
-                            .form(.class("inline"), .method(.post), .action("/versions/\(line.id)/copy"), context.csrfField,
+                            .form(.class("inline"), .method(.post), .action(SiteURL.versionAction(line.id, "copy")), context.csrfField,
                                   .button(.type(.submit), .text("复制到下一年度"))),
-                            .form(.class("inline"), .method(.post), .action("/versions/\(line.id)/open"), context.csrfField,
+                            .form(.class("inline"), .method(.post), .action(SiteURL.versionAction(line.id, "open")), context.csrfField,
                                   .input(.type(.text), .name("period"), .placeholder("考核期 2025-06")),
                                   .input(.type(.text), .name("root"), .placeholder("单位代码 51")),
                                   .input(.type(.text), .name("kinds"), .value("市州 县市区")),
                                   .button(.type(.submit), .text("开启考核"))))))
                 }),
             .if(canManage,
-                .form(.method(.post), .action("/schemes/upload"), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
+                .form(.method(.post), .action(SiteURL.schemeUpload), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
                       .text("上传方案文件（YAML，格式见 docs/schemes.md）："),
                       .input(.type(.file), .name("file"), .id("scheme-file"), .attribute(named: "accept", value: ".yaml,.yml")),
                       .button(.type(.submit), .id("upload-scheme"), .text("校验并上传")))),
@@ -42,11 +42,11 @@ struct SchemeListPage {
                     let scheme = entry.scheme.scheme
                     return .tr(
                         .td(.text(scheme.id)),
-                        .td(.a(.href("/schemes/\(scheme.id)"), .text(scheme.name))),
+                        .td(.a(.href(SiteURL.example(scheme.id)), .text(scheme.name))),
                         .td(.text(scheme.year.map(String.init) ?? "")),
                         .td(.class("num"), .text("\(entry.scheme.indicatorCount)")),
                         .td(.class("num"), .text("\(entry.report?.data.subjects.count ?? 0)")),
-                        .td(.if(entry.report != nil, .a(.href("/schemes/\(scheme.id)/results"), .text("得分与核对"))))
+                        .td(.if(entry.report != nil, .a(.href(SiteURL.exampleResults(scheme.id)), .text("得分与核对"))))
                     )
                 }
             )
@@ -58,7 +58,7 @@ struct SchemeListPage {
 struct SchemePage {
     let context: PageContext
     let compiled: CompiledScheme
-    let resultsLink: String?
+    let resultsLink: SiteURL?
     let version: SchemeVersion?
     let canManage: Bool
 

@@ -98,7 +98,7 @@ struct AssessmentController: RouteCollection {
                              status: .unprocessableEntity)
         }
         request.session.data["flash"] = "已保存。"
-        return request.redirect(to: "/assessments/\(id)")
+        return request.redirect(to: SiteURL.assessment(id))
     }
 
     static func figures(from form: [String: String], fields: [EntryField]) -> (figures: [String: String], reasons: [String: String]) {
@@ -160,7 +160,7 @@ struct AssessmentController: RouteCollection {
         let form = try request.content.decode(Form.self)
         try await store(request).act(id, action, revision: form.revision, comment: form.comment)
         request.session.data["flash"] = "已\(action.chineseName)。"
-        return request.redirect(to: "/assessments/\(id)")
+        return request.redirect(to: SiteURL.assessment(id))
     }
 
     // MARK: Spreadsheets
@@ -185,12 +185,16 @@ struct AssessmentController: RouteCollection {
         }
         let store = try store(request)
         let loaded = try await store.load(id)
+        // Permission before parsing: only whoever may save at this stage has the file read at all.
+        try store.requireSave(loaded)
         let upload = try request.content.decode(Upload.self)
-        let (figures, reasons) = try EntryTemplate.read(Data(buffer: upload.file.data), file: upload.file.filename,
-                                                       fields: loaded.scheme.entryFields)
+        let data = Data(buffer: upload.file.data), name = upload.file.filename, fields = loaded.scheme.entryFields
+        let (figures, reasons) = try await request.application.uploadParsing.run {
+            try EntryTemplate.read(data, file: name, fields: fields)
+        }
         try await store.save(id, revision: upload.revision, figures: figures, reasons: reasons)
         request.session.data["flash"] = "已从 \(upload.file.filename) 导入 \(figures.count) 项。"
-        return request.redirect(to: "/assessments/\(id)")
+        return request.redirect(to: SiteURL.assessment(id))
     }
 
     @Sendable func sheetWorkbook(_ request: Request) async throws -> Response {
@@ -209,10 +213,10 @@ struct AssessmentController: RouteCollection {
         }
         let store = try store(request)
         let loaded = try await store.load(id)
-        let upload = try request.content.decode(Upload.self)
         guard loaded.scheme.workflow.worksAtCurrentStage(loaded.actor, loaded.assessment.state), loaded.assessment.status != .approved else {
             throw Abort(.forbidden, reason: "只有当前阶段的经办人可以上传佐证材料")
         }
+        let upload = try request.content.decode(Upload.self)
         guard upload.file.data.readableBytes > 0 else { throw InputProblems(problems: ["请选择要上传的文件"]) }
         let note = (upload.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let user = try request.user
@@ -223,7 +227,7 @@ struct AssessmentController: RouteCollection {
                                  newValue: upload.file.filename, reason: note.isEmpty ? nil : note).create(on: db)
         }
         request.session.data["flash"] = "已上传佐证材料 \(upload.file.filename)。"
-        return request.redirect(to: "/assessments/\(id)")
+        return request.redirect(to: SiteURL.assessment(id))
     }
 
     @Sendable func downloadEvidence(_ request: Request) async throws -> Response {
@@ -233,11 +237,16 @@ struct AssessmentController: RouteCollection {
             let evidence = try await Evidence.query(on: request.db).filter(\.$id == fileID).filter(\.$assessment.$id == id).first()
         else { throw Abort(.notFound, reason: "没有这个佐证材料") }
         var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .contentType, value: evidence.contentType)
+        // Never the uploader's Content-Type: a file claiming text/html would run as a page of this site.
+        // Known harmless types keep theirs; everything else is bytes to save. Either way: a download, sandboxed.
+        headers.replaceOrAdd(name: .contentType, value: Self.safeTypes.contains(evidence.contentType.lowercased()) ? evidence.contentType : "application/octet-stream")
+        headers.replaceOrAdd(name: "Content-Security-Policy", value: "sandbox; default-src 'none'")
         let encoded = evidence.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
         headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"evidence\"; filename*=UTF-8''\(encoded)")
         return Response(status: .ok, headers: headers, body: .init(data: evidence.data))
     }
+
+    static let safeTypes: Set<String> = ["image/png", "image/jpeg", "image/gif", "application/pdf"]
 
     static func xlsx(_ workbook: Workbook, name: String) throws -> Response {
         var headers = HTTPHeaders()

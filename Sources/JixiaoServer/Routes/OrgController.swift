@@ -19,7 +19,7 @@ struct OrgController: RouteCollection {
     }
 
     private func units(_ request: Request) async throws -> [OrgUnit] {
-        try await OrgUnit.query(on: request.db).filter(\.$path =~ (try request.user.unitPath)).sort(\.$path).all()
+        try await OrgUnit.query(on: request.db).within(try request.user.unitPath).sort(\.$path).all()
     }
 
     @Sendable func treeJSON(_ request: Request) async throws -> [UnitDTO] {
@@ -42,7 +42,7 @@ struct OrgController: RouteCollection {
             .unwrap(flash) { .p(.class("flash"), .text($0)) },
             .if(!problems.isEmpty, .group(.p(.class("bad"), .text("导入失败，未写入任何单位：")), .ul(.class("problems"), .id("problems"), .forEach(problems) { .li(.text($0)) }))),
             .if(try request.user.role == .schemeAdmin,
-                .form(.method(.post), .action("/org/import"), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
+                .form(.method(.post), .action(SiteURL.orgImport), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
                       .text("导入单位（CSV 或 xlsx，表头：\(OrgImport.header.joined(separator: ","))）："),
                       .input(.type(.file), .name("file"), .attribute(named: "accept", value: ".csv,.xlsx")),
                       .button(.type(.submit), .text("导入")))),
@@ -60,41 +60,21 @@ struct OrgController: RouteCollection {
         struct Upload: Content { var file: File }
         let file = try request.content.decode(Upload.self).file
         let data = Data(buffer: file.data)
+        let name = file.filename
         do {
-            let rows: [OrgImport.Row]
-            if file.filename.lowercased().hasSuffix(".xlsx") {
-                rows = try OrgImport.rows(xlsx: data, file: file.filename)
-            } else {
-                guard let text = String(data: data, encoding: .utf8) else { throw InputProblems(problems: ["\(file.filename)：不是 UTF-8 编码的 CSV"]) }
-                rows = try OrgImport.rows(csv: text, file: file.filename)
+            let rows: [OrgImport.Row] = try await request.application.uploadParsing.run {
+                if name.lowercased().hasSuffix(".xlsx") { return try OrgImport.rows(xlsx: data, file: name) }
+                guard let text = String(data: data, encoding: .utf8) else { throw InputProblems(problems: ["\(name)：不是 UTF-8 编码的 CSV"]) }
+                return try OrgImport.rows(csv: text, file: name)
             }
-            let user = try request.user
-            if let outside = try await rows.asyncFirstOutside(user, on: request.db) {
-                throw InputProblems(problems: ["\(file.filename) 第 \(outside.line) 行：“\(outside.code)”的上级不在您的管辖范围内"])
+            let scope = try request.user.unitPath
+            let (added, updated) = try await request.application.write { db in
+                try await OrgImport.save(rows, file: file.filename, scope: scope, on: db)
             }
-            let (added, updated) = try await OrgImport.save(rows, file: file.filename, on: request.db)
             request.session.data["flash"] = "已导入：新增 \(added) 个单位，更新 \(updated) 个"
-            return request.redirect(to: "/org")
+            return request.redirect(to: SiteURL.org)
         } catch let problems as InputProblems {
             return try await page(request, problems: problems.problems, status: .unprocessableEntity)
         }
-    }
-}
-
-private extension Array where Element == OrgImport.Row {
-    /// The first row whose parent exists in the database outside the user's node (new trees hang below it).
-    func asyncFirstOutside(_ user: SignedIn, on database: any Database) async throws -> OrgImport.Row? {
-        let inFile = Set(map(\.code))
-        for row in self {
-            guard let parent = row.parent, !inFile.contains(parent) else {
-                if row.parent == nil && user.unitPath != "/" + row.code + "/" {
-                    if try await OrgUnit.query(on: database).filter(\.$code == row.code).first() == nil { return row }
-                }
-                continue
-            }
-            guard let unit = try await OrgUnit.query(on: database).filter(\.$code == parent).first() else { continue }
-            if user.reach(toPath: unit.path) == .outside { return row }
-        }
-        return nil
     }
 }

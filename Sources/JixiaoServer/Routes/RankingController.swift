@@ -21,7 +21,7 @@ struct RankingController: RouteCollection {
             title: "排名", context: PageContext(request),
             .h1("排名"),
             .ul(.forEach(overview.choices) { choice in
-                .li(.a(.href("/rankings/\(choice.schemeID)/\(choice.period)"), .text("\(choice.schemeName) · \(choice.period)")))
+                .li(.a(.href(SiteURL.ranking(scheme: choice.schemeID, period: choice.period)), .text("\(choice.schemeName) · \(choice.period)")))
             })))
     }
 
@@ -175,12 +175,12 @@ struct RankingPage {
     let ranking: Ranking
 
     var document: HTML {
-        let base = "/rankings/\(ranking.schemeID)/\(ranking.period)"
         return Page.document(
             title: "\(ranking.schemeName) \(ranking.period) 排名", context: context,
             .h1(.text("\(ranking.schemeName) · \(ranking.period) 排名")),
-            .p(.class("noprint"), .a(.href(base + "/ranking.xlsx"), .text("导出 xlsx")), .text(" · "),
-               .a(.href("/api" + base), .text("JSON")), .text(" · "), .a(.href("javascript:print()"), .text("打印"))),
+            .p(.class("noprint"), .a(.href(SiteURL.rankingWorkbook(scheme: ranking.schemeID, period: ranking.period)), .text("导出 xlsx")), .text(" · "),
+               .a(.href(SiteURL.rankingJSON(scheme: ranking.schemeID, period: ranking.period)), .text("JSON")), .text(" · "),
+               .a(.href(SiteURL.ranking(scheme: ranking.schemeID, period: ranking.period)), .escaped("data-action", "print"), .text("打印"))),
             .p(.class("muted"), .text("名次为在全部同级单位中的名次（并列同名次）；得分为各阶段调整后的最新得分。")),
             .forEach(ranking.groups) { group in
                 .group(
@@ -192,7 +192,7 @@ struct RankingPage {
                             .forEach(ranking.coefficientColumns) { .th(.class("rule"), .text("\($0.code) 系数")) }),
                         .forEach(group.rows) { row in
                             .tr(.td(.class("num"), .text(row.rank.map(String.init) ?? "—")),
-                                .td(.a(.href("/assessments/\(row.assessmentID)"), .text(row.name))),
+                                .td(.a(.href(SiteURL.assessment(row.assessmentID)), .text(row.name))),
                                 .td(.text(row.stage)),
                                 .forEach(row.totals) { .td(.class("num"), .text($0)) },
                                 .td(.text(row.grade ?? "—")),

@@ -72,7 +72,7 @@ struct SchemeController: RouteCollection {
         }
         try await SchemeVersion(code: scheme.id, version: scheme.version, name: scheme.name, year: scheme.year, yaml: text).create(on: request.db)
         request.session.data["flash"] = "已上传 \(scheme.id) 第 \(scheme.version) 版"
-        return request.redirect(to: "/schemes")
+        return request.redirect(to: SiteURL.schemes)
     }
 
     private func refuse(_ request: Request, _ problems: [String]) async throws -> Response {
@@ -111,7 +111,7 @@ struct SchemeController: RouteCollection {
         let scheme = try SchemeFile.parse(yaml, file: "\(version.code) 第\(next)版")
         try await SchemeVersion(code: scheme.id, version: scheme.version, name: scheme.name, year: scheme.year, yaml: yaml).create(on: request.db)
         request.session.data["flash"] = "已复制为 \(year) 年度（第 \(next) 版）"
-        return request.redirect(to: "/schemes")
+        return request.redirect(to: SiteURL.schemes)
     }
 
     /// Opens assessments of a version for a period: one per unit of the chosen kinds under a node. Freezes the version.
@@ -134,7 +134,7 @@ struct SchemeController: RouteCollection {
         let user = try request.user
         guard user.reach(toPath: root.path) != .outside else { throw InputProblems(problems: ["“\(root.name)”不在您的管辖范围内"]) }
         let kinds = Set(form.kinds.split(whereSeparator: { " ,，、".contains($0) }).map(String.init))
-        let units = try await OrgUnit.query(on: request.db).filter(\.$path =~ root.path).all().filter { kinds.contains($0.kind) }
+        let units = try await OrgUnit.query(on: request.db).within(root.path).all().filter { kinds.contains($0.kind) }
         if units.isEmpty { throw InputProblems(problems: ["“\(root.name)”下没有类型为 \(kinds.sorted().joined(separator: "、")) 的单位"]) }
         let versionID = try version.requireID()
         let existing = Set(try await Assessment.query(on: request.db).filter(\.$scheme.$id == versionID).filter(\.$period == period).all().map { $0.$unit.id })
@@ -146,7 +146,7 @@ struct SchemeController: RouteCollection {
         }
         await request.application.scoreBoard.invalidate(scheme: versionID, period: period)
         request.session.data["flash"] = "已为 \(units.count) 个单位开启 \(period) 考核（新建 \(created.count) 份）；该版本已冻结"
-        return request.redirect(to: "/schemes")
+        return request.redirect(to: SiteURL.schemes)
     }
 
     // MARK: Shipped examples (read-only)
@@ -162,7 +162,7 @@ struct SchemeController: RouteCollection {
     @Sendable func example(_ request: Request) async throws -> Response {
         let entry = try entry(request)
         return Page.html(SchemePage(context: PageContext(request), compiled: entry.scheme,
-                                    resultsLink: entry.report == nil ? nil : "/schemes/\(entry.scheme.scheme.id)/results",
+                                    resultsLink: entry.report == nil ? nil : SiteURL.exampleResults(entry.scheme.scheme.id),
                                     version: nil, canManage: false).document)
     }
 

@@ -70,6 +70,13 @@ struct AssessmentStore {
         return Loaded(assessment: assessment, unit: unit, version: version, scheme: try await board.scheme(version), actor: actor)
     }
 
+    /// 403 unless the user may save figures at the assessment's current stage.
+    func requireSave(_ loaded: Loaded) throws {
+        do { _ = try loaded.scheme.workflow.apply(.save, to: loaded.assessment.state, by: loaded.actor) } catch {
+            throw Abort(.forbidden, reason: error.message)
+        }
+    }
+
     /// One entered figure as stored: at which stage, with which reason.
     struct Entry: Decodable, Sendable {
         let field: String
@@ -98,7 +105,7 @@ struct AssessmentStore {
     func save(_ id: UUID, revision: Int, figures: [String: String], reasons: [String: String]) async throws -> Int {
         let loaded = try await load(id)
         let state = loaded.assessment.state
-        do { _ = try loaded.scheme.workflow.apply(.save, to: state, by: loaded.actor) } catch { throw Abort(.forbidden, reason: error.message) }
+        try requireSave(loaded)
         let fields = Dictionary(loaded.scheme.entryFields.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let inForce = Self.effective(try await entries(id), upTo: state.stage)
         let needsReason = loaded.scheme.workflow.needsReason(at: state.stage)

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import JixiaoCore
 import JixiaoSchemeFile
 import Vapor
@@ -71,14 +72,39 @@ struct PeriodScores: Sendable {
     func latest(_ row: Row) -> SubjectResult { report.finalStage.subjects[row.subject] }
 }
 
-/// Compiled schemes and scored periods, kept until a write to that period invalidates them:
-/// reading a ranking costs no database query and no scoring while nothing changes.
+/// Compiled schemes and scored periods. A scored period is kept with the stamp it was computed at (see
+/// `Stamp`) and served only while the database still shows that stamp: a save on any app server changes
+/// it, so no server ever answers from a stale period, and checking costs one small query. While a period
+/// is being scored, every reader of it waits for that one computation (single flight) instead of starting
+/// its own. At most `capacity` periods are kept, the least recently used dropped first.
 actor ScoreBoard {
+    /// What a period's scores depend on, read from the database in one query: the sum and count of its
+    /// assessments' revisions (every write to an assessment bumps its revision in the same transaction)
+    /// and the org tree's change counter (unit names appear in rankings).
+    struct Stamp: Hashable, Sendable, Decodable {
+        let revisions: Int
+        let assessments: Int
+        let org: Int?
+    }
+
+    private struct Cached {
+        let stamp: Stamp
+        let scores: PeriodScores
+        /// Encoded answers derived from the period (rankings as JSON per scope).
+        var derived: [String: Data] = [:]
+        var used: UInt64
+    }
+
+    let capacity: Int
     private var schemes: [UUID: RunnableScheme] = [:]
     private var versions: [UUID: SchemeVersion] = [:]
-    private var periods: [String: PeriodScores] = [:]
-    /// Encoded answers derived from a period (rankings as JSON per scope), dropped with the period.
-    private var derived: [String: [String: Data]] = [:]
+    private var periods: [String: Cached] = [:]
+    private var inflight: [String: (stamp: Stamp, task: Task<PeriodScores, any Error>)] = [:]
+    private var clock: UInt64 = 0
+    /// How many times a period was scored (for tests and the load benchmark's reasoning).
+    private(set) var computations = 0
+
+    init(capacity: Int = 32) { self.capacity = capacity }
 
     /// A scheme version by id, read once (its file never changes; `frozen` is read from the database where it matters).
     func version(_ id: UUID, on database: any Database) async throws -> SchemeVersion {
@@ -96,30 +122,83 @@ actor ScoreBoard {
         return runnable
     }
 
+    /// Drops this server's copy at once after its own write (other servers notice the new stamp).
     func invalidate(scheme: UUID, period: String) {
         periods["\(scheme)|\(period)"] = nil
-        derived["\(scheme)|\(period)"] = nil
     }
 
-    /// An answer computed once from a period's scores (e.g. one scope's ranking as JSON) until the period
-    /// changes. A cached answer costs no database query at all.
+    static func stamp(_ versionID: UUID, period: String, on database: any Database) async throws -> Stamp {
+        guard let sql = database as? any SQLDatabase else { throw Abort(.internalServerError) }
+        let stamp = try await sql.raw("""
+            SELECT COALESCE(SUM(revision), 0) AS revisions, COUNT(*) AS assessments,
+                   (SELECT MAX(value) FROM change_counters WHERE name = 'org') AS org
+            FROM assessments WHERE scheme_id = \(bind: versionID) AND period = \(bind: period)
+            """).first(decoding: Stamp.self)
+        guard let stamp else { throw Abort(.internalServerError) }
+        return stamp
+    }
+
+    /// An answer computed once from a period's scores (e.g. one scope's ranking as JSON) until the period changes.
     func derived(_ versionID: UUID, period: String, key: String, on database: any Database,
                  make: @Sendable (PeriodScores) throws -> Data) async throws -> Data {
         let periodKey = "\(versionID)|\(period)"
-        if let cached = derived[periodKey]?[key] { return cached }
-        let scores = try await scores(try await version(versionID, on: database), period: period, on: database)
+        let stamp = try await Self.stamp(versionID, period: period, on: database)
+        if let cached = periods[periodKey], cached.stamp == stamp, let data = cached.derived[key] {
+            touch(periodKey)
+            return data
+        }
+        let scores = try await scores(try await version(versionID, on: database), period: period, stamp: stamp, on: database)
         let data = try make(scores)
-        if periods[periodKey] != nil { derived[periodKey, default: [:]][key] = data }
+        if periods[periodKey]?.stamp == stamp { periods[periodKey]?.derived[key] = data }
         return data
     }
 
     func scores(_ version: SchemeVersion, period: String, on database: any Database) async throws -> PeriodScores {
-        let key = "\(try version.requireID())|\(period)"
-        if let cached = periods[key] { return cached }
-        let scores = try await Self.load(try scheme(version), period: period, on: database)
-        periods[key] = scores
-        return scores
+        let stamp = try await Self.stamp(try version.requireID(), period: period, on: database)
+        return try await scores(version, period: period, stamp: stamp, on: database)
     }
+
+    private func scores(_ version: SchemeVersion, period: String, stamp: Stamp, on database: any Database) async throws -> PeriodScores {
+        let key = "\(try version.requireID())|\(period)"
+        if let cached = periods[key], cached.stamp == stamp {
+            touch(key)
+            return cached.scores
+        }
+        if let running = inflight[key], running.stamp == stamp { return try await running.task.value }
+        let scheme = try scheme(version)
+        computations += 1
+        // The stamp was read before the figures: if a save lands in between, the scores are newer than
+        // their stamp, and the next read merely scores again; never the other way round.
+        let task = Task { try await Self.load(scheme, period: period, on: database) }
+        inflight[key] = (stamp, task)
+        let result: PeriodScores
+        do {
+            result = try await task.value
+        } catch {
+            if inflight[key]?.stamp == stamp { inflight[key] = nil }
+            throw error
+        }
+        if inflight[key]?.stamp == stamp { inflight[key] = nil }
+        if stamp.assessments > 0, periods[key].map({ $0.stamp != stamp }) ?? true {
+            clock += 1
+            periods[key] = Cached(stamp: stamp, scores: result, used: clock)
+            evict()
+        }
+        return result
+    }
+
+    private func touch(_ key: String) {
+        clock += 1
+        periods[key]?.used = clock
+    }
+
+    private func evict() {
+        while periods.count > capacity, let oldest = periods.min(by: { $0.value.used < $1.value.used })?.key {
+            periods[oldest] = nil
+        }
+    }
+
+    var cachedPeriods: Int { periods.count }
 
     /// Two queries (the assessments with their units, and their figures), then the engine.
     private static func load(_ scheme: RunnableScheme, period: String, on database: any Database) async throws -> PeriodScores {

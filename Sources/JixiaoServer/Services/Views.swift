@@ -29,7 +29,6 @@ struct Overview: Sendable {
 
     static func load(_ request: Request, user: SignedIn) async throws -> Overview {
         guard let sql = request.db as? any SQLDatabase else { throw Abort(.internalServerError) }
-        let scope = user.unitPath + "%"
         struct PairRow: Decodable {
             let scheme_id: UUID
             let name: String
@@ -39,7 +38,7 @@ struct Overview: Sendable {
         let pairs = try await sql.raw("""
             SELECT a.scheme_id, s.name, a.period, COUNT(*) AS n FROM assessments a
             JOIN org_units u ON u.id = a.unit_id JOIN scheme_versions s ON s.id = a.scheme_id
-            WHERE u.path LIKE \(bind: scope) GROUP BY a.scheme_id, s.name, a.period ORDER BY a.period DESC, s.name
+            WHERE \(OrgScope.within(user.unitPath, column: "u.path")) GROUP BY a.scheme_id, s.name, a.period ORDER BY a.period DESC, s.name
             """).all(decoding: PairRow.self)
         let choices = pairs.map { Choice(schemeID: $0.scheme_id, schemeName: $0.name, period: $0.period, count: $0.n) }
         let wantScheme = request.query[String.self, at: "scheme"].flatMap(UUID.init(uuidString:))
@@ -55,7 +54,7 @@ struct Overview: Sendable {
         }
         let counts = try await sql.raw("""
             SELECT a.stage, a.status, COUNT(*) AS n FROM assessments a JOIN org_units u ON u.id = a.unit_id
-            WHERE a.scheme_id = \(bind: selected.schemeID) AND a.period = \(bind: selected.period) AND u.path LIKE \(bind: scope)
+            WHERE a.scheme_id = \(bind: selected.schemeID) AND a.period = \(bind: selected.period) AND \(OrgScope.within(user.unitPath, column: "u.path"))
             GROUP BY a.stage, a.status ORDER BY a.stage, a.status
             """).all(decoding: CountRow.self)
             .compactMap { row in WorkflowState.Status(rawValue: row.status).map { (row.stage, $0, row.n) } }

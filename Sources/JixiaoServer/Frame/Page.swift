@@ -13,7 +13,7 @@ struct PageContext: Sendable {
     }
 
     /// The hidden field every POST form carries (see CSRFProtection).
-    var csrfField: Node<HTML.FormContext> { .input(.type(.hidden), .name("_csrf"), .value(csrf)) }
+    var csrfField: Node<HTML.FormContext> { .input(.type(.hidden), .name("_csrf"), .escaped("value", csrf)) }
 }
 
 /// The shared page frame: Chinese, one stylesheet inline (no CDN), a header with the product name and the user.
@@ -24,23 +24,25 @@ enum Page {
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                .title("\(title) · 绩效"),
-                .element(named: "style", text: stylesheet)
+                // Not Plot's `.title`, which also writes the title into unescaped <meta content> tags.
+                .element(named: "title", text: "\(title) · 绩效"),
+                .element(named: "style", text: stylesheet),
+                .script(.src(SiteURL.script), .attribute(named: "defer"))
             ),
             .body(
                 .header(
-                    .a(.href("/"), .text("绩效 Jixiao")),
+                    .a(.href(SiteURL.home), .text("绩效 Jixiao")),
                     .if(context?.user != nil,
                         .group(
-                            .a(.href("/rankings"), .text("排名")),
-                            .a(.href("/schemes"), .text("考核方案")),
-                            .a(.href("/org"), .text("组织机构"))
+                            .a(.href(SiteURL.rankings), .text("排名")),
+                            .a(.href(SiteURL.schemes), .text("考核方案")),
+                            .a(.href(SiteURL.org), .text("组织机构"))
                         )),
                     .unwrap(context, { context in
                         .unwrap(context.user) { user in
                             .span(.class("who"),
                                 .text("\(user.unitName) · \(user.displayName)（\(user.role.chineseName)）"),
-                                .form(.class("inline"), .method(.post), .action("/logout"), context.csrfField,
+                                .form(.class("inline"), .method(.post), .action(SiteURL.logout), context.csrfField,
                                       .button(.type(.submit), .id("logout"), .text("退出"))))
                         }
                     })
@@ -57,12 +59,44 @@ enum Page {
         return Response(status: status, headers: headers, body: .init(string: document.render()))
     }
 
+    /// The pages' one script, served as a file (the Content-Security-Policy allows no inline script):
+    /// the entry form's live score, and the print and back links.
+    static let script = """
+        document.addEventListener('click', (event) => {
+          const link = event.target.closest('[data-action]');
+          if (!link) return;
+          event.preventDefault();
+          if (link.dataset.action === 'print') window.print();
+          if (link.dataset.action === 'back') history.back();
+        });
+        const form = document.getElementById('entry');
+        if (form) {
+          let timer, latest = 0;
+          form.addEventListener('input', () => {
+            clearTimeout(timer);
+            timer = setTimeout(async () => {
+              const asked = ++latest;
+              const response = await fetch(form.dataset.preview, {method: 'POST', body: new URLSearchParams(new FormData(form)), headers: {'Accept': 'application/json'}});
+              if (!response.ok || asked !== latest) return;  // a slower, older answer never overwrites a newer one
+              const data = await response.json();
+              if (asked !== latest) return;
+              document.getElementById('live-total').textContent = data.total + (data.grade ? '（' + data.grade + '）' : '');
+              for (const [code, score] of Object.entries(data.scores)) {
+                const cell = document.querySelector('[data-live="' + CSS.escape(code) + '"]');
+                if (cell) cell.textContent = score;
+              }
+            }, 300);
+          });
+        }
+        """
+
     /// A one-message page (errors, refusals), with a way back.
     static func message(title: String, lines: [String], context: PageContext?, status: HTTPResponseStatus) -> Response {
         html(document(title: title, context: context,
                       .h1(.text(title)),
                       .ul(.class("problems"), .forEach(lines) { .li(.text($0)) }),
-                      .p(.a(.href("javascript:history.back()"), .text("返回上一页")), .text(" · "), .a(.href("/"), .text("首页")))),
+                      .p(.a(.href(SiteURL.home), .escaped("data-action", "back"), .text("返回上一页")), .text(" · "),
+                         .a(.href(SiteURL.home), .text("首页")))),
              status: status)
     }
 
@@ -84,10 +118,4 @@ enum Page {
 extension Node where Context == HTML.BodyContext {
     /// SVG drawn by the server (Plot has no SVG elements); callers escape every text they put in.
     static func svg(_ markup: String) -> Node { .raw(markup) }
-}
-
-/// Escapes text for HTML or SVG markup built by hand.
-func escapeMarkup(_ text: String) -> String {
-    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }

@@ -1,6 +1,14 @@
 import Fluent
 import SQLKit
 
+/// The migrations, in order. Append only: a database that ran the first n keeps them and runs the rest.
+enum Migrations {
+    static let all: [any Migration] = [
+        CreateSchema(),  // 1: org tree, accounts, schemes, assessments, figures, audit log, evidence
+        CreateSharedState(),  // 2: sessions, sign-in attempts, change counters (what app servers must agree on)
+    ]
+}
+
 /// The first schema, identical on SQLite and PostgreSQL.
 struct CreateSchema: AsyncMigration {
     func prepare(on database: any Database) async throws {
@@ -86,5 +94,28 @@ struct CreateSchema: AsyncMigration {
         for schema in [Evidence.schema, AuditEntry.schema, EntryValue.schema, Assessment.schema, SchemeVersion.schema, User.schema, OrgUnit.schema] {
             try await database.schema(schema).delete()
         }
+    }
+}
+
+/// What several app servers behind one database must agree on, so that none holds state of its own:
+/// sessions (see DatabaseSessions), failed sign-ins (see LoginLimiter) and counters that tell a server
+/// its cached scores are stale (see ScoreBoard). Times are whole seconds since 1970, the same on both databases.
+struct CreateSharedState: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.raw("""
+            CREATE TABLE sessions (id VARCHAR(64) PRIMARY KEY, data TEXT NOT NULL, created_at BIGINT NOT NULL,
+                refreshed_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)
+            """).run()
+        try await sql.raw("CREATE INDEX sessions_by_expiry ON sessions (expires_at)").run()
+        try await sql.raw("CREATE TABLE login_attempts (id VARCHAR(36) PRIMARY KEY, name_key VARCHAR(200) NOT NULL, at BIGINT NOT NULL)").run()
+        try await sql.raw("CREATE INDEX login_attempts_by_name ON login_attempts (name_key, at)").run()
+        try await sql.raw("CREATE TABLE change_counters (name VARCHAR(100) PRIMARY KEY, value BIGINT NOT NULL)").run()
+        try await sql.raw("INSERT INTO change_counters (name, value) VALUES ('org', 0)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        for table in ["change_counters", "login_attempts", "sessions"] { try await sql.raw("DROP TABLE \(unsafeRaw: table)").run() }
     }
 }
