@@ -37,6 +37,7 @@ let package = Package(
         .executableTarget(name: "jixiao-bench", dependencies: ["JixiaoCore"]),
         .testTarget(name: "JixiaoCoreTests", dependencies: ["JixiaoCore"]),
         .testTarget(name: "JixiaoSchemeFileTests", dependencies: ["JixiaoSchemeFile", "JixiaoCore"]),
+        .testTarget(name: "JixiaoXLSXTests", dependencies: ["JixiaoXLSX", "JixiaoCore", "ZIPFoundation"]),
         .testTarget(
             name: "JixiaoCommandsTests",
             dependencies: ["JixiaoCommands", "JixiaoSchemeFile", "JixiaoCore", "JixiaoXLSX"]),

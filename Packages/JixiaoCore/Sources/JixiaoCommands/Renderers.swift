@@ -81,7 +81,7 @@ enum Render {
                 }
                 if let printed = result.subject.printed.scores[indicator.code] {
                     fields.append(("printed", .number(printed)))
-                    fields.append(("agrees", .bool(result.outcomes[index].score.map { ($0 - printed).magnitude <= Audit.tolerance } ?? false)))
+                    fields.append(("agrees", .bool(result.outcomes[index].score.map { $0.isWithin(Audit.tolerance, of: printed) } ?? false)))
                 }
                 if report.stages.count > 1 {
                     fields.append(("stages", .object(report.stages.map { ($0.stage, outcomeJSON($0.subjects[subjectIndex].outcomes[index])) })))
@@ -103,7 +103,7 @@ enum Render {
             if let composite = result.composite { fields.append(("composite", .number(composite))) }
             if let printed = result.subject.printed.total {
                 fields.append(("printed_total", .number(printed)))
-                fields.append(("total_agrees", .bool(result.total.score.map { ($0 - printed).magnitude <= Audit.tolerance } ?? false)))
+                fields.append(("total_agrees", .bool(result.total.score.map { $0.isWithin(Audit.tolerance, of: printed) } ?? false)))
             }
             if report.stages.count > 1 {
                 fields.append(("stages", .object(report.stages.map { stage in
@@ -129,7 +129,7 @@ enum Render {
                                                 ("max", .number(indicator.max)), ("score", outcomeJSON(composite.outcomes[index]))]
                 if let value = printed.scores[indicator.code] {
                     fields.append(("printed", .number(value)))
-                    fields.append(("agrees", .bool(composite.outcomes[index].score.map { ($0 - value).magnitude <= Audit.tolerance } ?? false)))
+                    fields.append(("agrees", .bool(composite.outcomes[index].score.map { $0.isWithin(Audit.tolerance, of: value) } ?? false)))
                 }
                 return .object(fields)
             }

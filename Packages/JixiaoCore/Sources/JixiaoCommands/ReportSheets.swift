@@ -83,7 +83,7 @@ enum ReportSheets {
             if hasPrinted {
                 if let printed = result.subject.printed.scores[indicator.code] {
                     row.append(.number(printed.formatted()))
-                    let agrees = result.outcomes[index].score.map { ($0 - printed).magnitude <= Audit.tolerance } ?? false
+                    let agrees = result.outcomes[index].score.map { $0.isWithin(Audit.tolerance, of: printed) } ?? false
                     row.append(.text(agrees ? "✓" : "✗"))
                 } else {
                     row += [.empty, .empty]
@@ -107,7 +107,7 @@ enum ReportSheets {
         if hasPrinted {
             if let printed = result.subject.printed.total {
                 totalRow.append(.number(printed.formatted()))
-                totalRow.append(.text(result.total.score.map { ($0 - printed).magnitude <= Audit.tolerance } == true ? "✓" : "✗"))
+                totalRow.append(.text(result.total.score.map { $0.isWithin(Audit.tolerance, of: printed) } == true ? "✓" : "✗"))
             } else {
                 totalRow += [.empty, .empty]
             }
@@ -152,7 +152,7 @@ enum ReportSheets {
             if !printed.isEmpty {
                 if let value = printed.scores[indicator.code] {
                     row.append(.number(value.formatted()))
-                    row.append(.text(composite.outcomes[index].score.map { ($0 - value).magnitude <= Audit.tolerance } == true ? "✓" : "✗"))
+                    row.append(.text(composite.outcomes[index].score.map { $0.isWithin(Audit.tolerance, of: value) } == true ? "✓" : "✗"))
                 } else {
                     row += [.empty, .empty]
                 }
@@ -169,7 +169,7 @@ enum ReportSheets {
             totalRow += [.empty, .empty]
         }
         if !printed.isEmpty, let value = printed.total {
-            totalRow += [.number(value.formatted()), .text(composite.total.score.map { ($0 - value).magnitude <= Audit.tolerance } == true ? "✓" : "✗")]
+            totalRow += [.number(value.formatted()), .text(composite.total.score.map { $0.isWithin(Audit.tolerance, of: value) } == true ? "✓" : "✗")]
         }
         rows.append(totalRow)
         var gradeRow: [Cell] = [.text(""), .text("等级"), .empty]

@@ -17,6 +17,7 @@ struct YAMLReader {
     let file: String
 
     func root(_ text: String) throws(FileError) -> Node {
+        try YAMLBounds.check(text, file: file)
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw FileError(SourceLocation(file: file, line: 1), "文件为空")
@@ -35,6 +36,10 @@ struct YAMLReader {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
+            // libyaml's scanner looks ahead, so its own nesting limit can trip before our event scan sees depth 64.
+            if problem.contains("nesting level") {
+                return FileError(SourceLocation(file: file, line: mark.line, column: mark.column), "YAML 嵌套过深")
+            }
             let detail = context.map { "\($0.text)，" } ?? ""
             return FileError(SourceLocation(file: file, line: mark.line, column: mark.column), "YAML 格式错误：\(detail)\(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):

@@ -20,8 +20,17 @@ public enum SchemeChecks {
         }
         let sumSeverity: Problem.Severity = scheme.requireChildrenSum ? .error : .warning
 
+        // Maxima are summed, subtracted from totals and turned into percentages everywhere; a scheme
+        // whose sums leave Fixed's range would poison every result, so it is refused where it is written.
+        for indicator in scheme.allIndicators where indicator.isGroup {
+            let sum = indicator.children.map(\.max).reduce(Fixed.zero, +)
+            if sum.isOverflow { add(.error, indicator, "下级指标分值合计超出范围（绝对值不能超过约 920 亿）") }
+        }
         let rootSum = scheme.indicators.filter { $0.kind == .regular }.map(\.max).reduce(Fixed.zero, +)
-        if rootSum != scheme.total {
+        let everySum = scheme.indicators.map(\.max).reduce(Fixed.zero, +)
+        if rootSum.isOverflow || everySum.isOverflow || (everySum + scheme.total).isOverflow {
+            add(.error, scheme.indicators.first, "一级指标分值合计超出范围（绝对值不能超过约 920 亿）")
+        } else if rootSum != scheme.total {
             add(sumSeverity, nil, "一级指标分值合计 \(rootSum)，与方案总分 \(scheme.total) 不符")
         }
         for indicator in scheme.allIndicators {

@@ -88,7 +88,7 @@ public enum Audit {
             return AuditItem(kind: kind, subject: subject, stage: stage, code: indicator?.code, name: name,
                              printed: printed.formatted(), computed: outcome.statusText, agrees: false, note: why)
         }
-        let agrees = (computed - printed).magnitude <= tolerance
+        let agrees = computed.isWithin(tolerance, of: printed)
         let note = agrees ? "" : explanation.suffix(3).joined(separator: "；")
         return AuditItem(kind: kind, subject: subject, stage: stage, code: indicator?.code, name: name,
                          printed: printed.formatted(), computed: computed.formatted(), agrees: agrees,
@@ -107,8 +107,9 @@ public enum Audit {
             }
             // A printed rate is compared at the precision it was printed with (91.9 vs 91.898…%).
             let places = isRate ? max(2, decimalPlaces(value)) : 2
-            let agrees = computed.rounded(places: places) == value.rounded(places: places)
-                || (computed - value).magnitude <= (isRate ? Fixed("0.0001")! : tolerance)
+            let shown = computed.rounded(places: places)
+            let agrees = (!shown.isOverflow && shown == value.rounded(places: places))
+                || computed.isWithin((isRate ? Fixed("0.0001")! : tolerance), of: value)
             let show: (Fixed) -> String = { isRate ? $0.formattedPercent(places: max(0, places - 2)) : $0.formatted() }
             let formula: String
             switch name {

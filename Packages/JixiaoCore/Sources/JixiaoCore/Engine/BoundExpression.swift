@@ -105,6 +105,8 @@ extension BoundExpression {
         default:
             let a = try lhs.evaluate(context).requireNumber(op.rawValue)
             let b = try rhs.evaluate(context).requireNumber(op.rawValue)
+            // The poison sorts below every number: comparing it would answer, wrongly, instead of failing.
+            if op.isComparison, a.isOverflow || b.isOverflow { throw .overflow }
             switch op {
             case .add: return .number(a + b)
             case .subtract: return .number(a - b)

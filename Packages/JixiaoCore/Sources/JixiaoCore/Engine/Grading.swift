@@ -43,7 +43,7 @@ struct Grading {
         var position = 0
         for (grade, share) in rules.byRank {
             let quota = (share * Fixed(sorted.count)).rounded(places: 0)
-            let limit = Swift.min(sorted.count, Int(quota.raw / Fixed.scale))
+            let limit = Swift.max(0, Swift.min(sorted.count, quota.wholePart ?? sorted.count))
             while position < sorted.count
                 && (position < limit
                     || (position > 0 && subjects[sorted[position]].gradedScore == subjects[sorted[position - 1]].gradedScore

@@ -21,6 +21,8 @@ public enum BinaryOperator: String, Sendable, Hashable, CaseIterable {
     case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "==", notEqual = "!="
     case and = "and", or = "or"
 
+    var isComparison: Bool { precedence == 4 && self != .equal && self != .notEqual }
+
     /// Binding strength: higher binds tighter.
     var precedence: Int {
         switch self {

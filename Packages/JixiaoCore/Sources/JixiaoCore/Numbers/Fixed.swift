@@ -73,17 +73,37 @@ public struct Fixed: Sendable, Hashable, Comparable {
         if remainder != 0, 2 * remainder.magnitude >= divisor.magnitude {
             quotient += (numerator < 0) != (divisor < 0) ? -1 : 1
         }
-        guard quotient > Int128(Int64.min), quotient <= Int128(Int64.max) else { return .overflow }
-        return Fixed(raw: Int64(quotient))
+        return Fixed.checked(quotient)
+    }
+
+    /// A raw value computed in 128 bits, or `.overflow` when it does not fit. `Int64.min` is
+    /// the poison itself, so it is out of range too: every result stays negatable.
+    @inlinable static func checked(_ raw: Int128) -> Fixed {
+        guard raw > Int128(Int64.min), raw <= Int128(Int64.max) else { return .overflow }
+        return Fixed(raw: Int64(raw))
     }
 
     public var magnitude: Fixed { raw < 0 ? -self : self }
 
-    public static func min(_ a: Fixed, _ b: Fixed) -> Fixed { a < b ? a : b }
-    public static func max(_ a: Fixed, _ b: Fixed) -> Fixed { a < b ? b : a }
+    /// `true` when both are in range and differ by at most `tolerance`. An overflowed value
+    /// agrees with nothing: it compares below every number, so a plain `<=` would call it a match.
+    public func isWithin(_ tolerance: Fixed, of other: Fixed) -> Bool {
+        let difference = self - other
+        return !isOverflow && !other.isOverflow && !difference.isOverflow && difference.magnitude <= tolerance
+    }
+
+    // The poison sorts below every number, so min, max and clamp check for it first:
+    // otherwise `max(overflow, 1)` would quietly turn an overflow into 1.
+    public static func min(_ a: Fixed, _ b: Fixed) -> Fixed {
+        a.isOverflow || b.isOverflow ? .overflow : (a < b ? a : b)
+    }
+    public static func max(_ a: Fixed, _ b: Fixed) -> Fixed {
+        a.isOverflow || b.isOverflow ? .overflow : (a < b ? b : a)
+    }
 
     public func clamped(to lower: Fixed, _ upper: Fixed) -> Fixed {
-        self < lower ? lower : (upper < self ? upper : self)
+        if isOverflow || lower.isOverflow || upper.isOverflow { return .overflow }
+        return self < lower ? lower : (upper < self ? upper : self)
     }
 }
 
@@ -97,14 +117,15 @@ public enum RoundingMode: String, Sendable, Hashable, CaseIterable {
 }
 
 extension Fixed {
-    /// Rounds to `places` decimal places (0…8).
+    /// Rounds to `places` decimal places (0…8). Rounding away from zero can step past the
+    /// range (Int64.max to two places), so the step is taken in 128 bits and checked.
     public func rounded(places: Int, mode: RoundingMode = .halfUp) -> Fixed {
         if isOverflow { return self }
         let drop = Fixed.fractionDigits - Swift.max(0, Swift.min(places, Fixed.fractionDigits))
         if drop == 0 { return self }
         var unit: Int64 = 1
         for _ in 0..<drop { unit *= 10 }
-        var quotient = raw / unit
+        var quotient = Int128(raw / unit)
         let remainder = raw % unit  // same sign as raw
         let twice = 2 * remainder.magnitude
         let away: Bool
@@ -114,20 +135,26 @@ extension Fixed {
         case .halfEven: away = twice > UInt64(unit) || (twice == UInt64(unit) && quotient % 2 != 0)
         }
         if away { quotient += raw < 0 ? -1 : 1 }
-        return Fixed(raw: quotient * unit)
+        return Fixed.checked(quotient * Int128(unit))
     }
 
-    /// The greatest whole number not above the value.
+    /// The greatest whole number not above the value; `.overflow` below about −92 billion.
     public var floored: Fixed {
-        let whole = raw / Fixed.scale * Fixed.scale
-        return Fixed(raw: raw < 0 && whole != raw ? whole - Fixed.scale : whole)
+        if isOverflow { return self }
+        let whole = Int128(raw / Fixed.scale * Fixed.scale)
+        return Fixed.checked(raw < 0 && whole != Int128(raw) ? whole - Int128(Fixed.scale) : whole)
     }
 
-    /// The least whole number not below the value.
+    /// The least whole number not below the value; `.overflow` above about 92 billion.
     public var ceiled: Fixed {
-        let whole = raw / Fixed.scale * Fixed.scale
-        return Fixed(raw: raw > 0 && whole != raw ? whole + Fixed.scale : whole)
+        if isOverflow { return self }
+        let whole = Int128(raw / Fixed.scale * Fixed.scale)
+        return Fixed.checked(raw > 0 && whole != Int128(raw) ? whole + Int128(Fixed.scale) : whole)
     }
+
+    /// The whole part as an `Int` (toward zero), or `nil` for the poison: what callers that
+    /// count or index need, without each dividing `raw` by hand.
+    public var wholePart: Int? { isOverflow ? nil : Int(raw / Fixed.scale) }
 }
 
 // MARK: - Text
@@ -210,8 +237,9 @@ extension Fixed: CustomStringConvertible, LosslessStringConvertible {
 
     /// Exactly `places` decimals, after rounding with `mode`: `1.99`, `100.00`.
     public func formatted(places: Int = 2, mode: RoundingMode = .halfUp) -> String {
-        if isOverflow { return "溢出" }
+        let places = Swift.max(0, Swift.min(places, Fixed.fractionDigits))
         let rounded = self.rounded(places: places, mode: mode)
+        if rounded.isOverflow { return "溢出" }
         let magnitude = rounded.raw.magnitude
         let whole = magnitude / UInt64(Fixed.scale)
         var text = (rounded.raw < 0 ? "-" : "") + String(whole)
@@ -226,7 +254,9 @@ extension Fixed: CustomStringConvertible, LosslessStringConvertible {
 
     /// As a percentage with `places` decimals: 0.919 → `91.90%`.
     public func formattedPercent(places: Int = 2) -> String {
-        (self * Fixed.hundred).formatted(places: places) + "%"
+        let percent = self * Fixed.hundred
+        let text = percent.formatted(places: places)
+        return percent.isOverflow || text == "溢出" ? "溢出" : text + "%"
     }
 }
 

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import JixiaoCore
+import JixiaoSchemeFile
+import JixiaoXLSX
+import Testing
+@testable import JixiaoCommands
+
+/// Values at the top of Fixed's range, in the data or in the scheme, go through every command
+/// and every output format: each ends with a located error (exit 2) or a cell marked 溢出, never a trap.
+@Suite final class HugeValueCommandTests {
+    static let top = "92233720368.54775807"
+
+    let directory: String = {
+        let path = NSTemporaryDirectory() + "jixiao-huge-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func write(_ name: String, _ text: String) -> String {
+        let path = directory + "/" + name
+        try! Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func exitCode(_ arguments: [String]) -> Int32 {
+        do {
+            var command = try Jixiao.parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let code as ExitCode {
+            return code.rawValue
+        } catch {
+            return -1
+        }
+    }
+
+    func text(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+    static let roundingScheme = """
+        scheme: {id: H, name: 大数, total: 4}
+        indicators:
+          - {code: r, name: 四舍五入, max: 1, rule: {kind: formula, score: "round(金额, 2)"}}
+          - {code: f, name: 向下取整, max: 1, rule: {kind: formula, score: "floor(0 - 金额)"}}
+          - {code: c, name: 向上取整, max: 1, rule: {kind: formula, score: "ceil(金额)"}}
+          - {code: k, name: 比较, max: 1, rule: {kind: formula, score: "if(金额 * 2 > 1, 1, 0)"}}
+        """
+
+    @Test func score_hugeInputThroughRoundFloorCeil_failsThatIndicatorWithoutTrapping() throws {
+        let scheme = write("s.yaml", Self.roundingScheme)
+        let data = write("d.yaml", """
+            scheme: H
+            period: "2024"
+            subjects:
+              - id: P
+                inputs: {金额: \(Self.top)}
+            """)
+        // The indicator fails, so score refuses with a located line (exit 2) instead of dying.
+        #expect(exitCode(["score", scheme, data]) == 2)
+        let report = try Load.report(scheme: scheme, data: data, explain: true, rejectBadFigures: false)
+        let outcomes = report.stages[0].subjects[0].outcomes
+        for (index, code) in ["r", "f", "c", "k"].enumerated() {
+            guard case .failed(let why) = outcomes[index] else {
+                Issue.record("indicator \(code) should fail, is \(outcomes[index])")
+                continue
+            }
+            #expect(why.contains("超出范围"), "indicator \(code): \(why)")
+        }
+        #expect(exitCode(["explain", scheme, data, "P"]) == 0)
+    }
+
+    static let scheme = """
+        scheme: {id: T, name: 测试, total: 4.54}
+        indicators:
+          - {code: "1", name: 培训人次, max: 2.27, target: 100, rule: {kind: threshold, op: ">=", value: 100}}
+          - {code: "2", name: 参与率, max: 2.27, rule: {kind: rate, rate: 参与率}}
+        """
+
+    @Test func scoreAndAudit_hugePrintedScores_reportOverflowInEveryFormat() throws {
+        let scheme = write("s.yaml", Self.scheme)
+        let data = write("d.yaml", """
+            scheme: T
+            period: "2019"
+            subjects:
+              - id: P
+                values: {"1": 255}
+                inputs: {参与率: 0.5}
+                printed: {scores: {"1": \(Self.top), "2": -\(Self.top)}, total: \(Self.top)}
+            """)
+        for format in ["table", "csv", "json"] {
+            let output = directory + "/out.\(format)"
+            #expect(exitCode(["score", scheme, data, "--format", format, "--output", output]) == 0, "\(format)")
+            #expect(text(output).contains("溢出") || format == "json", "\(format) marks the printed cell")
+        }
+        let xlsx = directory + "/out.xlsx"
+        #expect(exitCode(["score", scheme, data, "--format", "xlsx", "--output", xlsx]) == 0)
+        let book = try Workbook(xlsxData: Data(contentsOf: URL(fileURLWithPath: xlsx)))
+        #expect(book.sheets.contains { $0.rows.contains { $0.contains { $0.text == "溢出" } } })
+        // A printed figure of that size agrees with nothing.
+        let report = try Load.report(scheme: scheme, data: data, explain: false)
+        let audit = Audit.run(report)
+        #expect(!audit.isEmpty && audit.allSatisfy { !$0.agrees })
+        #expect(exitCode(["audit", scheme, data, "--all"]) == 0 || exitCode(["audit", scheme, data, "--all"]) == 1)
+        #expect(exitCode(["audit", scheme, data, "--format", "json"]) != -1)
+    }
+
+    @Test func validateAndScore_hugeIndicatorMaxima_locatedErrorNotTrap() throws {
+        let scheme = write("s.yaml", """
+            scheme: {id: M, name: 大满分, total: \(Self.top)}
+            indicators:
+              - {code: "1", name: 一, max: \(Self.top), rule: {kind: rate, rate: 参与率}}
+              - {code: "2", name: 二, max: \(Self.top), rule: {kind: rate, rate: 参与率}}
+            """)
+        let data = write("d.yaml", """
+            scheme: M
+            period: "2019"
+            subjects:
+              - id: P
+                inputs: {参与率: 1}
+                printed: {scores: {"1": \(Self.top)}, total: 1}
+            """)
+        #expect(exitCode(["validate", scheme]) == 2)
+        #expect(exitCode(["score", scheme, data]) == 2)
+        #expect(exitCode(["audit", scheme, data]) == 2)
+        #expect(exitCode(["explain", scheme, data, "P"]) == 2)
+        // The located reason: the line of the scheme file that makes the sum too large.
+        let problems = SchemeChecks.check(try SchemeFile.load(path: scheme)).map(\.description)
+        #expect(problems.contains { $0.contains("s.yaml:3") && $0.contains("超出范围") }, "\(problems)")
+    }
+}
