@@ -200,7 +200,11 @@ struct Session: Sendable {
         guard answer.status == .seeOther else { throw Failure("sign-in as \(username) failed: \(answer.status)") }
         // Signing in starts a new session: keep the cookie the sign-in answer set.
         let signedIn = answer.headers.first(name: "set-cookie")?.split(separator: ";").first.map(String.init) ?? cookie
-        return Session(base: base, cookie: signedIn, csrf: csrf)
+        // …and a new anti-forgery token, read from the first page as a browser would.
+        let page = try await raw(client, base + "/org", method: .GET, headers: ["cookie": signedIn], body: nil)
+        let pageHTML = String(decoding: page.body, as: UTF8.self)
+        guard let tokenRange = pageHTML.range(of: "name=\"_csrf\" value=\"") else { throw Failure("no CSRF token after sign-in") }
+        return Session(base: base, cookie: signedIn, csrf: String(pageHTML[tokenRange.upperBound...].prefix { $0 != "\"" }))
     }
 
     func send(_ client: HTTPClient, _ method: String, _ path: String, json: [String: Any]? = nil) async throws -> Answer {

@@ -56,6 +56,8 @@ final class Browser: @unchecked Sendable {
     func login(_ username: String, password: String = DemoData.password) async throws -> HTTPStatus {
         _ = try await get("login")
         let response = try await send(.POST, "login", form: ["username": username, "password": password, "_csrf": csrf])
+        // Sign-in starts a new session with a new anti-forgery token: read it from the first page, as a browser does.
+        if response.status == .seeOther { _ = try await get("org") }
         return response.status
     }
 

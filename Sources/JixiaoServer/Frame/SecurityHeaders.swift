@@ -19,10 +19,14 @@ struct SecurityHeaders: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
         let headers = [
-            ("Content-Security-Policy", Self.policy), ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
             ("Referrer-Policy", "same-origin"), ("Cross-Origin-Opener-Policy", "same-origin"),
         ]
         for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
+        // A route may be stricter (evidence files are sandboxed); none is laxer.
+        if !response.headers.contains(name: "Content-Security-Policy") {
+            response.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.policy)
+        }
         if !response.headers.contains(name: .cacheControl) { response.headers.replaceOrAdd(name: .cacheControl, value: "no-store") }
         if isSecure(request) {
             response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000")

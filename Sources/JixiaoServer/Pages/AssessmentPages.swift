@@ -19,7 +19,7 @@ struct DashboardPage {
                     .p(.class("choices"), .text("考核："),
                        .forEach(overview.choices) { choice in
                            let current = choice.schemeID == selected.schemeID && choice.period == selected.period
-                           return .a(.href(SiteURL.homeFor(scheme: choice.schemeID, period: choice.period)), .class(current ? "status" : ""),
+                           return .a(.href(SiteURL.homeFor(scheme: choice.schemeID, period: choice.period)), .if(current, .class("status")),
                                      .text("\(choice.schemeName) · \(choice.period)（\(choice.count) 份）  "))
                        }),
                     .p(.text("进度："),

@@ -58,7 +58,8 @@ struct SchemeListPage {
 struct SchemePage {
     let context: PageContext
     let compiled: CompiledScheme
-    let resultsLink: SiteURL?
+    /// The shipped example whose results page to link, if it has one.
+    let resultsOf: String?
     let version: SchemeVersion?
     let canManage: Bool
 
@@ -71,7 +72,7 @@ struct SchemePage {
             .h1(.text(scheme.name)),
             .p(.text("编号 \(scheme.id) · 第 \(scheme.version) 版 · 总分 \(scheme.total.formatted()) · 评分阶段：\(Workflow(schemeStages: scheme.stages).stages.joined(separator: " → "))"),
                .unwrap(version) { .text($0.frozen ? " · 已冻结（已有考核使用）" : " · 可修改") }),
-            .unwrap(resultsLink) { .p(.a(.href($0), .text("查看得分与印刷数字核对"))) },
+            .unwrap(resultsOf) { .p(.a(.href(SiteURL.exampleResults($0)), .text("查看得分与印刷数字核对"))) },
             .table(
                 .tr(.th("代码"), .th("指标"), .th("分值"), .th("评分标准"), .th("规则")),
                 .forEach(rows) { row in row }

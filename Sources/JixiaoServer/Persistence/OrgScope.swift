@@ -8,7 +8,7 @@ import SQLKit
 enum OrgScope {
     /// `substr(<column>, 1, n) = path`, with both values bound.
     static func within(_ path: String, column: String) -> SQLQueryString {
-        "substr(\(unsafeRaw: column), 1, \(bind: path.unicodeScalars.count)) = \(bind: path)"
+        "substr(\(unsafeRaw: column), 1, CAST(\(bind: path.unicodeScalars.count) AS INTEGER)) = \(bind: path)"
     }
 }
 

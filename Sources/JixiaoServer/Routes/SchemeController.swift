@@ -91,7 +91,7 @@ struct SchemeController: RouteCollection {
     @Sendable func version(_ request: Request) async throws -> Response {
         let version = try await findVersion(request)
         let runnable = try await request.application.scoreBoard.scheme(version)
-        return Page.html(SchemePage(context: PageContext(request), compiled: runnable.compiled, resultsLink: nil,
+        return Page.html(SchemePage(context: PageContext(request), compiled: runnable.compiled, resultsOf: nil,
                                     version: version, canManage: try request.user.role == .schemeAdmin).document)
     }
 
@@ -162,7 +162,7 @@ struct SchemeController: RouteCollection {
     @Sendable func example(_ request: Request) async throws -> Response {
         let entry = try entry(request)
         return Page.html(SchemePage(context: PageContext(request), compiled: entry.scheme,
-                                    resultsLink: entry.report == nil ? nil : SiteURL.exampleResults(entry.scheme.scheme.id),
+                                    resultsOf: entry.report == nil ? nil : entry.scheme.scheme.id,
                                     version: nil, canManage: false).document)
     }
 

@@ -130,7 +130,7 @@ actor ScoreBoard {
     static func stamp(_ versionID: UUID, period: String, on database: any Database) async throws -> Stamp {
         guard let sql = database as? any SQLDatabase else { throw Abort(.internalServerError) }
         let stamp = try await sql.raw("""
-            SELECT COALESCE(SUM(revision), 0) AS revisions, COUNT(*) AS assessments,
+            SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revisions, COUNT(*) AS assessments,
                    (SELECT MAX(value) FROM change_counters WHERE name = 'org') AS org
             FROM assessments WHERE scheme_id = \(bind: versionID) AND period = \(bind: period)
             """).first(decoding: Stamp.self)
