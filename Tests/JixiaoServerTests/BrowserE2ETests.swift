@@ -43,6 +43,21 @@ final class BrowserE2ETests: XCTestCase {
         }
         do {
             let id = try await assessmentID(app, unit: "510101")
+            // A crafted sign-in link: its script never runs (escaped, and the CSP allows no inline script),
+            // and signing in from it stays on this site.
+            let payload = #""><script>document.body.setAttribute('data-pwned','1')</script>"#
+            try await browser.open(site + "/login?next=" + payload.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            _ = try await browser.find("#username")
+            let pwned = try await browser.attribute("body", "data-pwned")
+            XCTAssertEqual(pwned, "", "the sign-in link ran its script")
+            try await browser.open(site + "/login?next=%2F%5Cevil.example%2F")
+            try await browser.type("#username", "jinjiang")
+            try await browser.type("#password", DemoData.password)
+            try await browser.follow("#login")
+            let landed = try await browser.currentURL()
+            XCTAssertEqual(landed, site + "/", "signed in and stayed on the site")
+            try await browser.click("#logout")
+            _ = try await browser.find("#username")
             // The county fills in: the score updates as it types.
             try await signIn("jinjiang")
             try await shot("county-dashboard")
