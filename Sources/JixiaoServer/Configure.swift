@@ -45,7 +45,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         app.writeGate = WriteGate(writer: writer)
     }
     app.migrations.add(Migrations.all)
-    try await app.autoMigrate()
+    try await migrate(app)
     if let demo = settings.demo {
         try await DemoData.loadIfEmpty(demo, contentDirectory: settings.contentDirectory, on: app.db, logger: app.logger)
     }
@@ -83,6 +83,17 @@ let sessionCookie = "jixiao-session"
 struct ShutdownHook: LifecycleHandler {
     let work: @Sendable () async throws -> Void
     func shutdownAsync(_ application: Application) async { try? await work() }
+}
+
+/// Several servers may start at once against one PostgreSQL: one of them migrates, the others' attempts
+/// fail on the tables it is creating, and succeed on a later try when there is nothing left to do.
+func migrate(_ app: Application, attempts: Int = 5) async throws {
+    for attempt in 1... {
+        do { return try await app.autoMigrate() } catch where attempt < attempts {
+            app.logger.notice("数据库迁移第 \(attempt) 次未成功（可能另一台服务器正在迁移），稍后重试：\(error)")
+            try await Task.sleep(nanoseconds: UInt64.random(in: 500_000_000...1_500_000_000))
+        }
+    }
 }
 
 func routes(_ app: Application) throws {

@@ -92,7 +92,6 @@ struct SheetView: Sendable {
     var current: SubjectResult { stageResults[min(loaded.assessment.stage, stageResults.count - 1)] }
 
     static func load(_ id: UUID, request: Request, typed: (figures: [String: String], reasons: [String: String])? = nil) async throws -> SheetView {
-        let user = try request.user
         let board = request.application.scoreBoard
         let loaded = try await AssessmentStore(request).load(id)
         let scores = try await board.scores(loaded.version, period: loaded.assessment.period, on: request.db)
