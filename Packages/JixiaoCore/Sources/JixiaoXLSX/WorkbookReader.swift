@@ -31,11 +31,33 @@ public enum XLSXLimits {
 }
 
 extension Workbook {
+    /// Where an upload is written to be read: memory-backed /dev/shm when there is one (no disk
+    /// journal for a file that lives a few milliseconds), else the temporary directory.
+    static let scratchDirectory: String = {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory), isDirectory.boolValue,
+            FileManager.default.isWritableFile(atPath: "/dev/shm")
+        {
+            return "/dev/shm/"
+        }
+        return NSTemporaryDirectory()
+    }()
+
     /// Reads an .xlsx: every worksheet's cells as text or decimal text (shared and inline strings).
     public init(xlsxData data: Data) throws {
+        // ZIPFoundation's in-memory archive traps when a hostile offset points past the end of
+        // the data (its read stub computes a negative length); reading from a file, the same
+        // offset is a short read and an error. The file is unlinked as soon as it is open.
+        let path = Workbook.scratchDirectory + "jixiao-xlsx-\(UUID().uuidString).zip"
+        do {
+            try data.write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw XLSXError("无法读取 xlsx 文件（临时文件写入失败）")
+        }
         let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
             throw XLSXError("不是有效的 xlsx 文件（无法解压）")
         }
@@ -56,13 +78,15 @@ extension Workbook {
             guard entry.uncompressedSize <= UInt64(XLSXLimits.entryBytes) else { throw tooLarge }
             var bytes = Data()
             do {
-                _ = try archive.extract(entry) { chunk in
+                // The checksum is returned, not checked, by the consumer form of extract.
+                let checksum = try archive.extract(entry) { chunk in
                     guard bytes.count + chunk.count <= XLSXLimits.entryBytes,
                         inflated + chunk.count <= XLSXLimits.totalBytes
                     else { throw tooLarge }
                     inflated += chunk.count
                     bytes.append(chunk)
                 }
+                guard checksum == entry.checksum else { throw XLSXError("xlsx 中的 \(path) 已损坏（校验和不符）") }
             } catch let error as XLSXError {
                 throw error
             } catch {
@@ -106,16 +130,31 @@ enum XMLElements {
     }
 
     /// SpreadsheetML never declares a DTD; refusing one up front rules out entity expansion
-    /// ("billion laughs") whatever the XML parser underneath would do with it.
+    /// ("billion laughs") whatever the XML parser underneath would do with it. Processing
+    /// instructions are refused too: Foundation's XMLParser on Linux crashes (strlen of NULL)
+    /// on one without data, such as `<?x?>`, and Excel writes none besides the declaration.
     static func checkNoDTD(_ data: Data, part: String) throws {
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil || data.range(of: Data("<!ENTITY".utf8)) != nil {
             throw XLSXError("xlsx 中的 \(part) 含有 DTD 声明，不予读取")
+        }
+        let opening = Data("<?".utf8)
+        var from = data.startIndex
+        while let found = data.range(of: opening, in: from..<data.endIndex) {
+            let declaration = data[found.lowerBound...].prefix(6)
+            let atStart = found.lowerBound == data.startIndex
+                || (found.lowerBound == data.startIndex + 3 && data.prefix(3) == Data([0xEF, 0xBB, 0xBF]))
+            guard atStart, declaration.count == 6, declaration.prefix(5) == Data("<?xml".utf8),
+                [0x20, 0x09, 0x0A, 0x0D].contains(declaration.last!)
+            else { throw XLSXError("xlsx 中的 \(part) 含有 XML 处理指令，不予读取") }
+            from = found.upperBound
         }
     }
 
     /// Runs `parser` with `delegate`, turning a delegate's abort into its own located error.
     static func run(_ data: Data, part: String, _ delegate: BoundedDelegate) throws {
         try checkNoDTD(data, part: part)
+        // Foundation's XMLParser on Linux traps on names that are not UTF-8 (libxml2 passes them on).
+        guard String(data: data, encoding: .utf8) != nil else { throw XLSXError("xlsx 中的 \(part) 不是 UTF-8 编码的 XML") }
         let parser = XMLParser(data: data)
         parser.shouldResolveExternalEntities = false
         parser.delegate = delegate
