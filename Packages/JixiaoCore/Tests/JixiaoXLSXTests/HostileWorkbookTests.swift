@@ -74,6 +74,34 @@ enum HostileXLSX {
         return Data(bytes)
     }
 
+    /// A stored zip of `entries` with correct checksums, written by hand: a few microseconds
+    /// instead of ZIPFoundation's deflate, so the fuzz test can build one per input.
+    static func storedZip(_ entries: [(path: String, bytes: Data)]) -> Data {
+        var out = [UInt8]()
+        var central = [UInt8]()
+        func le16(_ v: Int, _ a: inout [UInt8]) { a += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
+        func le32(_ v: Int, _ a: inout [UInt8]) { for k in 0..<4 { a.append(UInt8((v >> (8 * k)) & 0xFF)) } }
+        for (path, bytes) in entries {
+            let name = [UInt8](path.utf8)
+            let crc = Int(bytes.crc32(checksum: 0))
+            let offset = out.count
+            le32(0x0403_4B50, &out); le16(20, &out); le16(0, &out); le16(0, &out); le16(0, &out); le16(0, &out)
+            le32(crc, &out); le32(bytes.count, &out); le32(bytes.count, &out); le16(name.count, &out); le16(0, &out)
+            out += name
+            out += bytes
+            le32(0x0201_4B50, &central); le16(20, &central); le16(20, &central); le16(0, &central); le16(0, &central)
+            le16(0, &central); le16(0, &central); le32(crc, &central); le32(bytes.count, &central); le32(bytes.count, &central)
+            le16(name.count, &central); le16(0, &central); le16(0, &central); le16(0, &central); le16(0, &central)
+            le32(0, &central); le32(offset, &central)
+            central += name
+        }
+        let centralOffset = out.count
+        out += central
+        le32(0x0605_4B50, &out); le16(0, &out); le16(0, &out); le16(entries.count, &out); le16(entries.count, &out)
+        le32(central.count, &out); le32(centralOffset, &out); le16(0, &out)
+        return Data(out)
+    }
+
     /// A stored (uncompressed) zip of `count` tiny entries, written by hand: ZIPFoundation
     /// rewrites its central directory on every add, which makes ten thousand entries slow.
     static func storedZip(count: Int) -> Data {
