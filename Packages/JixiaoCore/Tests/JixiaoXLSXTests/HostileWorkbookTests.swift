@@ -244,6 +244,47 @@ enum HostileXLSX {
         #expect(many.contains("元素过多"), "\(many)")
     }
 
+    // Found by fuzzing: each of these crashed the process in ZIPFoundation or Foundation's XMLParser.
+
+    @Test func centralDirectoryOffsetPastTheEnd_isRefusedNotATrap() throws {
+        let parts = try HostileXLSX.entries(HostileXLSX.valid.xlsxData())
+        var bytes = [UInt8](HostileXLSX.storedZip(parts))
+        // Point every central directory entry's local header far past the end of the data.
+        var index = 0
+        while index + 46 < bytes.count {
+            if bytes[index] == 0x50, bytes[index + 1] == 0x4B, bytes[index + 2] == 0x01, bytes[index + 3] == 0x02 {
+                bytes[index + 42] = 0xFF; bytes[index + 43] = 0xFF; bytes[index + 44] = 0xFF; bytes[index + 45] = 0x7F
+            }
+            index += 1
+        }
+        #expect(refusal(Data(bytes)) != nil)
+    }
+
+    @Test func processingInstructionWithoutData_isRefused() throws {
+        let message = try #require(refusal(HostileXLSX.withSheet(HostileXLSX.sheet("<?x?>"))))
+        #expect(message.contains("处理指令"), "\(message)")
+        // The declaration itself is fine (every part starts with one).
+        #expect(refusal(try HostileXLSX.withSheet(HostileXLSX.sheet(#"<row r="1"><c r="A1"><v>1</v></c></row>"#))) == nil)
+    }
+
+    @Test func namesThatAreNotUTF8_areRefused() throws {
+        var xml = Data(HostileXLSX.sheet(#"<row r="1"><c r="A1"><v>1</v></c></row>"#).utf8)
+        xml.append(contentsOf: [0x3C, 0x78, 0xFF, 0x2F, 0x3E])  // <x\xFF/>
+        let message = try #require(refusal(HostileXLSX.withPart("xl/worksheets/sheet1.xml", xml)))
+        #expect(message.contains("UTF-8"), "\(message)")
+    }
+
+    @Test func entryWhoseChecksumDoesNotMatch_isRefused() throws {
+        let parts = try HostileXLSX.entries(HostileXLSX.valid.xlsxData())
+        var bytes = [UInt8](HostileXLSX.storedZip(parts))
+        // Change one byte of the stored workbook.xml's content, leaving its checksum as it was.
+        let marker = [UInt8]("<sheets>".utf8)
+        let at = try #require((0..<(bytes.count - marker.count)).first { Array(bytes[$0..<($0 + marker.count)]) == marker })
+        bytes[at + 1] = UInt8(ascii: "S")
+        let message = try #require(refusal(Data(bytes)))
+        #expect(message.contains("校验和"), "\(message)")
+    }
+
     @Test func ordinaryWorkbook_readsAsBefore() throws {
         let book = Workbook(sheets: [
             Sheet(name: "一", rows: [[.text("a"), .empty, .number("1.25")], [], [.empty, .text("x")]]),
