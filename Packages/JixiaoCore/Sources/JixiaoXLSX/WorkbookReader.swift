@@ -31,66 +31,22 @@ public enum XLSXLimits {
 }
 
 extension Workbook {
-    /// Where an upload is written to be read: memory-backed /dev/shm when there is one (no disk
-    /// journal for a file that lives a few milliseconds), else the temporary directory.
-    static let scratchDirectory: String = {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory), isDirectory.boolValue,
-            FileManager.default.isWritableFile(atPath: "/dev/shm")
-        {
-            return "/dev/shm/"
-        }
-        return NSTemporaryDirectory()
-    }()
-
     /// Reads an .xlsx: every worksheet's cells as text or decimal text (shared and inline strings).
     public init(xlsxData data: Data) throws {
-        // ZIPFoundation's in-memory archive traps when a hostile offset points past the end of
-        // the data (its read stub computes a negative length); reading from a file, the same
-        // offset is a short read and an error. The file is unlinked as soon as it is open.
-        let path = Workbook.scratchDirectory + "jixiao-xlsx-\(UUID().uuidString).zip"
-        do {
-            try data.write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw XLSXError("无法读取 xlsx 文件（临时文件写入失败）")
-        }
-        let archive: Archive
-        do {
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-        } catch {
-            throw XLSXError("不是有效的 xlsx 文件（无法解压）")
-        }
-        var entries: [String: Entry] = [:]
-        var count = 0
-        for entry in archive {
-            count += 1
-            guard count <= XLSXLimits.entries else { throw XLSXError("xlsx 中的文件过多（超过 \(XLSXLimits.entries) 个）") }
-            if entries[entry.path] == nil { entries[entry.path] = entry }
-        }
+        let archive = try ZipReader(data, maximumEntries: XLSXLimits.entries)
         var inflated = 0
         func read(_ path: String) throws -> Data? {
-            guard let entry = entries[path] else { return nil }
-            guard entry.type == .file else { throw XLSXError("xlsx 中的 \(path) 不是文件") }
+            guard let entry = archive.entries[path] else { return nil }
             let tooLarge = XLSXError("xlsx 中的 \(path) 解压后过大（单个文件不能超过 \(XLSXLimits.entryBytes >> 20) MiB，全部不能超过 \(XLSXLimits.totalBytes >> 20) MiB）")
             // The declared size is only a hint (a zip bomb declares a small one); the limits are
             // enforced on the bytes inflation produces, chunk by chunk.
-            guard entry.uncompressedSize <= UInt64(XLSXLimits.entryBytes) else { throw tooLarge }
+            guard entry.uncompressedSize <= XLSXLimits.entryBytes else { throw tooLarge }
             var bytes = Data()
-            do {
-                // The checksum is returned, not checked, by the consumer form of extract.
-                let checksum = try archive.extract(entry) { chunk in
-                    guard bytes.count + chunk.count <= XLSXLimits.entryBytes,
-                        inflated + chunk.count <= XLSXLimits.totalBytes
-                    else { throw tooLarge }
-                    inflated += chunk.count
-                    bytes.append(chunk)
-                }
-                guard checksum == entry.checksum else { throw XLSXError("xlsx 中的 \(path) 已损坏（校验和不符）") }
-            } catch let error as XLSXError {
-                throw error
-            } catch {
-                throw XLSXError("xlsx 中的 \(path) 已损坏，无法解压")
+            try archive.extract(entry) { chunk in
+                guard bytes.count + chunk.count <= XLSXLimits.entryBytes, inflated + chunk.count <= XLSXLimits.totalBytes
+                else { throw tooLarge }
+                inflated += chunk.count
+                bytes.append(chunk)
             }
             return bytes
         }

@@ -76,21 +76,24 @@ enum HostileXLSX {
 
     /// A stored zip of `entries` with correct checksums, written by hand: a few microseconds
     /// instead of ZIPFoundation's deflate, so the fuzz test can build one per input.
-    static func storedZip(_ entries: [(path: String, bytes: Data)]) -> Data {
+    static func storedZip(_ entries: [(path: String, bytes: Data)], rawDeflate: [String: Data] = [:]) -> Data {
         var out = [UInt8]()
         var central = [UInt8]()
         func le16(_ v: Int, _ a: inout [UInt8]) { a += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
         func le32(_ v: Int, _ a: inout [UInt8]) { for k in 0..<4 { a.append(UInt8((v >> (8 * k)) & 0xFF)) } }
-        for (path, bytes) in entries {
+        for (path, content) in entries {
             let name = [UInt8](path.utf8)
-            let crc = Int(bytes.crc32(checksum: 0))
+            let crc = Int(content.crc32(checksum: 0))
+            // An entry given as raw deflate bytes is written with method 8 and those bytes as they are.
+            let bytes = rawDeflate[path] ?? content
+            let method = rawDeflate[path] == nil ? 0 : 8
             let offset = out.count
-            le32(0x0403_4B50, &out); le16(20, &out); le16(0, &out); le16(0, &out); le16(0, &out); le16(0, &out)
-            le32(crc, &out); le32(bytes.count, &out); le32(bytes.count, &out); le16(name.count, &out); le16(0, &out)
+            le32(0x0403_4B50, &out); le16(20, &out); le16(0, &out); le16(method, &out); le16(0, &out); le16(0, &out)
+            le32(crc, &out); le32(bytes.count, &out); le32(content.count, &out); le16(name.count, &out); le16(0, &out)
             out += name
             out += bytes
-            le32(0x0201_4B50, &central); le16(20, &central); le16(20, &central); le16(0, &central); le16(0, &central)
-            le16(0, &central); le16(0, &central); le32(crc, &central); le32(bytes.count, &central); le32(bytes.count, &central)
+            le32(0x0201_4B50, &central); le16(20, &central); le16(20, &central); le16(0, &central); le16(method, &central)
+            le16(0, &central); le16(0, &central); le32(crc, &central); le32(bytes.count, &central); le32(content.count, &central)
             le16(name.count, &central); le16(0, &central); le16(0, &central); le16(0, &central); le16(0, &central)
             le32(0, &central); le32(offset, &central)
             central += name
@@ -258,6 +261,18 @@ enum HostileXLSX {
             index += 1
         }
         #expect(refusal(Data(bytes)) != nil)
+    }
+
+    @Test func deflateStreamCutShort_isRefusedInsteadOfSpinning() throws {
+        // A deflate "stored block" announcing 65,535 bytes and holding ten: ZIPFoundation's
+        // extract reads on to the end of the archive and then loops forever on empty reads.
+        let raw = Data([0x00, 0xFF, 0xFF, 0x00, 0x00] + Array(repeating: UInt8(ascii: "a"), count: 10))
+        let parts = try HostileXLSX.entries(HostileXLSX.valid.xlsxData())
+        let data = HostileXLSX.storedZip(parts, rawDeflate: ["xl/worksheets/sheet1.xml": raw])
+        let started = Date()
+        let message = try #require(refusal(data))
+        #expect(message.contains("已损坏"), "\(message)")
+        #expect(Date().timeIntervalSince(started) < 5)
     }
 
     @Test func processingInstructionWithoutData_isRefused() throws {
