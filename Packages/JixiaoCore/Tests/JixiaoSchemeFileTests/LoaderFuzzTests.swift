@@ -55,7 +55,7 @@ import Testing
                          "%", ",", ".", "0", "9", "-1", "92233720368.54775807", "1e400", "~", "null", "中", "? ", "<<: *a", "\t"]
 
     @Test func fuzz_schemeLoader_mutatedShippedSchemes_loadOrLocatedError() throws {
-        let plan = FuzzPlan("scheme loader", defaultInputs: 20_000)
+        let plan = FuzzPlan("scheme loader", defaultInputs: 10_000)
         let shipped = Self.shipped("schemes")
         try #require(!shipped.isEmpty)
         var mutator = TextMutator(random: SeededRandom(seed: plan.seed), pieces: Self.pieces)
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func fuzz_dataLoader_mutatedShippedDataFiles_scoreOrLocatedError() throws {
-        let plan = FuzzPlan("data-file loader", defaultInputs: 30_000)
+        let plan = FuzzPlan("data-file loader", defaultInputs: 20_000)
         let shipped = Self.shipped("examples")
         try #require(!shipped.isEmpty)
         // Each data file is scored against its own scheme when it still loads.
