@@ -106,6 +106,15 @@ import Testing
         try Data(big.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         do { _ = try SchemeFile.load(path: path) } catch { #expect(error.message.contains("文件过大"), "\(error)") }
+        // A device that never ends is read only up to the limit.
+        if FileManager.default.fileExists(atPath: "/dev/zero") {
+            do {
+                _ = try DataFile.load(path: "/dev/zero")
+                Issue.record("accepted")
+            } catch {
+                #expect(error.message.contains("文件过大") && error.location.file == "/dev/zero", "\(error)")
+            }
+        }
     }
 
     /// The limits are far above what the shipped files need; this measures them.
