@@ -3,7 +3,7 @@ import JixiaoCore
 
 /// How many inputs a fuzz test runs and from which seed. Each run takes a fresh seed from the
 /// clock, so CI runs add up to many different inputs; `JIXIAO_FUZZ_SEED` replays a failure
-/// (the seed is printed), `JIXIAO_FUZZ_INPUTS` changes the count. The defaults (xlsx 40,000,
+/// (the seed is printed), `JIXIAO_FUZZ_INPUTS` changes the count. The defaults (xlsx 30,000,
 /// schemes 10,000, data files 20,000) keep the three near a minute together in a debug build
 /// on two cores; a scheme input costs about 1.4 ms there, an xlsx input 0.35 ms.
 struct FuzzPlan {

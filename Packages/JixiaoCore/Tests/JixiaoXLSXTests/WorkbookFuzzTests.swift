@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func fuzz_workbookReader_mutatedBytesAndSheetXML_readOrLocatedError() throws {
-        let plan = FuzzPlan("xlsx reader", defaultInputs: 40_000)
+        let plan = FuzzPlan("xlsx reader", defaultInputs: 30_000)
         var random = SeededRandom(seed: plan.seed)
         func below(_ bound: Int) -> Int { Int(random.next() % UInt64(Swift.max(1, bound))) }
         let deflated = [UInt8](try Self.book.xlsxData())
