@@ -192,7 +192,8 @@ indirect enum JSON {
         let close = String(repeating: "  ", count: indent)
         switch self {
         case .string(let text): out += JSON.quote(text)
-        case .number(let value): out += value.description
+        // 溢出 is not a JSON number; it is written as a string so the document still parses.
+        case .number(let value): out += value.isOverflow ? JSON.quote(value.description) : value.description
         case .int(let value): out += String(value)
         case .bool(let value): out += value ? "true" : "false"
         case .null: out += "null"

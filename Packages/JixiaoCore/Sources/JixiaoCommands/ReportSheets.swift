@@ -21,9 +21,16 @@ enum ReportSheets {
 
     static func number(_ outcome: Outcome) -> Cell {
         switch outcome {
-        case .scored(let score): return .number(score.formatted())
+        case .scored(let score): return figure(score)
         default: return .text(outcome.statusText)
         }
+    }
+
+    /// A number cell, or the text 溢出 when the value (or its rounding) is out of range: a
+    /// number cell holding text makes Excel call the whole file damaged.
+    static func figure(_ value: Fixed) -> Cell {
+        let text = value.formatted()
+        return text == Fixed.overflow.description ? .text(text) : .number(text)
     }
 
     static func indented(_ indicator: Indicator, depth: Int) -> String {
@@ -72,17 +79,17 @@ enum ReportSheets {
         var rows: [[Cell]] = [header.map(Cell.text)]
         for (index, indicator) in report.indicators.enumerated() {
             var row: [Cell] = [.text(indicator.code), .text(indented(indicator, depth: depths[index])),
-                               .number(result.maxima[index].formatted())]
+                               figure(result.maxima[index])]
             row += report.stages.map { number($0.subjects[subjectIndex].outcomes[index]) }
             if let score = result.outcomes[index].score, indicator.kind == .regular {
-                row.append(.number((result.maxima[index] - score).formatted()))
+                row.append(figure(result.maxima[index] - score))
                 row.append(result.maxima[index].isZero ? .empty : .text((score.divided(by: result.maxima[index]) ?? .zero).formattedPercent()))
             } else {
                 row += [.empty, .empty]
             }
             if hasPrinted {
                 if let printed = result.subject.printed.scores[indicator.code] {
-                    row.append(.number(printed.formatted()))
+                    row.append(figure(printed))
                     let agrees = result.outcomes[index].score.map { $0.isWithin(Audit.tolerance, of: printed) } ?? false
                     row.append(.text(agrees ? "✓" : "✗"))
                 } else {
@@ -96,17 +103,17 @@ enum ReportSheets {
             }
             rows.append(row)
         }
-        var totalRow: [Cell] = [.text(""), .text("总分"), .number(result.totalMax.formatted())]
+        var totalRow: [Cell] = [.text(""), .text("总分"), figure(result.totalMax)]
         totalRow += report.stages.map { number($0.subjects[subjectIndex].total) }
         if let total = result.total.score {
-            totalRow += [.number((result.totalMax - total).formatted()),
+            totalRow += [figure(result.totalMax - total),
                          .text((total.divided(by: result.totalMax) ?? .zero).formattedPercent())]
         } else {
             totalRow += [.empty, .empty]
         }
         if hasPrinted {
             if let printed = result.subject.printed.total {
-                totalRow.append(.number(printed.formatted()))
+                totalRow.append(figure(printed))
                 totalRow.append(.text(result.total.score.map { $0.isWithin(Audit.tolerance, of: printed) } == true ? "✓" : "✗"))
             } else {
                 totalRow += [.empty, .empty]
@@ -114,7 +121,7 @@ enum ReportSheets {
         }
         rows.append(totalRow)
         if let composite = result.composite {
-            rows.append([.text(""), .text("综合得分"), .empty, .number(composite.formatted())])
+            rows.append([.text(""), .text("综合得分"), .empty, figure(composite)])
         }
         var gradeRow: [Cell] = [.text(""), .text("等级"), .empty]
         gradeRow += report.stages.map { .text($0.subjects[subjectIndex].grade ?? "—") }
@@ -140,18 +147,18 @@ enum ReportSheets {
         if !printed.isEmpty { header += ["印刷综合得分", "核对"] }
         var rows: [[Cell]] = [header.map(Cell.text)]
         for (index, indicator) in report.indicators.enumerated() {
-            var row: [Cell] = [.text(indicator.code), .text(indented(indicator, depth: depths[index])), .number(indicator.max.formatted())]
+            var row: [Cell] = [.text(indicator.code), .text(indented(indicator, depth: depths[index])), figure(indicator.max)]
             row += final.subjects.map { number($0.outcomes[index]) }
             row.append(number(composite.outcomes[index]))
             if let score = composite.outcomes[index].score {
-                row += [.number((indicator.max - score).formatted()),
+                row += [figure(indicator.max - score),
                         .text((score.divided(by: indicator.max) ?? .zero).formattedPercent())]
             } else {
                 row += [.empty, .empty]
             }
             if !printed.isEmpty {
                 if let value = printed.scores[indicator.code] {
-                    row.append(.number(value.formatted()))
+                    row.append(figure(value))
                     row.append(.text(composite.outcomes[index].score.map { $0.isWithin(Audit.tolerance, of: value) } == true ? "✓" : "✗"))
                 } else {
                     row += [.empty, .empty]
@@ -160,16 +167,16 @@ enum ReportSheets {
             rows.append(row)
         }
         let total = report.scheme.scheme.total
-        var totalRow: [Cell] = [.text(""), .text("总分"), .number(total.formatted())]
+        var totalRow: [Cell] = [.text(""), .text("总分"), figure(total)]
         totalRow += final.subjects.map { number($0.total) }
         totalRow.append(number(composite.total))
         if let score = composite.total.score {
-            totalRow += [.number((total - score).formatted()), .text((score.divided(by: total) ?? .zero).formattedPercent())]
+            totalRow += [figure(total - score), .text((score.divided(by: total) ?? .zero).formattedPercent())]
         } else {
             totalRow += [.empty, .empty]
         }
         if !printed.isEmpty, let value = printed.total {
-            totalRow += [.number(value.formatted()), .text(composite.total.score.map { $0.isWithin(Audit.tolerance, of: value) } == true ? "✓" : "✗")]
+            totalRow += [figure(value), .text(composite.total.score.map { $0.isWithin(Audit.tolerance, of: value) } == true ? "✓" : "✗")]
         }
         rows.append(totalRow)
         var gradeRow: [Cell] = [.text(""), .text("等级"), .empty]

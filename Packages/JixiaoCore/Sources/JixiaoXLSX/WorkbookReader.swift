@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 #if canImport(FoundationXML)
     import FoundationXML
@@ -33,40 +32,20 @@ public enum XLSXLimits {
 extension Workbook {
     /// Reads an .xlsx: every worksheet's cells as text or decimal text (shared and inline strings).
     public init(xlsxData data: Data) throws {
-        let archive: Archive
-        do {
-            archive = try Archive(data: data, accessMode: .read)
-        } catch {
-            throw XLSXError("不是有效的 xlsx 文件（无法解压）")
-        }
-        var entries: [String: Entry] = [:]
-        var count = 0
-        for entry in archive {
-            count += 1
-            guard count <= XLSXLimits.entries else { throw XLSXError("xlsx 中的文件过多（超过 \(XLSXLimits.entries) 个）") }
-            if entries[entry.path] == nil { entries[entry.path] = entry }
-        }
+        let archive = try ZipReader(data, maximumEntries: XLSXLimits.entries)
         var inflated = 0
         func read(_ path: String) throws -> Data? {
-            guard let entry = entries[path] else { return nil }
-            guard entry.type == .file else { throw XLSXError("xlsx 中的 \(path) 不是文件") }
+            guard let entry = archive.entries[path] else { return nil }
             let tooLarge = XLSXError("xlsx 中的 \(path) 解压后过大（单个文件不能超过 \(XLSXLimits.entryBytes >> 20) MiB，全部不能超过 \(XLSXLimits.totalBytes >> 20) MiB）")
             // The declared size is only a hint (a zip bomb declares a small one); the limits are
             // enforced on the bytes inflation produces, chunk by chunk.
-            guard entry.uncompressedSize <= UInt64(XLSXLimits.entryBytes) else { throw tooLarge }
+            guard entry.uncompressedSize <= XLSXLimits.entryBytes else { throw tooLarge }
             var bytes = Data()
-            do {
-                _ = try archive.extract(entry) { chunk in
-                    guard bytes.count + chunk.count <= XLSXLimits.entryBytes,
-                        inflated + chunk.count <= XLSXLimits.totalBytes
-                    else { throw tooLarge }
-                    inflated += chunk.count
-                    bytes.append(chunk)
-                }
-            } catch let error as XLSXError {
-                throw error
-            } catch {
-                throw XLSXError("xlsx 中的 \(path) 已损坏，无法解压")
+            try archive.extract(entry) { chunk in
+                guard bytes.count + chunk.count <= XLSXLimits.entryBytes, inflated + chunk.count <= XLSXLimits.totalBytes
+                else { throw tooLarge }
+                inflated += chunk.count
+                bytes.append(chunk)
             }
             return bytes
         }
@@ -106,16 +85,31 @@ enum XMLElements {
     }
 
     /// SpreadsheetML never declares a DTD; refusing one up front rules out entity expansion
-    /// ("billion laughs") whatever the XML parser underneath would do with it.
+    /// ("billion laughs") whatever the XML parser underneath would do with it. Processing
+    /// instructions are refused too: Foundation's XMLParser on Linux crashes (strlen of NULL)
+    /// on one without data, such as `<?x?>`, and Excel writes none besides the declaration.
     static func checkNoDTD(_ data: Data, part: String) throws {
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil || data.range(of: Data("<!ENTITY".utf8)) != nil {
             throw XLSXError("xlsx 中的 \(part) 含有 DTD 声明，不予读取")
+        }
+        let opening = Data("<?".utf8)
+        var from = data.startIndex
+        while let found = data.range(of: opening, in: from..<data.endIndex) {
+            let declaration = data[found.lowerBound...].prefix(6)
+            let atStart = found.lowerBound == data.startIndex
+                || (found.lowerBound == data.startIndex + 3 && data.prefix(3) == Data([0xEF, 0xBB, 0xBF]))
+            guard atStart, declaration.count == 6, declaration.prefix(5) == Data("<?xml".utf8),
+                [0x20, 0x09, 0x0A, 0x0D].contains(declaration.last!)
+            else { throw XLSXError("xlsx 中的 \(part) 含有 XML 处理指令，不予读取") }
+            from = found.upperBound
         }
     }
 
     /// Runs `parser` with `delegate`, turning a delegate's abort into its own located error.
     static func run(_ data: Data, part: String, _ delegate: BoundedDelegate) throws {
         try checkNoDTD(data, part: part)
+        // Foundation's XMLParser on Linux traps on names that are not UTF-8 (libxml2 passes them on).
+        guard String(data: data, encoding: .utf8) != nil else { throw XLSXError("xlsx 中的 \(part) 不是 UTF-8 编码的 XML") }
         let parser = XMLParser(data: data)
         parser.shouldResolveExternalEntities = false
         parser.delegate = delegate

@@ -92,12 +92,22 @@ import Testing
         for format in ["table", "csv", "json"] {
             let output = directory + "/out.\(format)"
             #expect(exitCode(["score", scheme, data, "--format", format, "--output", output]) == 0, "\(format)")
-            #expect(text(output).contains("溢出") || format == "json", "\(format) marks the printed cell")
+            // Table and CSV print figures to two places, which the top value cannot be rounded to.
+            #expect(format == "json" || text(output).contains("溢出"), "\(format) marks the printed cell")
         }
+        // The JSON still parses: 溢出 is a string there, not a bare word where a number goes.
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/out.json"))) as? [String: Any]
+        let subject = try #require((json?["subjects"] as? [[String: Any]])?.first)
+        let first = try #require((subject["indicators"] as? [[String: Any]])?.first)
+        #expect(first["printed"] != nil)
+        #expect(first["agrees"] as? Bool == false)
         let xlsx = directory + "/out.xlsx"
         #expect(exitCode(["score", scheme, data, "--format", "xlsx", "--output", xlsx]) == 0)
         let book = try Workbook(xlsxData: Data(contentsOf: URL(fileURLWithPath: xlsx)))
-        #expect(book.sheets.contains { $0.rows.contains { $0.contains { $0.text == "溢出" } } })
+        let cells = book.sheets.flatMap { $0.rows.flatMap { $0 } }
+        // Marked as text: a number cell holding 溢出 is a damaged file to Excel.
+        #expect(cells.contains(.text("溢出")))
+        #expect(!cells.contains(.number("溢出")))
         // A printed figure of that size agrees with nothing.
         let report = try Load.report(scheme: scheme, data: data, explain: false)
         let audit = Audit.run(report)
@@ -128,5 +138,21 @@ import Testing
         // The located reason: the line of the scheme file that makes the sum too large.
         let problems = SchemeChecks.check(try SchemeFile.load(path: scheme)).map(\.description)
         #expect(problems.contains { $0.contains("s.yaml:3") && $0.contains("超出范围") }, "\(problems)")
+    }
+}
+
+@Suite struct OverflowRenderingTests {
+    @Test func json_overflowIsAStringSoTheDocumentParses() throws {
+        var out = ""
+        JSON.object([("score", .number(.overflow)), ("ok", .number(Fixed("1.5")!))]).write(into: &out, indent: 0)
+        let parsed = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+        #expect(parsed?["score"] as? String == "溢出")
+        #expect((parsed?["ok"] as? NSNumber)?.doubleValue == 1.5)
+    }
+
+    @Test func sheets_overflowAndUnroundableValuesAreTextCells() {
+        #expect(ReportSheets.figure(.overflow) == .text("溢出"))
+        #expect(ReportSheets.figure(Fixed(raw: .max)) == .text("溢出"))  // rounds past the range at two places
+        #expect(ReportSheets.figure(Fixed("2.085")!) == .number("2.09"))
     }
 }

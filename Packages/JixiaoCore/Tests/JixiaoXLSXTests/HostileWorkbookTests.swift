@@ -74,6 +74,37 @@ enum HostileXLSX {
         return Data(bytes)
     }
 
+    /// A stored zip of `entries` with correct checksums, written by hand: a few microseconds
+    /// instead of ZIPFoundation's deflate, so the fuzz test can build one per input.
+    static func storedZip(_ entries: [(path: String, bytes: Data)], rawDeflate: [String: Data] = [:]) -> Data {
+        var out = [UInt8]()
+        var central = [UInt8]()
+        func le16(_ v: Int, _ a: inout [UInt8]) { a += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
+        func le32(_ v: Int, _ a: inout [UInt8]) { for k in 0..<4 { a.append(UInt8((v >> (8 * k)) & 0xFF)) } }
+        for (path, content) in entries {
+            let name = [UInt8](path.utf8)
+            let crc = Int(content.crc32(checksum: 0))
+            // An entry given as raw deflate bytes is written with method 8 and those bytes as they are.
+            let bytes = rawDeflate[path] ?? content
+            let method = rawDeflate[path] == nil ? 0 : 8
+            let offset = out.count
+            le32(0x0403_4B50, &out); le16(20, &out); le16(0, &out); le16(method, &out); le16(0, &out); le16(0, &out)
+            le32(crc, &out); le32(bytes.count, &out); le32(content.count, &out); le16(name.count, &out); le16(0, &out)
+            out += name
+            out += bytes
+            le32(0x0201_4B50, &central); le16(20, &central); le16(20, &central); le16(0, &central); le16(method, &central)
+            le16(0, &central); le16(0, &central); le32(crc, &central); le32(bytes.count, &central); le32(content.count, &central)
+            le16(name.count, &central); le16(0, &central); le16(0, &central); le16(0, &central); le16(0, &central)
+            le32(0, &central); le32(offset, &central)
+            central += name
+        }
+        let centralOffset = out.count
+        out += central
+        le32(0x0605_4B50, &out); le16(0, &out); le16(0, &out); le16(entries.count, &out); le16(entries.count, &out)
+        le32(central.count, &out); le32(centralOffset, &out); le16(0, &out)
+        return Data(out)
+    }
+
     /// A stored (uncompressed) zip of `count` tiny entries, written by hand: ZIPFoundation
     /// rewrites its central directory on every add, which makes ten thousand entries slow.
     static func storedZip(count: Int) -> Data {
@@ -214,6 +245,59 @@ enum HostileXLSX {
         let rels = Data(("<Relationships>" + String(repeating: "<Relationship/>", count: XLSXLimits.listElements + 1) + "</Relationships>").utf8)
         let many = try #require(refusal(HostileXLSX.withPart("xl/_rels/workbook.xml.rels", rels)))
         #expect(many.contains("元素过多"), "\(many)")
+    }
+
+    // Found by fuzzing: each of these crashed the process in ZIPFoundation or Foundation's XMLParser.
+
+    @Test func centralDirectoryOffsetPastTheEnd_isRefusedNotATrap() throws {
+        let parts = try HostileXLSX.entries(HostileXLSX.valid.xlsxData())
+        var bytes = [UInt8](HostileXLSX.storedZip(parts))
+        // Point every central directory entry's local header far past the end of the data.
+        var index = 0
+        while index + 46 < bytes.count {
+            if bytes[index] == 0x50, bytes[index + 1] == 0x4B, bytes[index + 2] == 0x01, bytes[index + 3] == 0x02 {
+                bytes[index + 42] = 0xFF; bytes[index + 43] = 0xFF; bytes[index + 44] = 0xFF; bytes[index + 45] = 0x7F
+            }
+            index += 1
+        }
+        #expect(refusal(Data(bytes)) != nil)
+    }
+
+    @Test func deflateStreamCutShort_isRefusedInsteadOfSpinning() throws {
+        // A deflate "stored block" announcing 65,535 bytes and holding ten: ZIPFoundation's
+        // extract reads on to the end of the archive and then loops forever on empty reads.
+        let raw = Data([0x00, 0xFF, 0xFF, 0x00, 0x00] + Array(repeating: UInt8(ascii: "a"), count: 10))
+        let parts = try HostileXLSX.entries(HostileXLSX.valid.xlsxData())
+        let data = HostileXLSX.storedZip(parts, rawDeflate: ["xl/worksheets/sheet1.xml": raw])
+        let started = Date()
+        let message = try #require(refusal(data))
+        #expect(message.contains("已损坏"), "\(message)")
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test func processingInstructionWithoutData_isRefused() throws {
+        let message = try #require(refusal(HostileXLSX.withSheet(HostileXLSX.sheet("<?x?>"))))
+        #expect(message.contains("处理指令"), "\(message)")
+        // The declaration itself is fine (every part starts with one).
+        #expect(refusal(try HostileXLSX.withSheet(HostileXLSX.sheet(#"<row r="1"><c r="A1"><v>1</v></c></row>"#))) == nil)
+    }
+
+    @Test func namesThatAreNotUTF8_areRefused() throws {
+        var xml = Data(HostileXLSX.sheet(#"<row r="1"><c r="A1"><v>1</v></c></row>"#).utf8)
+        xml.append(contentsOf: [0x3C, 0x78, 0xFF, 0x2F, 0x3E])  // <x\xFF/>
+        let message = try #require(refusal(HostileXLSX.withPart("xl/worksheets/sheet1.xml", xml)))
+        #expect(message.contains("UTF-8"), "\(message)")
+    }
+
+    @Test func entryWhoseChecksumDoesNotMatch_isRefused() throws {
+        let parts = try HostileXLSX.entries(HostileXLSX.valid.xlsxData())
+        var bytes = [UInt8](HostileXLSX.storedZip(parts))
+        // Change one byte of the stored workbook.xml's content, leaving its checksum as it was.
+        let marker = [UInt8]("<sheets>".utf8)
+        let at = try #require((0..<(bytes.count - marker.count)).first { Array(bytes[$0..<($0 + marker.count)]) == marker })
+        bytes[at + 1] = UInt8(ascii: "S")
+        let message = try #require(refusal(Data(bytes)))
+        #expect(message.contains("校验和"), "\(message)")
     }
 
     @Test func ordinaryWorkbook_readsAsBefore() throws {
