@@ -69,8 +69,11 @@ final class PasswordHasher: Sendable {
     init(threads: Int = 1) throws {
         pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
-        decoy = try Bcrypt.hash("jixiao-decoy-\(UUID().uuidString)")
+        decoy = try Self.sharedDecoy.get()
     }
+
+    /// One decoy per process (a hash costs as much as a check; apps started by the tests share it).
+    private static let sharedDecoy = Result { try Bcrypt.hash("jixiao-decoy-\(UUID().uuidString)") }
 
     func verify(_ password: String, hash: String?) async throws -> Bool {
         let decoy = self.decoy
