@@ -10,12 +10,13 @@ public struct ServerSettings: Sendable {
     public var sqlitePath: String?
     /// `postgres://…` from the environment: PostgreSQL instead of SQLite.
     public var databaseURL: String?
-    /// Where `schemes/`, `examples/` and `demo/` are read from.
-    public var contentDirectory: String
+    /// An operator's folder with `schemes/`, `examples/` and `demo/`; nil = the copy compiled into the binary,
+    /// so that the binary runs from any directory.
+    public var contentDirectory: String?
     /// The demo loaded into an empty database; nil loads nothing.
     var demo: DemoSize?
 
-    public init(sqlitePath: String?, databaseURL: String?, contentDirectory: String, demo: Bool = true) {
+    public init(sqlitePath: String?, databaseURL: String?, contentDirectory: String? = nil, demo: Bool = true) {
         self.sqlitePath = sqlitePath
         self.databaseURL = databaseURL
         self.contentDirectory = contentDirectory
@@ -44,11 +45,12 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     }
     app.migrations.add(CreateSchema())
     try await app.autoMigrate()
+    let content = try settings.contentDirectory.map(ContentFiles.directory) ?? .embedded
     if let demo = settings.demo {
-        try await DemoData.loadIfEmpty(demo, contentDirectory: settings.contentDirectory, on: app.db, logger: app.logger)
+        try await DemoData.loadIfEmpty(demo, content: content, on: app.db, logger: app.logger)
     }
 
-    app.catalog = try Catalog.load(from: settings.contentDirectory)
+    app.catalog = Catalog.load(from: content)
     app.scoreBoard = ScoreBoard()
     app.loginLimiter = LoginLimiter()
     app.routes.defaultMaxBodySize = "1mb"

@@ -18,3 +18,10 @@ public enum Server {
         try await app.asyncShutdown()
     }
 }
+
+/// A start-up failure the operator can fix, said in one Chinese line (`jixiao serve` prints it and exits 1).
+public struct StartupProblem: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
