@@ -13,10 +13,19 @@ public struct ServerSettings: Sendable {
     /// An operator's folder with `schemes/`, `examples/` and `demo/`; nil = the copy compiled into the binary,
     /// so that the binary runs from any directory.
     public var contentDirectory: String?
-    /// The demo loaded into an empty database; nil loads nothing.
+    /// The demo loaded into an empty database; nil is a production start (see FirstStart).
     var demo: DemoSize?
+    /// Production start on a database without accounts: the first account's password (`JIXIAO_ADMIN_PASSWORD`);
+    /// nil = a random one, shown once on the console.
+    public var adminPassword: String?
+    /// The org unit the first account sits on when the org tree is empty.
+    public var rootUnitCode = FirstStart.defaultRootCode
+    public var rootUnitName = FirstStart.defaultRootName
+    /// Trust X-Forwarded-Proto / X-Forwarded-For from the TLS proxy in front (`--behind-https-proxy`): only then
+    /// does a request's scheme say whether the browser's connection was HTTPS.
+    public var trustForwardedProto = false
 
-    public init(sqlitePath: String?, databaseURL: String?, contentDirectory: String? = nil, demo: Bool = true) {
+    public init(sqlitePath: String?, databaseURL: String?, contentDirectory: String? = nil, demo: Bool = false) {
         self.sqlitePath = sqlitePath
         self.databaseURL = databaseURL
         self.contentDirectory = contentDirectory
@@ -48,6 +57,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     let content = try settings.contentDirectory.map(ContentFiles.directory) ?? .embedded
     if let demo = settings.demo {
         try await DemoData.loadIfEmpty(demo, content: content, on: app.db, logger: app.logger)
+    } else {
+        try await FirstStart.createAdminIfNoAccount(settings, on: app.db, logger: app.logger)
     }
 
     app.catalog = Catalog.load(from: content)
