@@ -1,6 +1,7 @@
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Vapor
@@ -17,7 +18,11 @@ public enum Server {
         if postgres == nil { try checkSQLiteFile(settings.sqlitePath) }
 
         var environment = try Environment.detect(arguments: ["jixiao", "serve", "--hostname", hostname, "--port", String(port)])
-        try LoggingSystem.bootstrap(from: &environment)
+        let starting = StartingGate()
+        try LoggingSystem.bootstrap(from: &environment) { level in
+            let console = Terminal()
+            return { label in QuietWhileStarting(wrapped: ConsoleLogger(label: label, console: console, level: level), gate: starting) }
+        }
         let app = try await Application.make(environment)
         do {
             if let postgres {
@@ -39,6 +44,7 @@ public enum Server {
             } catch {
                 throw StartupProblem(listenProblem(error, hostname: hostname, port: port))
             }
+            starting.started()
             app.logger.notice("绩效 Jixiao 已启动：http://\(hostname == "0.0.0.0" ? "127.0.0.1" : hostname):\(port)/")
             try await app.running?.onStop.get()
         } catch {
@@ -254,6 +260,45 @@ public enum Server {
         logger.logLevel = .critical
         return logger
     }
+}
+
+/// Until the server listens, errors are logged by the drivers in English (Fluent's migrator logs a failed migration
+/// before rethrowing it) and then reported again as the one Chinese line on stderr: while starting, error records
+/// are dropped so the operator reads each failure once, in Chinese.
+struct QuietWhileStarting: LogHandler {
+    var wrapped: any LogHandler
+    let gate: StartingGate
+
+    func log(event: LogEvent) {
+        if event.level >= .error, gate.isStarting { return }
+        wrapped.log(event: event)
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key] }
+        set { wrapped[metadataKey: key] = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = newValue }
+    }
+
+    var logLevel: Logger.Level {
+        get { wrapped.logLevel }
+        set { wrapped.logLevel = newValue }
+    }
+
+    var metadataProvider: Logger.MetadataProvider? {
+        get { wrapped.metadataProvider }
+        set { wrapped.metadataProvider = newValue }
+    }
+}
+
+final class StartingGate: Sendable {
+    private let starting = NIOLockedValueBox(true)
+    var isStarting: Bool { starting.withLockedValue { $0 } }
+    func started() { starting.withLockedValue { $0 = false } }
 }
 
 /// A start-up failure the operator can fix, said in one Chinese line (`jixiao serve` prints it and exits 1).

@@ -187,6 +187,19 @@ final class StartupTests: XCTestCase {
         try assertOneChineseLine(run.stderr, mentioning: path)
     }
 
+    func testBinary_failedMigrationIsOneChineseLineAndNoEnglishErrorLog() async throws {
+        let directory = try temporaryDirectory()
+        let path = directory.appendingPathComponent("clash.sqlite").path
+        // A table of the schema's name, made by something else: the migration's CREATE TABLE fails.
+        let database = try await SQLiteConnection.open(storage: .file(path: path))
+        _ = try await database.query("CREATE TABLE org_units (x INTEGER)", [])
+        try await database.close()
+        let run = try launch(["--database", path], in: directory)
+        XCTAssertNotEqual(try run.waitForExit(), 0)
+        try assertOneChineseLine(run.stderr, mentioning: "数据库迁移或初始数据写入失败")
+        XCTAssertFalse(run.stdout.contains("ERROR"), "the migrator's English error log is dropped while starting:\n\(run.stdout)")
+    }
+
     func testBinary_portInUseIsOneChineseLine() async throws {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
         let port = try XCTUnwrap(channel.localAddress?.port)
