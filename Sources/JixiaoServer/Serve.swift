@@ -14,6 +14,9 @@ public enum Server {
     public static func run(hostname: String, port: Int, settings: ServerSettings) async throws {
         guard (1...65535).contains(port) else { throw StartupProblem("端口 \(port) 无效：须在 1 到 65535 之间（--port）") }
         if let directory = settings.contentDirectory { _ = try ContentFiles.directory(directory) }
+        guard OrgImport.kinds.contains(settings.rootUnitKind) else {
+            throw StartupProblem("根单位类型 “\(settings.rootUnitKind)” 无效：应为 \(OrgImport.kinds.joined(separator: "、")) 之一（--root-kind）")
+        }
         let postgres = try postgresConfiguration(settings)
         if postgres == nil { try checkSQLiteFile(settings.sqlitePath) }
 

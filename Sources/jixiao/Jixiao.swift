@@ -20,7 +20,7 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             不加 --demo 即生产启动：不载入演示数据，也没有演示账号。
             数据库中还没有任何账号时，创建方案管理员账号 admin，挂在根单位上
-            （组织机构为空时按 --root-code、--root-name 创建根单位）；
+            （组织机构为空时按 --root-code、--root-name、--root-kind 创建根单位）；
             其密码取自 JIXIAO_ADMIN_PASSWORD，未设置则随机生成，只在控制台显示这一次。
             方案与演示数据已编译进程序，可在任何目录启动。
             启动失败时在标准错误输出一行中文原因，退出码为 1。
@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
                   同 --root-code
               JIXIAO_ROOT_UNIT_NAME
                   同 --root-name
+              JIXIAO_ROOT_UNIT_KIND
+                  同 --root-kind
               JIXIAO_BEHIND_HTTPS_PROXY
                   设为 1 同 --behind-https-proxy
               LOG_LEVEL
@@ -49,6 +51,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "生产首次启动且组织机构为空时，所建根单位的代码（环境变量 JIXIAO_ROOT_UNIT_CODE；默认 \(FirstStart.defaultRootCode)）")
     var rootCode: String?
     @Option(help: "所建根单位的名称（环境变量 JIXIAO_ROOT_UNIT_NAME；默认 \(FirstStart.defaultRootName)）") var rootName: String?
+    @Option(help: "所建根单位的类型：\(FirstStart.kinds.joined(separator: "、"))（环境变量 JIXIAO_ROOT_UNIT_KIND；默认 \(FirstStart.defaultRootKind)）")
+    var rootKind: String?
     @Flag(help: "在 HTTPS 反向代理之后运行：信任代理发来的 X-Forwarded-Proto 与 X-Forwarded-For（环境变量 JIXIAO_BEHIND_HTTPS_PROXY=1）")
     var behindHttpsProxy = false
 
@@ -71,6 +75,7 @@ struct Serve: AsyncParsableCommand {
         settings.adminPassword = environment["JIXIAO_ADMIN_PASSWORD"]
         if let code = rootCode ?? environment["JIXIAO_ROOT_UNIT_CODE"], !code.isEmpty { settings.rootUnitCode = code }
         if let name = rootName ?? environment["JIXIAO_ROOT_UNIT_NAME"], !name.isEmpty { settings.rootUnitName = name }
+        if let kind = rootKind ?? environment["JIXIAO_ROOT_UNIT_KIND"], !kind.isEmpty { settings.rootUnitKind = kind }
         settings.trustForwardedProto = try behindHttpsProxy || flag(environment, "JIXIAO_BEHIND_HTTPS_PROXY")
         return settings
     }

@@ -45,12 +45,14 @@ final class StartupTests: XCTestCase {
             settings.adminPassword = "geheim-2026"
             settings.rootUnitCode = "43"
             settings.rootUnitName = "湖南省残联"
+            settings.rootUnitKind = "部门"
             try await configure(app, settings: settings)
             let users = try await User.query(on: app.db).with(\.$unit).all()
             XCTAssertEqual(users.map(\.username), ["admin"])
             XCTAssertEqual(users.first?.role, .schemeAdmin)
             XCTAssertEqual(users.first?.unit.code, "43")
             XCTAssertEqual(users.first?.unit.name, "湖南省残联")
+            XCTAssertEqual(users.first?.unit.kind, "部门")
             let units = try await OrgUnit.query(on: app.db).count()
             XCTAssertEqual(units, 1)
             let schemes = try await SchemeVersion.query(on: app.db).count()
@@ -230,8 +232,8 @@ final class StartupTests: XCTestCase {
     func testBinary_helpListsEverySettingInChinese() throws {
         let run = try launch(["--help"], listens: false)
         XCTAssertEqual(try run.waitForExit(), 0)
-        for setting in ["--port", "--hostname", "--database", "--content", "--demo", "--root-code", "--root-name", "--behind-https-proxy",
-                        "DATABASE_URL", "JIXIAO_ADMIN_PASSWORD", "JIXIAO_ROOT_UNIT_CODE", "JIXIAO_ROOT_UNIT_NAME",
+        for setting in ["--port", "--hostname", "--database", "--content", "--demo", "--root-code", "--root-name", "--root-kind", "--behind-https-proxy",
+                        "DATABASE_URL", "JIXIAO_ADMIN_PASSWORD", "JIXIAO_ROOT_UNIT_CODE", "JIXIAO_ROOT_UNIT_NAME", "JIXIAO_ROOT_UNIT_KIND",
                         "JIXIAO_BEHIND_HTTPS_PROXY", "LOG_LEVEL"] {
             XCTAssertTrue(run.stdout.contains(setting), "--help does not mention \(setting)")
         }

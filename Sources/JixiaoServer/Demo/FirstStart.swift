@@ -10,6 +10,9 @@ public enum FirstStart {
     public static let adminUsername = "admin"
     public static let defaultRootCode = "0"
     public static let defaultRootName = "本单位"
+    public static let defaultRootKind = "省"
+    /// The kinds a root unit may have: those of the org import.
+    public static var kinds: [String] { OrgImport.kinds }
     /// Shorter operator passwords are refused: the account can change every scheme.
     public static let minimumPasswordLength = 8
 
@@ -32,7 +35,11 @@ public enum FirstStart {
             guard !code.isEmpty, !code.contains("/") else {
                 throw StartupProblem("根单位代码 “\(settings.rootUnitCode)” 无效：不能为空，也不能含 /")
             }
-            let root = OrgUnit(id: UUID(), code: code, name: settings.rootUnitName, kind: "本级", parentID: nil, path: "/\(code)/")
+            guard OrgImport.kinds.contains(settings.rootUnitKind) else {
+                throw StartupProblem("根单位类型 “\(settings.rootUnitKind)” 无效：应为 \(OrgImport.kinds.joined(separator: "、")) 之一")
+            }
+            let root = OrgUnit(id: UUID(), code: code, name: settings.rootUnitName, kind: settings.rootUnitKind, parentID: nil,
+                               path: "/\(code)/")
             try await root.create(on: db)
             return root
         }
