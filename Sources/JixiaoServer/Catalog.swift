@@ -17,17 +17,14 @@ struct Catalog: Sendable {
 
     /// Loads every scheme that validates; a scheme or data file that does not is skipped with a log line,
     /// so one bad file never keeps the server from starting.
-    static func load(from directory: String, log: (String) -> Void = { print($0) }) throws -> Catalog {
-        let schemes = URL(fileURLWithPath: directory).appendingPathComponent("schemes")
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: schemes.path)) ?? []
+    static func load(from content: ContentFiles, log: (String) -> Void = { print($0) }) -> Catalog {
         var entries: [Entry] = []
-        for file in files.filter({ $0.hasSuffix(".yaml") }).sorted() {
+        for file in content.names(in: "schemes", suffix: ".yaml") {
             do {
-                let compiled = try CompiledScheme(SchemeFile.load(path: schemes.appendingPathComponent(file).path))
-                let dataPath = URL(fileURLWithPath: directory).appendingPathComponent("examples/\(file)").path
+                let compiled = try CompiledScheme(SchemeFile.parse(try content.require("schemes/\(file)"), file: "schemes/\(file)"))
                 var report: ScoreReport?
-                if FileManager.default.fileExists(atPath: dataPath) {
-                    report = try Engine(compiled).score(DataFile.load(path: dataPath), explain: true)
+                if let data = content.text("examples/\(file)") {
+                    report = try Engine(compiled).score(DataFile.parse(data, file: "examples/\(file)"), explain: true)
                 }
                 entries.append(Entry(file: file, scheme: compiled, report: report))
             } catch {

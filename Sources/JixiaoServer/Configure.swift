@@ -10,14 +10,24 @@ public struct ServerSettings: Sendable {
     public var sqlitePath: String?
     /// `postgres://…` from the environment: PostgreSQL instead of SQLite.
     public var databaseURL: String?
-    /// Where `schemes/`, `examples/` and `demo/` are read from.
-    public var contentDirectory: String
-    /// The demo loaded into an empty database; nil loads nothing.
+    /// An operator's folder with `schemes/`, `examples/` and `demo/`; nil = the copy compiled into the binary,
+    /// so that the binary runs from any directory.
+    public var contentDirectory: String?
+    /// The demo loaded into an empty database; nil is a production start (see FirstStart).
     var demo: DemoSize?
-    /// Trust `X-Forwarded-Proto` from the proxy in front (the session cookie is then Secure behind HTTPS).
+    /// Production start on a database without accounts: the first account's password (`JIXIAO_ADMIN_PASSWORD`);
+    /// nil = a random one, shown once on the console.
+    public var adminPassword: String?
+    /// The org unit the first account sits on when the org tree is empty.
+    public var rootUnitCode = FirstStart.defaultRootCode
+    public var rootUnitName = FirstStart.defaultRootName
+    /// One of the org import's kinds (省, 市州, …), so that the root is ranked and assessed like an imported unit.
+    public var rootUnitKind = FirstStart.defaultRootKind
+    /// Trust X-Forwarded-Proto / X-Forwarded-For from the TLS proxy in front (`--behind-https-proxy`): only then
+    /// does a request's scheme say whether the browser's connection was HTTPS.
     public var trustForwardedProto = false
 
-    public init(sqlitePath: String?, databaseURL: String?, contentDirectory: String, demo: Bool = true) {
+    public init(sqlitePath: String?, databaseURL: String?, contentDirectory: String? = nil, demo: Bool = false) {
         self.sqlitePath = sqlitePath
         self.databaseURL = databaseURL
         self.contentDirectory = contentDirectory
@@ -46,11 +56,14 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     }
     app.migrations.add(Migrations.all)
     try await migrate(app)
+    let content = try settings.contentDirectory.map(ContentFiles.directory) ?? .embedded
     if let demo = settings.demo {
-        try await DemoData.loadIfEmpty(demo, contentDirectory: settings.contentDirectory, on: app.db, logger: app.logger)
+        try await DemoData.loadIfEmpty(demo, content: content, on: app.db, logger: app.logger)
+    } else {
+        try await FirstStart.createAdminIfNoAccount(settings, on: app.db, logger: app.logger)
     }
 
-    app.catalog = try Catalog.load(from: settings.contentDirectory)
+    app.catalog = Catalog.load(from: content)
     app.scoreBoard = ScoreBoard()
     app.loginLimiter = LoginLimiter()
     let hasher = try PasswordHasher()

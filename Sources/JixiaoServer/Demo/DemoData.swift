@@ -4,11 +4,11 @@ import JixiaoCore
 import JixiaoSchemeFile
 import Vapor
 
-/// What a first start on an empty database loads, so that a newcomer sees a living system at once:
+/// What `jixiao serve --demo` loads into an empty database, so that a newcomer sees a living system at once:
 /// the org tree of a province (demo/org-sichuan.csv: 四川省, 21 市州, 183 县市区), every shipped scheme,
 /// an account for every role, and scheme 000's assessments with figures for three months.
 enum DemoSize: String, Sendable {
-    /// The whole province, three months (what `jixiao serve` loads).
+    /// The whole province, three months (what `jixiao serve --demo` loads).
     case full
     /// Two cities and their counties, two months (what the tests load: fast, and still a tree to trespass in).
     case small
@@ -38,13 +38,22 @@ enum DemoData {
     static let demoScheme = "000"
     static let periods = ["2018-04", "2018-05", "2018-06"]
 
-    /// Loads the demo when the database holds no org unit yet; returns whether it did.
+    /// Loads the demo from an operator's content folder (see ContentFiles.directory).
     @discardableResult
     static func loadIfEmpty(_ size: DemoSize, contentDirectory: String, on database: any Database, logger: Logger) async throws -> Bool {
-        guard try await OrgUnit.query(on: database).count() == 0 else { return false }
+        try await loadIfEmpty(size, content: .directory(contentDirectory), on: database, logger: logger)
+    }
+
+    /// Loads the demo when the database holds no org unit yet; returns whether it did. A database that already
+    /// holds units is never touched, so `--demo` on a production database is harmless.
+    @discardableResult
+    static func loadIfEmpty(_ size: DemoSize, content: ContentFiles = .embedded, on database: any Database, logger: Logger) async throws -> Bool {
+        guard try await OrgUnit.query(on: database).count() == 0 else {
+            logger.notice("数据库中已有组织机构，未载入演示数据")
+            return false
+        }
         let started = Date()
-        let directory = URL(fileURLWithPath: contentDirectory)
-        let csv = try String(contentsOf: directory.appendingPathComponent("demo/org-sichuan.csv"), encoding: .utf8)
+        let csv = try content.require("demo/org-sichuan.csv")
         var rows = try OrgImport.rows(csv: csv, file: "demo/org-sichuan.csv")
         if size == .small { rows = rows.filter { ["51", "5101", "5107"].contains($0.code) || ["5101", "5107"].contains($0.parent ?? "") } }
         _ = try await OrgImport.save(rows, file: "demo/org-sichuan.csv", on: database)
@@ -58,9 +67,8 @@ enum DemoData {
         }
 
         var schemeIDs: [String: UUID] = [:]
-        let schemes = directory.appendingPathComponent("schemes")
-        for file in try FileManager.default.contentsOfDirectory(atPath: schemes.path).filter({ $0.hasSuffix(".yaml") }).sorted() {
-            let yaml = try String(contentsOf: schemes.appendingPathComponent(file), encoding: .utf8)
+        for file in content.names(in: "schemes", suffix: ".yaml") {
+            let yaml = try content.require("schemes/\(file)")
             let scheme = try SchemeFile.parse(yaml, file: file)
             let version = SchemeVersion(code: scheme.id, version: scheme.version, name: scheme.name, year: scheme.year, yaml: yaml,
                                         frozen: scheme.id == demoScheme)
@@ -68,8 +76,8 @@ enum DemoData {
             schemeIDs[scheme.id] = try version.requireID()
         }
         guard let schemeID = schemeIDs[demoScheme] else { return true }
-        let template = try DataFile.load(path: directory.appendingPathComponent("examples/000-liangfu-jiaojiu.yaml").path)
-        let scheme = try SchemeFile.load(path: schemes.appendingPathComponent("000-liangfu-jiaojiu.yaml").path)
+        let template = try DataFile.parse(try content.require("examples/000-liangfu-jiaojiu.yaml"), file: "examples/000-liangfu-jiaojiu.yaml")
+        let scheme = try SchemeFile.parse(try content.require("schemes/000-liangfu-jiaojiu.yaml"), file: "schemes/000-liangfu-jiaojiu.yaml")
         let percentInputs = Set(scheme.inputs.filter { $0.unit == "%" }.map(\.name))
         let periods = size == .full ? periods : Array(periods.suffix(2))
         let subjects = units.values.filter { $0.kind == "市州" || $0.kind == "县市区" }.sorted { $0.path < $1.path }
