@@ -23,7 +23,7 @@ public struct ServerSettings: Sendable {
     public var rootUnitName = FirstStart.defaultRootName
     /// One of the org import's kinds (省, 市州, …), so that the root is ranked and assessed like an imported unit.
     public var rootUnitKind = FirstStart.defaultRootKind
-    /// Trust X-Forwarded-Proto / X-Forwarded-For from the TLS proxy in front (`--behind-https-proxy`): only then
+    /// Trust X-Forwarded-Proto from the TLS proxy in front (`--behind-https-proxy`): only then
     /// does a request's scheme say whether the browser's connection was HTTPS.
     public var trustForwardedProto = false
 

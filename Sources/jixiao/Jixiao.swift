@@ -53,7 +53,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "所建根单位的名称（环境变量 JIXIAO_ROOT_UNIT_NAME；默认 \(FirstStart.defaultRootName)）") var rootName: String?
     @Option(help: "所建根单位的类型：\(FirstStart.kinds.joined(separator: "、"))（环境变量 JIXIAO_ROOT_UNIT_KIND；默认 \(FirstStart.defaultRootKind)）")
     var rootKind: String?
-    @Flag(help: "在 HTTPS 反向代理之后运行：信任代理发来的 X-Forwarded-Proto 与 X-Forwarded-For（环境变量 JIXIAO_BEHIND_HTTPS_PROXY=1）")
+    @Flag(help: "在 HTTPS 反向代理之后运行：信任代理发来的 X-Forwarded-Proto（环境变量 JIXIAO_BEHIND_HTTPS_PROXY=1）")
     var behindHttpsProxy = false
 
     func run() async throws {
