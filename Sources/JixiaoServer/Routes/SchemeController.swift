@@ -59,9 +59,14 @@ struct SchemeController: RouteCollection {
             return try await refuse(request, ["\(file.filename)：不是 UTF-8 文本"])
         }
         let scheme: Scheme
+        let name = file.filename
         do {
-            scheme = try SchemeFile.parse(text, file: file.filename)
-            _ = try CompiledScheme(scheme)
+            // Off the event loops (see UploadParsing); the YAML reader bounds what the file may expand to.
+            scheme = try await request.application.uploadParsing.run {
+                let scheme = try SchemeFile.parse(text, file: name)
+                _ = try CompiledScheme(scheme)
+                return scheme
+            }
         } catch let error as SchemeErrors {
             return try await refuse(request, error.problems.map { $0.description })
         } catch {
