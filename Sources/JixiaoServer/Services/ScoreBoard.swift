@@ -148,6 +148,8 @@ actor ScoreBoard {
             return data
         }
         let scores = try await scores(try await version(versionID, on: database), period: period, stamp: stamp, on: database)
+        // Readers that waited for the same computation arrive here one after another: the first encodes.
+        if let cached = periods[periodKey], cached.stamp == stamp, let data = cached.derived[key] { return data }
         let data = try make(scores)
         if periods[periodKey]?.stamp == stamp { periods[periodKey]?.derived[key] = data }
         return data
