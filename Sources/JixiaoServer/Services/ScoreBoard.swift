@@ -220,11 +220,17 @@ actor ScoreBoard {
             let value: String
             let reason: String?
         }
-        let assessments = try await sql.raw("""
+        // Both queries at once (each on its own connection of the pool).
+        async let assessmentRows = sql.raw("""
             SELECT a.id, a.stage, a.status, a.revision, u.code, u.name, u.path, u.kind
             FROM assessments a JOIN org_units u ON u.id = a.unit_id
             WHERE a.scheme_id = \(bind: scheme.versionID) AND a.period = \(bind: period) ORDER BY u.path
-            """).all().map { row in
+            """).all()
+        async let figureRows = sql.raw("""
+            SELECT e.assessment_id, e.stage, e.field, e.value, e.reason FROM entry_values e JOIN assessments a ON a.id = e.assessment_id
+            WHERE a.scheme_id = \(bind: scheme.versionID) AND a.period = \(bind: period)
+            """).all()
+        let assessments = try await assessmentRows.map { row in
             AssessmentRow(
                 id: try row.decode(column: "id", as: UUID.self), stage: try row.decode(column: "stage", as: Int.self),
                 status: WorkflowState.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .editing,
@@ -233,10 +239,7 @@ actor ScoreBoard {
                        try row.decode(column: "path", as: String.self), try row.decode(column: "kind", as: String.self)))
         }
         var byAssessment: [UUID: [FigureRow]] = [:]
-        for row in try await sql.raw("""
-            SELECT e.assessment_id, e.stage, e.field, e.value, e.reason FROM entry_values e JOIN assessments a ON a.id = e.assessment_id
-            WHERE a.scheme_id = \(bind: scheme.versionID) AND a.period = \(bind: period)
-            """).all() {
+        for row in try await figureRows {
             byAssessment[try row.decode(column: "assessment_id", as: UUID.self), default: []].append(
                 FigureRow(stage: try row.decode(column: "stage", as: Int.self), field: try row.decode(column: "field", as: String.self),
                           value: try row.decode(column: "value", as: String.self), reason: try row.decode(column: "reason", as: String?.self)))
