@@ -31,6 +31,11 @@ struct LoginLimiter: Sendable {
         let limit = self.limit
         return try await app.write { db in
             guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+            // On PostgreSQL, attempts at one name take turns (a transaction-scoped lock), so each counts the ones
+            // before it; on SQLite every write already takes its turn on the one writer connection.
+            if sql.dialect.name == "postgresql" {
+                try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: key)))").run()
+            }
             try await sql.raw("INSERT INTO login_attempts (id, name_key, at) VALUES (\(bind: id.uuidString), \(bind: key), \(bind: now))").run()
             struct Count: Decodable { let n: Int }
             let count = try await sql.raw("SELECT COUNT(*) AS n FROM login_attempts WHERE name_key = \(bind: key) AND at > \(bind: since)")
