@@ -20,8 +20,6 @@ struct SignedIn: Sendable {
 
     func actor(forPath path: String) -> Actor { Actor(role: role, reach: reach(toPath: path)) }
 
-    private static let keys = ["uid", "username", "display", "role", "unit", "path", "unitName"]
-
     init(user: User, unit: OrgUnit) throws {
         userID = try user.requireID()
         username = user.username
@@ -55,10 +53,6 @@ struct SignedIn: Sendable {
         session.data["unit"] = unitID.uuidString
         session.data["path"] = unitPath
         session.data["unitName"] = unitName
-    }
-
-    static func clear(_ session: Session) {
-        for key in keys { session.data[key] = nil }
     }
 }
 
@@ -109,9 +103,18 @@ struct CSRFProtection: AsyncMiddleware {
             }
             sent = try? request.content.get(String.self, at: "_csrf")
         }
-        guard let expected = request.session.data["csrf"], let sent, sent == expected else {
+        guard let expected = request.session.data["csrf"], let sent, Self.same(sent, expected) else {
             throw Abort(.forbidden, reason: "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
         }
         return try await next.respond(to: request)
+    }
+
+    /// Compares in time that depends only on the lengths, so the answer's timing does not reveal a prefix of the token.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
     }
 }
