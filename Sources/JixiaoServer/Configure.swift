@@ -68,7 +68,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.loginLimiter = LoginLimiter()
     let hasher = try PasswordHasher()
     app.passwordHasher = hasher
-    let parsing = UploadParsing()
+    let parsing = WorkerThreads()
     app.uploadParsing = parsing
     app.lifecycle.use(ShutdownHook {
         try await hasher.shutdown()
@@ -92,7 +92,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
 
 let sessionCookie = "jixiao-session"
 
-/// Runs `work` when the application shuts down (the password hasher's threads).
+/// Runs `work` when the application shuts down (the worker threads).
 struct ShutdownHook: LifecycleHandler {
     let work: @Sendable () async throws -> Void
     func shutdownAsync(_ application: Application) async { try? await work() }

@@ -1,6 +1,5 @@
 import Foundation
 import NIOConcurrencyHelpers
-import NIOPosix
 import SQLKit
 import Vapor
 
@@ -60,11 +59,10 @@ struct LoginLimiter: Sendable {
     }
 }
 
-/// Bcrypt on threads of its own: a check takes about a quarter of a second of CPU, and on the application's
-/// shared thread pool (which SQLite's blocking calls also use) a burst of sign-ins starved every query.
-/// At most `threads` checks run at once; the rest queue here, not on the event loops.
+/// Bcrypt on a thread of its own (see WorkerThreads): a check takes about a quarter of a second of CPU, and on
+/// the application's shared thread pool a burst of sign-ins starved every SQLite query.
 final class PasswordHasher: Sendable {
-    private let pool: NIOThreadPool
+    private let threads: WorkerThreads
     /// Checked when the name does not exist, so that an unknown name takes as long as a wrong password.
     private let decoy: String
     private let checks = NIOLockedValueBox(0)
@@ -72,8 +70,7 @@ final class PasswordHasher: Sendable {
     var verifications: Int { checks.withLockedValue { $0 } }
 
     init(threads: Int = 1) throws {
-        pool = NIOThreadPool(numberOfThreads: threads)
-        pool.start()
+        self.threads = WorkerThreads(threads: threads)
         decoy = try Self.sharedDecoy.get()
     }
 
@@ -83,16 +80,12 @@ final class PasswordHasher: Sendable {
     func verify(_ password: String, hash: String?) async throws -> Bool {
         let decoy = self.decoy
         checks.withLockedValue { $0 += 1 }
-        let matches = try await pool.runIfActive {
+        let matches = try await threads.run {
             // Bcrypt bounds its own input at 72 bytes; a longer password is cut before hashing, never refused.
             try Bcrypt.verify(String(password.utf8.prefix(72)) ?? password, created: hash ?? decoy)
         }
         return hash != nil && matches
     }
 
-    func hash(_ password: String) async throws -> String {
-        try await pool.runIfActive { try Bcrypt.hash(password) }
-    }
-
-    func shutdown() async throws { try await pool.shutdownGracefully() }
+    func shutdown() async throws { try await threads.shutdown() }
 }

@@ -62,7 +62,7 @@ public enum FirstStart {
     static func randomPassword() -> String {
         let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
         var generator = SystemRandomNumberGenerator()
-        return String((0..<16).map { _ in alphabet.randomElement(using: &generator)! })
+        return String((0..<16).map { _ in alphabet[Int.random(in: alphabet.indices, using: &generator)] })
     }
 
     static func show(_ text: String) {

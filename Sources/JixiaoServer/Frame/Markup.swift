@@ -3,8 +3,8 @@ import Plot
 /// The one escaping path for text that is not escaped by Plot itself: Plot escapes element text but writes
 /// attribute values verbatim, so every attribute value that comes from data goes through `.escaped(_:_:)`
 /// (or is a `SiteURL`, which encodes its parts), and SVG built by hand goes through `escapeMarkup`.
-/// `MarkupTests` renders hostile strings through every page and scans the sources for attribute calls
-/// that bypass this.
+/// `SecurityTests` renders hostile strings through the pages they reach and scans the sources for attribute
+/// calls that bypass this.
 func escapeMarkup(_ text: String) -> String {
     var escaped = ""
     escaped.reserveCapacity(text.utf8.count)

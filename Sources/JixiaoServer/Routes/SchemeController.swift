@@ -61,7 +61,7 @@ struct SchemeController: RouteCollection {
         let scheme: Scheme
         let name = file.filename
         do {
-            // Off the event loops (see UploadParsing); the YAML reader bounds what the file may expand to.
+            // Off the event loops (see WorkerThreads); the YAML reader bounds what the file may expand to.
             scheme = try await request.application.uploadParsing.run {
                 let scheme = try SchemeFile.parse(text, file: name)
                 _ = try CompiledScheme(scheme)
@@ -149,7 +149,6 @@ struct SchemeController: RouteCollection {
             version.frozen = true
             try await version.update(on: db)
         }
-        await request.application.scoreBoard.invalidate(scheme: versionID, period: period)
         request.session.data["flash"] = "已为 \(units.count) 个单位开启 \(period) 考核（新建 \(created.count) 份）；该版本已冻结"
         return request.redirect(to: SiteURL.schemes)
     }

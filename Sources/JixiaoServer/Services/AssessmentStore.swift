@@ -165,7 +165,6 @@ struct AssessmentStore {
             if !writes.isEmpty { try await audit.run() }
             return next
         } }
-        await board.invalidate(scheme: loaded.scheme.versionID, period: loaded.assessment.period)
         return newRevision
     }
 
@@ -191,7 +190,6 @@ struct AssessmentStore {
                                  oldValue: Self.describe(from, stages), newValue: Self.describe(next, stages),
                                  reason: comment?.isEmpty == false ? comment : nil).create(on: db)
         } }
-        await board.invalidate(scheme: loaded.scheme.versionID, period: loaded.assessment.period)
     }
 
     /// Runs a write on SQLite's writer connection, queued; on PostgreSQL directly on the request's database.

@@ -122,11 +122,6 @@ actor ScoreBoard {
         return runnable
     }
 
-    /// Drops this server's copy at once after its own write (other servers notice the new stamp).
-    func invalidate(scheme: UUID, period: String) {
-        periods["\(scheme)|\(period)"] = nil
-    }
-
     static func stamp(_ versionID: UUID, period: String, on database: any Database) async throws -> Stamp {
         guard let sql = database as? any SQLDatabase else { throw Abort(.internalServerError) }
         let stamp = try await sql.raw("""

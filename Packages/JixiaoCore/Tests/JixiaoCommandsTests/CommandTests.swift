@@ -6,20 +6,10 @@ import Testing
 @testable import JixiaoCommands
 
 /// The command-line contract: bad input → exit status 2 and a located one-line error; outputs are real files.
-@Suite final class CommandTests {
-    let directory: String = {
-        let path = NSTemporaryDirectory() + "jixiao-cli-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+@Suite final class CommandTests: CommandHarness {
+    let directory = CommandTests.scratchDirectory("jixiao-cli")
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-    func write(_ name: String, _ text: String) -> String {
-        let path = directory + "/" + name
-        try! Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return path
-    }
 
     static let scheme = """
         scheme: {id: T, name: 测试, total: 4.54}
@@ -41,18 +31,6 @@ import Testing
               spent: {市级: 11658892.71}
             printed: {scores: {"1": 1.99}, total: 4.26}
         """
-
-    func exitCode(_ arguments: [String]) -> Int32 {
-        do {
-            var command = try Jixiao.parseAsRoot(arguments)
-            try command.run()
-            return 0
-        } catch let code as ExitCode {
-            return code.rawValue
-        } catch {
-            return -1
-        }
-    }
 
     @Test func validate_goodSchemePasses_badSchemeExitsTwo() {
         let good = write("good.yaml", Self.scheme)

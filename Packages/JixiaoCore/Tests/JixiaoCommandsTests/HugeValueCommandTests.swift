@@ -8,34 +8,12 @@ import Testing
 
 /// Values at the top of Fixed's range, in the data or in the scheme, go through every command
 /// and every output format: each ends with a located error (exit 2) or a cell marked 溢出, never a trap.
-@Suite final class HugeValueCommandTests {
+@Suite final class HugeValueCommandTests: CommandHarness {
     static let top = "92233720368.54775807"
 
-    let directory: String = {
-        let path = NSTemporaryDirectory() + "jixiao-huge-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    let directory = HugeValueCommandTests.scratchDirectory("jixiao-huge")
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-    func write(_ name: String, _ text: String) -> String {
-        let path = directory + "/" + name
-        try! Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
-    func exitCode(_ arguments: [String]) -> Int32 {
-        do {
-            var command = try Jixiao.parseAsRoot(arguments)
-            try command.run()
-            return 0
-        } catch let code as ExitCode {
-            return code.rawValue
-        } catch {
-            return -1
-        }
-    }
 
     func text(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 

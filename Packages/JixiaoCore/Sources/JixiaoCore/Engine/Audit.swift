@@ -20,7 +20,9 @@ public struct AuditItem: Sendable, Hashable {
 /// seeds' own cells sometimes contradict their rules).
 public enum Audit {
     /// Scores agree within ±0.01, as the documents print two places.
-    public static let tolerance = Fixed("0.01")!
+    public static let tolerance = Fixed(raw: 1_000_000)  // 0.01
+    /// A printed rate agrees within ±0.01 percentage point.
+    static let rateTolerance = Fixed(raw: 10_000)  // 0.0001
 
     public static func run(_ report: ScoreReport) -> [AuditItem] {
         var items: [AuditItem] = []
@@ -109,7 +111,7 @@ public enum Audit {
             let places = isRate ? max(2, decimalPlaces(value)) : 2
             let shown = computed.rounded(places: places)
             let agrees = (!shown.isOverflow && shown == value.rounded(places: places))
-                || computed.isWithin((isRate ? Fixed("0.0001")! : tolerance), of: value)
+                || computed.isWithin(isRate ? rateTolerance : tolerance, of: value)
             let show: (Fixed) -> String = { isRate ? $0.formattedPercent(places: max(0, places - 2)) : $0.formatted() }
             let formula: String
             switch name {
