@@ -127,7 +127,7 @@ struct Ranking: Sendable {
                 }
                 return Row(assessmentID: row.assessmentID, code: row.unitCode, name: row.unitName, kind: row.unitKind,
                            stage: AssessmentStore.describe(row.state, scores.scheme.workflow.stages), rank: result.rank,
-                           total: result.total.score, totals: scores.report.stages.map { $0.subjects[row.subject].total.statusText },
+                           total: result.total.score?.fixed, totals: scores.report.stages.map { $0.subjects[row.subject].total.statusText },
                            grade: result.grade, coefficients: coefficients)
             }
             .sorted { ($0.rank ?? Int.max, $0.code) < ($1.rank ?? Int.max, $1.code) }

@@ -115,7 +115,7 @@ struct SheetView: Sendable {
         for other in others.suffix(12) {
             let version = try other.joined(SchemeVersion.self)
             let periodScores = try await board.scores(version, period: other.period, on: request.db)
-            trend.append((other.period, periodScores.row(try other.requireID()).flatMap { periodScores.latest($0).total.score }))
+            trend.append((other.period, periodScores.row(try other.requireID()).flatMap { periodScores.latest($0).total.score?.fixed }))
         }
         return SheetView(
             loaded: loaded, scores: scores, row: row,

@@ -77,7 +77,7 @@ enum Render {
                 if case .missing(let why) = result.outcomes[index] { fields.append(("reason", .string(why))) }
                 if case .failed(let why) = result.outcomes[index] { fields.append(("error", .string(why))) }
                 if let score = result.outcomes[index].score, indicator.kind == .regular {
-                    fields.append(("deduction", .number(result.maxima[index] - score)))
+                    fields.append(("deduction", .number((result.maxima[index] - score).fixed)))
                 }
                 if let printed = result.subject.printed.scores[indicator.code] {
                     fields.append(("printed", .number(printed)))
@@ -89,7 +89,7 @@ enum Render {
                 if let ranking = result.rankings[index] {
                     fields.append(("rank", .int(ranking.rank)))
                     fields.append(("rank_of", .int(ranking.count)))
-                    fields.append(("coefficient", .number(ranking.coefficient)))
+                    fields.append(("coefficient", .number(ranking.coefficient.fixed)))
                 }
                 if let text = DeductionText.draft(result, index: index, indicator: indicator) { fields.append(("deduction_text", .string(text))) }
                 rows.append(.object(fields))
@@ -158,7 +158,7 @@ enum Render {
     }
 
     static func outcomeJSON(_ outcome: Outcome) -> JSON {
-        outcome.score.map { JSON.number($0.rounded(places: 2)) } ?? .null
+        outcome.score.map { JSON.number($0.rounded(places: 2).fixed) } ?? .null
     }
 
     static func status(_ outcome: Outcome) -> String {

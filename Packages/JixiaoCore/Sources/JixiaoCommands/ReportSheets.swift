@@ -28,7 +28,9 @@ enum ReportSheets {
 
     /// A number cell, or the text 溢出 when the value (or its rounding) is out of range: a
     /// number cell holding text makes Excel call the whole file damaged.
-    static func figure(_ value: Fixed) -> Cell {
+    static func figure(_ value: Fixed) -> Cell { figure(Exact(value)) }
+
+    static func figure(_ value: Exact) -> Cell {
         let text = value.formatted()
         return text == Fixed.overflow.description ? .text(text) : .number(text)
     }
@@ -83,7 +85,7 @@ enum ReportSheets {
             row += report.stages.map { number($0.subjects[subjectIndex].outcomes[index]) }
             if let score = result.outcomes[index].score, indicator.kind == .regular {
                 row.append(figure(result.maxima[index] - score))
-                row.append(result.maxima[index].isZero ? .empty : .text((score.divided(by: result.maxima[index]) ?? .zero).formattedPercent()))
+                row.append(result.maxima[index].isZero ? .empty : .text((score.divided(by: Exact(result.maxima[index])) ?? .zero).formattedPercent()))
             } else {
                 row += [.empty, .empty]
             }
@@ -107,7 +109,7 @@ enum ReportSheets {
         totalRow += report.stages.map { number($0.subjects[subjectIndex].total) }
         if let total = result.total.score {
             totalRow += [figure(result.totalMax - total),
-                         .text((total.divided(by: result.totalMax) ?? .zero).formattedPercent())]
+                         .text((total.divided(by: Exact(result.totalMax)) ?? .zero).formattedPercent())]
         } else {
             totalRow += [.empty, .empty]
         }
@@ -152,7 +154,7 @@ enum ReportSheets {
             row.append(number(composite.outcomes[index]))
             if let score = composite.outcomes[index].score {
                 row += [figure(indicator.max - score),
-                        .text((score.divided(by: indicator.max) ?? .zero).formattedPercent())]
+                        .text((score.divided(by: Exact(indicator.max)) ?? .zero).formattedPercent())]
             } else {
                 row += [.empty, .empty]
             }
@@ -171,7 +173,7 @@ enum ReportSheets {
         totalRow += final.subjects.map { number($0.total) }
         totalRow.append(number(composite.total))
         if let score = composite.total.score {
-            totalRow += [figure(total - score), .text((score.divided(by: total) ?? .zero).formattedPercent())]
+            totalRow += [figure(total - score), .text((score.divided(by: Exact(total)) ?? .zero).formattedPercent())]
         } else {
             totalRow += [.empty, .empty]
         }

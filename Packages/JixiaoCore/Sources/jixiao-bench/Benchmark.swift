@@ -27,7 +27,7 @@ struct Benchmark {
 
         var random = SeededRandom(seed: 42)
         var elapsed: Duration = .zero
-        var checksum = Fixed.zero
+        var checksum = Exact.zero
         var scored = 0
         let clock = ContinuousClock()
         for month in 1...months {

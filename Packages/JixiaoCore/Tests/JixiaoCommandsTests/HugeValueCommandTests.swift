@@ -7,7 +7,9 @@ import Testing
 @testable import JixiaoCommands
 
 /// Values at the top of Fixed's range, in the data or in the scheme, go through every command
-/// and every output format: each ends with a located error (exit 2) or a cell marked 溢出, never a trap.
+/// and every output format: each ends with a located error (exit 2), an exact figure or a cell
+/// marked 溢出, never a trap. (The engine computes in `Exact`, whose range is far wider than
+/// Fixed's, so it takes a cube of the largest input to overflow it.)
 @Suite final class HugeValueCommandTests: CommandHarness {
     static let top = "92233720368.54775807"
 
@@ -20,10 +22,10 @@ import Testing
     static let roundingScheme = """
         scheme: {id: H, name: 大数, total: 4}
         indicators:
-          - {code: r, name: 四舍五入, max: 1, rule: {kind: formula, score: "round(金额, 2)"}}
-          - {code: f, name: 向下取整, max: 1, rule: {kind: formula, score: "floor(0 - 金额)"}}
-          - {code: c, name: 向上取整, max: 1, rule: {kind: formula, score: "ceil(金额)"}}
-          - {code: k, name: 比较, max: 1, rule: {kind: formula, score: "if(金额 * 2 > 1, 1, 0)"}}
+          - {code: r, name: 四舍五入, max: 1, rule: {kind: formula, score: "round(金额 * 金额 * 金额, 2)"}}
+          - {code: f, name: 向下取整, max: 1, rule: {kind: formula, score: "floor(0 - 金额 * 金额 * 金额)"}}
+          - {code: c, name: 向上取整, max: 1, rule: {kind: formula, score: "ceil(金额 * 金额 * 金额)"}}
+          - {code: k, name: 比较, max: 1, rule: {kind: formula, score: "if(金额 * 金额 * 金额 * 2 > 1, 1, 0)"}}
         """
 
     @Test func score_hugeInputThroughRoundFloorCeil_failsThatIndicatorWithoutTrapping() throws {
@@ -70,8 +72,9 @@ import Testing
         for format in ["table", "csv", "json"] {
             let output = directory + "/out.\(format)"
             #expect(exitCode(["score", scheme, data, "--format", format, "--output", output]) == 0, "\(format)")
-            // Table and CSV print figures to two places, which the top value cannot be rounded to.
-            #expect(format == "json" || text(output).contains("溢出"), "\(format) marks the printed cell")
+            // Table and CSV print figures to two places: the top value rounds up past Fixed's
+            // range but is printed exactly all the same.
+            #expect(format == "json" || text(output).contains("92233720368.55"), "\(format) prints the printed cell")
         }
         // The JSON still parses: 溢出 is a string there, not a bare word where a number goes.
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/out.json"))) as? [String: Any]
@@ -83,8 +86,8 @@ import Testing
         #expect(exitCode(["score", scheme, data, "--format", "xlsx", "--output", xlsx]) == 0)
         let book = try Workbook(xlsxData: Data(contentsOf: URL(fileURLWithPath: xlsx)))
         let cells = book.sheets.flatMap { $0.rows.flatMap { $0 } }
-        // Marked as text: a number cell holding 溢出 is a damaged file to Excel.
-        #expect(cells.contains(.text("溢出")))
+        // Never a number cell holding 溢出: that is a damaged file to Excel.
+        #expect(cells.contains(.number("92233720368.55")))
         #expect(!cells.contains(.number("溢出")))
         // A printed figure of that size agrees with nothing.
         let report = try Load.report(scheme: scheme, data: data, explain: false)
@@ -129,8 +132,10 @@ import Testing
     }
 
     @Test func sheets_overflowAndUnroundableValuesAreTextCells() {
-        #expect(ReportSheets.figure(.overflow) == .text("溢出"))
-        #expect(ReportSheets.figure(Fixed(raw: .max)) == .text("溢出"))  // rounds past the range at two places
+        #expect(ReportSheets.figure(Fixed.overflow) == .text("溢出"))
+        #expect(ReportSheets.figure(Exact.overflow) == .text("溢出"))
+        // Rounding the largest Fixed up at two places steps past Fixed's range, not past Exact's.
+        #expect(ReportSheets.figure(Fixed(raw: .max)) == .number("92233720368.55"))
         #expect(ReportSheets.figure(Fixed("2.085")!) == .number("2.09"))
     }
 }

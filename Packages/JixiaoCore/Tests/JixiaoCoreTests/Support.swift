@@ -35,5 +35,5 @@ func outcome(_ rule: Rule?, max: Fixed = 10, kind: IndicatorKind = .regular, tar
 
 func scoreOf(_ rule: Rule?, max: Fixed = 10, kind: IndicatorKind = .regular, target: Value? = nil, value: Value?,
              inputs: [String: Value] = [:], floor: Fixed? = nil) -> Fixed? {
-    outcome(rule, max: max, kind: kind, target: target, value: value, inputs: inputs, floor: floor).score
+    outcome(rule, max: max, kind: kind, target: target, value: value, inputs: inputs, floor: floor).score?.fixed
 }

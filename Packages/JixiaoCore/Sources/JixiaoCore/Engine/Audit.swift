@@ -90,7 +90,7 @@ public enum Audit {
             return AuditItem(kind: kind, subject: subject, stage: stage, code: indicator?.code, name: name,
                              printed: printed.formatted(), computed: outcome.statusText, agrees: false, note: why)
         }
-        let agrees = computed.isWithin(tolerance, of: printed)
+        let agrees = computed.fixed.isWithin(tolerance, of: printed)
         let note = agrees ? "" : explanation.suffix(3).joined(separator: "；")
         return AuditItem(kind: kind, subject: subject, stage: stage, code: indicator?.code, name: name,
                          printed: printed.formatted(), computed: computed.formatted(), agrees: agrees,

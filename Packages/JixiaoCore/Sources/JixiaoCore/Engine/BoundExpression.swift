@@ -43,27 +43,59 @@ indirect enum BoundExpression: Sendable {
     case aggregate(Function, id: Int, BoundExpression?)
 }
 
+/// What a formula computes with: a `Value` whose number is exact (`Exact`), so that a
+/// quotient is never cut short before it is used again.
+enum Term: Sendable, Hashable {
+    case number(Exact)
+    case text(String)
+    case bool(Bool)
+    case list([Value])
+    case notApplicable
+
+    init(_ value: Value) {
+        switch value {
+        case .number(let number): self = .number(Exact(number))
+        case .text(let text): self = .text(text)
+        case .bool(let bool): self = .bool(bool)
+        case .list(let items): self = .list(items)
+        case .notApplicable: self = .notApplicable
+        }
+    }
+}
+
+extension Term: CustomStringConvertible {
+    var description: String {
+        switch self {
+        case .number(let number): return number.description
+        case .text(let text): return text
+        case .bool(let bool): return bool ? "是" : "否"
+        case .list(let items): return Value.list(items).description
+        case .notApplicable: return "不适用"
+        }
+    }
+}
+
 /// Where a bound expression reads its values: one subject at one stage.
 protocol EvaluationContext {
-    func slot(_ index: Int) throws(EvaluationError) -> Value
-    func metric(_ index: Int) throws(EvaluationError) -> Value
-    func indicatorValue(_ index: Int) throws(EvaluationError) -> Value
-    func indicatorScore(_ index: Int) throws(EvaluationError) -> Fixed
+    func slot(_ index: Int) throws(EvaluationError) -> Term
+    func metric(_ index: Int) throws(EvaluationError) -> Term
+    func indicatorValue(_ index: Int) throws(EvaluationError) -> Term
+    func indicatorScore(_ index: Int) throws(EvaluationError) -> Exact
     func indicatorMax(_ index: Int) -> Fixed
-    func fund(_ name: String) throws(EvaluationError) -> Fixed
-    func attribute(_ name: String) throws(EvaluationError) -> Value
-    func aggregate(_ function: Function, id: Int, _ operand: BoundExpression?) throws(EvaluationError) -> Value
+    func fund(_ name: String) throws(EvaluationError) -> Exact
+    func attribute(_ name: String) throws(EvaluationError) -> Term
+    func aggregate(_ function: Function, id: Int, _ operand: BoundExpression?) throws(EvaluationError) -> Term
 }
 
 extension BoundExpression {
-    func evaluate<C: EvaluationContext>(_ context: C) throws(EvaluationError) -> Value {
+    func evaluate<C: EvaluationContext>(_ context: C) throws(EvaluationError) -> Term {
         switch self {
-        case .constant(let value): return value
+        case .constant(let value): return Term(value)
         case .slot(let index): return try context.slot(index)
         case .metric(let index): return try context.metric(index)
         case .indicatorValue(let index): return try context.indicatorValue(index)
         case .indicatorScore(let index): return .number(try context.indicatorScore(index))
-        case .indicatorMax(let index): return .number(context.indicatorMax(index))
+        case .indicatorMax(let index): return .number(Exact(context.indicatorMax(index)))
         case .fund(let name): return .number(try context.fund(name))
         case .attribute(let name): return try context.attribute(name)
         case .unary(let op, let operand):
@@ -81,7 +113,7 @@ extension BoundExpression {
         }
     }
 
-    func number<C: EvaluationContext>(_ context: C, what: String) throws(EvaluationError) -> Fixed {
+    func number<C: EvaluationContext>(_ context: C, what: String) throws(EvaluationError) -> Exact {
         let value = try evaluate(context)
         let number = try value.requireNumber(what)
         if number.isOverflow { throw .overflow }
@@ -90,7 +122,7 @@ extension BoundExpression {
 
     private static func binary<C: EvaluationContext>(
         _ op: BinaryOperator, _ lhs: BoundExpression, _ rhs: BoundExpression, source: String, _ context: C
-    ) throws(EvaluationError) -> Value {
+    ) throws(EvaluationError) -> Term {
         switch op {
         case .and:
             // Short-circuit, so `has_x and x > 3` works when x is missing.
@@ -125,7 +157,7 @@ extension BoundExpression {
 
     private static func call<C: EvaluationContext>(
         _ function: Function, _ arguments: [BoundExpression], _ context: C
-    ) throws(EvaluationError) -> Value {
+    ) throws(EvaluationError) -> Term {
         switch function {
         case .if:
             let condition = try arguments[0].evaluate(context).requireBool("if")
@@ -134,20 +166,21 @@ extension BoundExpression {
             var best = try arguments[0].number(context, what: function.rawValue)
             for argument in arguments.dropFirst() {
                 let next = try argument.number(context, what: function.rawValue)
-                best = function == .min ? Fixed.min(best, next) : Fixed.max(best, next)
+                best = function == .min ? Exact.min(best, next) : Exact.max(best, next)
             }
             return .number(best)
         case .clamp:
             let x = try arguments[0].number(context, what: "clamp")
             let lower = try arguments[1].number(context, what: "clamp")
             let upper = try arguments[2].number(context, what: "clamp")
-            return .number(x.clamped(to: lower, upper))
+            return .number(x < lower ? lower : (upper < x ? upper : x))
         case .round:
             let x = try arguments[0].number(context, what: "round")
             let places = arguments.count > 1 ? try arguments[1].number(context, what: "round") : .zero
-            let whole = places.floored
-            guard whole == places, whole >= .zero, whole <= 8 else { throw .invalid("round() 的小数位数应为 0–8 的整数") }
-            return .number(x.rounded(places: Int(whole.raw / Fixed.scale)))
+            guard places.floored == places, let whole = places.wholePart, (0...8).contains(whole) else {
+                throw .invalid("round() 的小数位数应为 0–8 的整数")
+            }
+            return .number(x.rounded(places: whole))
         case .abs: return .number(try arguments[0].number(context, what: "abs").magnitude)
         case .floor: return .number(try arguments[0].number(context, what: "floor").floored)
         case .ceil: return .number(try arguments[0].number(context, what: "ceil").ceiled)
@@ -157,8 +190,8 @@ extension BoundExpression {
     }
 }
 
-extension Value {
-    func requireNumber(_ what: String) throws(EvaluationError) -> Fixed {
+extension Term {
+    func requireNumber(_ what: String) throws(EvaluationError) -> Exact {
         switch self {
         case .number(let number): return number
         case .bool(let bool): return bool ? .one : .zero
@@ -185,7 +218,7 @@ extension Value {
     }
 
     /// Equality across types the way users mean it: 1 == true, "健全" == "健全".
-    func matches(_ other: Value) -> Bool {
+    func matches(_ other: Term) -> Bool {
         switch (self, other) {
         case let (.number(a), .number(b)): return a == b
         case let (.bool(a), .bool(b)): return a == b

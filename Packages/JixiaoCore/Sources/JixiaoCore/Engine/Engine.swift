@@ -35,7 +35,7 @@ final class Run {
     var slots: [[Value?]]
     var values: [[Value?]]
     var reasons: [[String: String]]
-    var metricCache: [[Result<Value, EvaluationError>?]]
+    var metricCache: [[Result<Term, EvaluationError>?]]
     // Per subject × indicator, flattened (see `cell`): no nested-array uniqueness checks in the hot loop.
     let nodeCount: Int
     @exclusivity(unchecked) var outcomes: [Outcome]
@@ -45,9 +45,9 @@ final class Run {
     /// R21: points a child's effect takes off this subject's indicator.
     @exclusivity(unchecked) var parentDeductions: [Fixed?]
     var explanations: [[[String]]]
-    @exclusivity(unchecked) var rankings: [(rank: Int, count: Int, coefficient: Fixed)?]
+    @exclusivity(unchecked) var rankings: [(rank: Int, count: Int, coefficient: Exact)?]
     var warnings: [[String]]
-    var aggregateCache: [Int: [Int: Value]] = [:]
+    var aggregateCache: [Int: [Int: Term]] = [:]
 
     init(compiled: CompiledScheme, data: DataSet, stage: String, explain: Bool) {
         self.compiled = compiled
@@ -174,7 +174,7 @@ final class Run {
             }
             if let deduction = parentDeductions[cell(subject, index)] {
                 let before = score
-                score = Fixed.max(score - deduction, bounds(shape, max: max).lower)
+                score = Exact.max(score - deduction, Exact(bounds(shape, max: max).lower))
                 trace?.append("下级地区问题，同时扣 \(deduction) 分：\(before) → \(score)")
             }
             outcome = .scored(score)
@@ -201,7 +201,7 @@ final class Run {
             return .notApplicable
         }
         guard let rule = compiled.nodes[index].rule else { return .failed("没有规则") }
-        let raw: Fixed
+        let raw: Exact
         do {
             let evaluator = RuleEvaluator(run: self, cursor: cursor, index: index, max: max, tracing: trace != nil)
             raw = try evaluator.evaluate(rule, trace: &trace)
@@ -220,7 +220,7 @@ final class Run {
         let (lower, upper) = bounds(shape, max: max)
         var score = raw.clamped(to: lower, upper)
         if score != raw {
-            trace?.append(raw > upper ? "超过上限，按 \(upper) 计" : "低于下限，按 \(lower) 计")
+            trace?.append(Exact(upper) < raw ? "超过上限，按 \(upper) 计" : "低于下限，按 \(lower) 计")
         }
         let rounding = compiled.scheme.rounding
         if rounding.point == .indicator {
@@ -233,7 +233,7 @@ final class Run {
 
     private func groupOutcome(_ index: Int, _ subject: Int, trace: inout [String]?) -> Outcome {
         let node = compiled.nodes[index]
-        var sum = Fixed.zero
+        var sum = Exact.zero
         var missing: [String] = []
         var failed: [String] = []
         var applicable = 0
@@ -270,7 +270,7 @@ final class Run {
         let lower = indicator.floor ?? (indicator.kind == .deduction ? -maxima[cell(subject, index)] : Fixed(raw: Int64.min + 1))
         let upper = indicator.cap ?? (indicator.kind == .bonus ? maxima[cell(subject, index)] : Fixed(raw: Int64.max))
         let bounded = sum.clamped(to: lower, upper)
-        if bounded != sum { trace?.append(sum > upper ? "超过上限，按 \(upper) 计" : "低于下限（扣完为止），按 \(lower) 计") }
+        if bounded != sum { trace?.append(Exact(upper) < sum ? "超过上限，按 \(upper) 计" : "低于下限（扣完为止），按 \(lower) 计") }
         return .scored(bounded)
     }
 
@@ -287,7 +287,7 @@ final class Run {
             guard holds else { continue }
             if let target = effect.zero {
                 if target == index {
-                    if case .scored = outcomes[cell(subject, index)] { outcomes[cell(subject, index)] = .scored(.zero) }
+                    if case .scored = outcomes[cell(subject, index)] { outcomes[cell(subject, index)] = .scored(Exact.zero) }
                     trace?.append("交叉影响条件成立 → 本指标计 0 分")
                 } else {
                     zeroed[cell(subject, target)] = true
@@ -305,7 +305,7 @@ final class Run {
 
     private func rank(_ index: Int, _ ranking: Ranking, _ metric: BoundExpression) {
         // Peer groups: same level, or same parent. Subjects without the metric are not ranked.
-        var groups: [Int: [(subject: Int, metric: Fixed)]] = [:]
+        var groups: [Int: [(subject: Int, metric: Exact)]] = [:]
         for subject in 0..<subjectCount {
             guard let number = try? metric.number(Cursor(run: self, subject: subject), what: "metric") else { continue }
             groups[ranking.amongSiblings ? (parents[subject] ?? -1) : depths[subject], default: []].append((subject, number))
@@ -322,15 +322,16 @@ final class Run {
         }
     }
 
-    func coefficient(_ curve: Ranking.Coefficient, rank: Int, count: Int) -> Fixed {
+    /// The coefficient of `rank` among `count`, exactly: on a linear curve the k-th of n is
+    /// first − (first − last) × (k − 1) / (n − 1), one quotient, never a rounded step times k.
+    func coefficient(_ curve: Ranking.Coefficient, rank: Int, count: Int) -> Exact {
         switch curve {
         case .linear(let first, let last):
-            guard count > 1 else { return first }
-            let step = (first - last).divided(by: Fixed(count - 1)) ?? .zero
-            return first - step * Fixed(rank - 1)
+            guard count > 1, let share = Exact.ratio(rank - 1, count - 1) else { return Exact(first) }
+            return Exact(first) - Exact(first - last) * share
         case .table(let table):
             guard !table.isEmpty else { return .one }
-            return table[Swift.min(rank - 1, table.count - 1)]
+            return Exact(table[Swift.min(rank - 1, table.count - 1)])
         }
     }
 
@@ -340,7 +341,7 @@ final class Run {
         let scheme = compiled.scheme
         var subjects: [SubjectResult] = []
         for subject in 0..<subjectCount {
-            var total = Fixed.zero
+            var total = Exact.zero
             var totalMax = scheme.total
             var missing: [String] = []
             var failed: [String] = []
@@ -362,7 +363,7 @@ final class Run {
             } else if !missing.isEmpty {
                 totalOutcome = .missing("指标未评分：\(missing.joined(separator: "、"))")
             } else if scheme.rescaleNotApplicable, totalMax > .zero, totalMax != scheme.total,
-                let rate = total.divided(by: totalMax)
+                let rate = total.divided(by: Exact(totalMax))
             {
                 totalOutcome = .scored((rate * scheme.total).rounded(places: scheme.rounding.places, mode: scheme.rounding.mode))
                 totalMax = scheme.total
@@ -390,21 +391,21 @@ final class Run {
         return stage
     }
 
-    private func rankingsOf(_ subject: Int) -> [Int: (rank: Int, count: Int, coefficient: Fixed)] {
-        var found: [Int: (rank: Int, count: Int, coefficient: Fixed)] = [:]
+    private func rankingsOf(_ subject: Int) -> [Int: (rank: Int, count: Int, coefficient: Exact)] {
+        var found: [Int: (rank: Int, count: Int, coefficient: Exact)] = [:]
         for index in 0..<nodeCount { if let ranking = rankings[cell(subject, index)] { found[index] = ranking } }
         return found
     }
 
     private func componentComposite(_ components: [(indicator: String, weight: Fixed)], _ result: SubjectResult) -> Fixed? {
-        var sum = Fixed.zero
+        var sum = Exact.zero
         for (code, weight) in components {
             guard let index = compiled.codeIndex[code], let score = result.outcomes[index].score,
-                let rate = score.divided(by: result.maxima[index])
+                let rate = score.divided(by: Exact(result.maxima[index]))
             else { return nil }
             sum += rate * weight * compiled.scheme.total
         }
-        return sum.rounded(places: compiled.scheme.rounding.places, mode: compiled.scheme.rounding.mode)
+        return sum.rounded(places: compiled.scheme.rounding.places, mode: compiled.scheme.rounding.mode).fixed
     }
 
     private func subjectComposite(
@@ -415,7 +416,7 @@ final class Run {
         }
         let rounding = compiled.scheme.rounding
         func blend(_ outcomesOf: (Int) -> Outcome) -> Outcome {
-            var weighted = Fixed.zero
+            var weighted = Exact.zero
             var weightSum = Fixed.zero
             var any = false
             for (subject, weight) in weightByIndex {
@@ -430,7 +431,7 @@ final class Run {
                 case .failed(let why): return .failed(why)
                 }
             }
-            guard any, let value = weighted.divided(by: weightSum) else { return .notApplicable }
+            guard any, let value = weighted.divided(by: Exact(weightSum)) else { return .notApplicable }
             return .scored(value)
         }
         var outcomes = Array(repeating: Outcome.notApplicable, count: compiled.nodes.count)
@@ -461,7 +462,7 @@ final class Run {
     }
 
     static func sum(_ parts: [Outcome]) -> Outcome {
-        var sum = Fixed.zero
+        var sum = Exact.zero
         var any = false
         for part in parts {
             switch part {

@@ -28,7 +28,7 @@ struct Grading {
                 subjects[index].grade = veto.grade
                 continue
             }
-            if let below = rules.below, score < below.score {
+            if let below = rules.below, score < Exact(below.score) {
                 subjects[index].grade = below.grade
                 continue
             }
@@ -55,7 +55,7 @@ struct Grading {
         }
     }
 
-    static func band(_ bands: [GradeBand], _ score: Fixed) -> String? {
-        bands.sorted { $0.min > $1.min }.first { score >= $0.min }?.grade
+    static func band(_ bands: [GradeBand], _ score: Exact) -> String? {
+        bands.sorted { $0.min > $1.min }.first { !(score < Exact($0.min)) }?.grade
     }
 }

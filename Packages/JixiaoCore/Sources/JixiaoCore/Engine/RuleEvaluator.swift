@@ -23,17 +23,17 @@ struct RuleEvaluator {
         lines?.lines.append(line())
     }
 
-    func number(_ expression: BoundExpression, _ what: String) throws(EvaluationError) -> Fixed {
+    func number(_ expression: BoundExpression, _ what: String) throws(EvaluationError) -> Exact {
         try expression.number(cursor, what: what)
     }
 
     /// Evaluates and appends the derivation to `trace`.
-    func evaluate(_ box: RuleBox, trace: inout [String]?) throws(EvaluationError) -> Fixed {
+    func evaluate(_ box: RuleBox, trace: inout [String]?) throws(EvaluationError) -> Exact {
         defer { if let lines { trace?.append(contentsOf: lines.lines) } }
         return try evaluate(box)
     }
 
-    func evaluate(_ box: RuleBox) throws(EvaluationError) -> Fixed {
+    func evaluate(_ box: RuleBox) throws(EvaluationError) -> Exact {
         switch box.rule {
         case .proportional(let input, let target):
             let actual = try number(input, "实际值")
@@ -85,12 +85,12 @@ struct RuleEvaluator {
         case .shortfall(let rule, let input, let target, let base, let cutoff):
             let actual = try number(input, "实际值")
             let goal = try number(target, "目标值")
-            let start = try base.map { b throws(EvaluationError) in try number(b, "base") } ?? max
+            let start = try base.map { b throws(EvaluationError) in try number(b, "base") } ?? Exact(max)
             if let cutoff {
                 let floorValue = try number(cutoff, "cutoff")
                 if actual < floorValue {
                     note("实际 \(actual) 低于 \(floorValue)，得 \(rule.cutoffScore) 分")
-                    return rule.cutoffScore
+                    return Exact(rule.cutoffScore)
                 }
             }
             let gap = rule.above ? actual - goal : goal - actual
@@ -98,10 +98,10 @@ struct RuleEvaluator {
                 note("实际 \(actual) " + (rule.above ? "未超过" : "达到") + "目标 \(goal)，得 \(start)")
                 return start
             }
-            guard let ratio = gap.divided(by: rule.step) else { throw .invalid("step 不能为 0") }
+            guard let ratio = gap.divided(by: Exact(rule.step)) else { throw .invalid("step 不能为 0") }
             let steps = rule.steps == .whole ? ratio.floored : ratio
             let deduction = steps * rule.deduct
-            let score = Fixed.max(start - deduction, rule.floor ?? (indicator.kind == .deduction ? -max : .zero))
+            let score = Exact.max(start - deduction, Exact(rule.floor ?? (indicator.kind == .deduction ? -max : .zero)))
             let stepText = rule.step == .one ? "每 1 个单位" : "每 \(rule.step)"
             note(
                 "目标 \(goal)，实际 \(actual)，" + (rule.above ? "超出 " : "差 ") + gap.description + "；\(stepText)扣 \(rule.deduct) 分（"
@@ -112,7 +112,7 @@ struct RuleEvaluator {
             let actual = try number(input, "实际值")
             let goal = try number(target, "目标值")
             guard let share = (actual - goal).magnitude.divided(by: goal) else { throw .divisionByZero("偏差 ÷ 目标值（目标为 0）") }
-            let score = Fixed.max(.zero, (Fixed.one - share) * max)
+            let score = Exact.max(.zero, (Exact.one - share) * max)
             note("偏差 |\(actual) − \(goal)| ÷ \(goal) = \(share)；(1 − \(share)) × \(max) = \(score)")
             return score
 
@@ -121,25 +121,25 @@ struct RuleEvaluator {
             switch value {
             case .bool(true), .text("及时"), .text("按时"), .text("按期"), .text("是"):
                 note("按时完成（期限 \(rule.due)），得满分")
-                return max
+                return Exact(max)
             case .bool(false), .text("未完成"), .text("否"):
                 note("未完成，得 \(rule.nextYear)")
-                return rule.nextYear
+                return Exact(rule.nextYear)
             case .notApplicable: throw .notApplicable
             case .text(let text):
                 guard let done = YearMonth(text) else { throw .invalid("完成时间 “\(text)” 不是年月（如 2020-02）") }
                 if done.year > rule.due.year {
                     note("\(done)完成，已到次年（期限 \(rule.due)），得 \(rule.nextYear)")
-                    return rule.nextYear
+                    return Exact(rule.nextYear)
                 }
                 let late = done.months(after: rule.due)
                 guard late > 0 else {
                     note("\(done)完成，未超过期限 \(rule.due)，得满分")
-                    return max
+                    return Exact(max)
                 }
                 let deduction = rule.deduct * Fixed(late)
                 note("\(done)完成，递延 \(late) 个月 × \(rule.deduct) = 扣 \(deduction)")
-                return max - deduction
+                return Exact(max - deduction)
             default:
                 throw .type("完成时间应为年月或“及时”，实际是 \(value)")
             }
@@ -164,11 +164,11 @@ struct RuleEvaluator {
                 note((met ? "✓ " : "✗ ") + "\(item.id) \(item.text)（\(item.points) 分）")
             }
             note("满足条目合计 \(score)")
-            return score
+            return Exact(score)
 
         case .incidents(let rule, let countExpression, let base):
             let count = try wholeCount(countExpression, "次数")
-            let start = try base.map { b throws(EvaluationError) in try number(b, "base") } ?? (indicator.kind == .deduction ? .zero : max)
+            let start = try base.map { b throws(EvaluationError) in try number(b, "base") } ?? Exact(indicator.kind == .deduction ? .zero : max)
             var deduction: Fixed
             if !rule.ladder.isEmpty {
                 deduction = rule.ladder.last { $0.count <= count }?.deduct ?? .zero
@@ -185,20 +185,20 @@ struct RuleEvaluator {
             return start - deduction
 
         case .bonus(let rule, let itemsExpression):
-            return try bonus(rule, itemsExpression)
+            return Exact(try bonus(rule, itemsExpression))
 
         case .judged(let rule, let input):
             let value = try input.evaluate(cursor)
-            let score: Fixed
+            let score: Exact
             switch value {
             case .number(let number):
                 score = number
                 note("评分人给分 \(number)")
             case .list(let amounts):
-                var sum = Fixed.zero
+                var sum = Exact.zero
                 for (offset, amount) in amounts.enumerated() {
-                    let number = try amount.requireNumber("第 \(offset + 1) 项")
-                    if let each = rule.each, !each.contains(number) {
+                    let number = try Term(amount).requireNumber("第 \(offset + 1) 项")
+                    if let each = rule.each, number < Exact(each.lowerBound) || Exact(each.upperBound) < number {
                         throw .invalid("第 \(offset + 1) 项给分 \(number) 不在允许范围 \(each.lowerBound)–\(each.upperBound) 内")
                     }
                     sum += number
@@ -209,10 +209,10 @@ struct RuleEvaluator {
             default: throw .type("评分应为数字，实际是 \(value)")
             }
             let (lower, upper) = run.bounds(run.compiled.shapes[index], max: max)
-            if rule.each == nil, score < lower || score > upper {
+            if rule.each == nil, score < Exact(lower) || Exact(upper) < score {
                 throw .invalid("给分 \(score) 超出本指标范围 \(lower)–\(upper)")
             }
-            if rule.reasonRequired, score < max, run.reasons[cursor.subject][indicator.code] == nil {
+            if rule.reasonRequired, score < Exact(max), run.reasons[cursor.subject][indicator.code] == nil {
                 run.warnings[cursor.subject].append("指标 \(indicator.code) \(indicator.name) 扣分但未填写理由")
             }
             if let reason = run.reasons[cursor.subject][indicator.code] { note("理由：\(reason)") }
@@ -230,7 +230,7 @@ struct RuleEvaluator {
         case .growth(let rule, let current, let previous):
             let now = try number(current, "本期值")
             let before = try number(previous, "上期值")
-            let change: Fixed
+            let change: Exact
             if rule.relative {
                 guard let rate = (now - before).divided(by: before) else {
                     throw .divisionByZero("增长率 = (本期 − 上期) ÷ 上期（上期为 0）")
@@ -245,7 +245,7 @@ struct RuleEvaluator {
 
         case .rescale(let input, let from):
             let external = try number(input, "外部得分")
-            let score = (external.divided(by: from) ?? .zero) * max
+            let score = (external.divided(by: Exact(from)) ?? .zero) * max
             note("外部得分 \(external) ÷ \(from) × \(max) = \(score)")
             return score
 
@@ -261,22 +261,25 @@ struct RuleEvaluator {
         return ""
     }
 
-    private func tier(_ tiers: [Tier], _ value: Fixed, label: String) throws(EvaluationError) -> Fixed {
+    private func tier(_ tiers: [Tier], _ value: Exact, label: String) throws(EvaluationError) -> Exact {
         guard let band = tiers.first(where: { $0.contains(value) }) else {
             throw .invalid("\(label) \(value) 不在任何档位内")
         }
         note("\(label) \(value) 落在 \(band.bandText) 档，得 \(band.points)")
-        return band.points
+        return Exact(band.points)
     }
 
     private func wholeCount(_ expression: BoundExpression, _ what: String) throws(EvaluationError) -> Int {
-        let value = try expression.evaluate(cursor)
-        let number: Fixed
-        if case .list(let items) = value { number = Fixed(items.count) } else { number = try value.requireNumber(what) }
-        guard number >= .zero, number.floored == number, number < Fixed(1_000_000_000) else {
+        try wholeCount(try expression.evaluate(cursor), what)
+    }
+
+    private func wholeCount(_ value: Term, _ what: String) throws(EvaluationError) -> Int {
+        let number: Exact
+        if case .list(let items) = value { number = Exact(items.count) } else { number = try value.requireNumber(what) }
+        guard !number.isNegative, number.floored == number, let count = number.wholePart, count < 1_000_000_000 else {
             throw .invalid("\(what)应为非负整数，实际是 \(number)")
         }
-        return Int(number.raw / Fixed.scale)
+        return count
     }
 
     private func bonus(_ rule: Bonus, _ itemsExpression: BoundExpression) throws(EvaluationError) -> Fixed {
@@ -308,7 +311,7 @@ struct RuleEvaluator {
             note("加分项 \(items.count) 条" + (rule.highestOnly ? "（同一项按最高计，计 \(order.count) 条）" : "") + "，合计 \(amount)")
         default:
             let count: Int
-            if case .list(let items) = value { count = items.count } else { count = try wholeCount(.constant(value), "条数") }
+            if case .list(let items) = value { count = items.count } else { count = try wholeCount(value, "条数") }
             let paidCount = Swift.max(0, count - rule.free)
             amount = (rule.per ?? .zero) * Fixed(paidCount)
             note("\(count) 条" + (rule.free > 0 ? "，超过 \(rule.free) 条的 \(paidCount) 条" : "") + " × \(rule.per ?? .zero) = \(amount)")
@@ -329,14 +332,14 @@ struct Cursor: EvaluationContext {
     let run: Run
     let subject: Int
 
-    func slot(_ index: Int) throws(EvaluationError) -> Value {
+    func slot(_ index: Int) throws(EvaluationError) -> Term {
         guard let value = run.slots[subject][index] else { throw .missing(run.compiled.slotNames[index]) }
-        return value
+        return Term(value)
     }
 
-    func metric(_ index: Int) throws(EvaluationError) -> Value {
+    func metric(_ index: Int) throws(EvaluationError) -> Term {
         if let cached = run.metricCache[subject][index] { return try cached.get() }
-        let result: Result<Value, EvaluationError>
+        let result: Result<Term, EvaluationError>
         do {
             result = .success(try run.compiled.metrics[index].expression.evaluate(self))
         } catch {
@@ -346,15 +349,15 @@ struct Cursor: EvaluationContext {
         return try result.get()
     }
 
-    func indicatorValue(_ index: Int) throws(EvaluationError) -> Value {
+    func indicatorValue(_ index: Int) throws(EvaluationError) -> Term {
         guard let value = run.values[subject][index] else {
             let indicator = run.compiled.nodes[index].indicator
             throw .missing("\(indicator.code) \(indicator.name) 的填报值")
         }
-        return value
+        return Term(value)
     }
 
-    func indicatorScore(_ index: Int) throws(EvaluationError) -> Fixed {
+    func indicatorScore(_ index: Int) throws(EvaluationError) -> Exact {
         let indicator = run.compiled.nodes[index].indicator
         guard run.computed[run.cell(subject, index)] else { throw .missing("\(indicator.code) 的得分（尚未计算）") }
         switch run.outcomes[run.cell(subject, index)] {
@@ -367,28 +370,28 @@ struct Cursor: EvaluationContext {
 
     func indicatorMax(_ index: Int) -> Fixed { run.maxima[run.cell(subject, index)] }
 
-    func fund(_ name: String) throws(EvaluationError) -> Fixed {
+    func fund(_ name: String) throws(EvaluationError) -> Exact {
         guard let table = run.data.subjects[subject].fundTable else { throw .missing("资金安排和使用情况表") }
-        guard let figure = table.figure(name) else { throw .divisionByZero("资金表的 \(name)（分母为 0）") }
+        guard let figure = table.exactFigure(name) else { throw .divisionByZero("资金表的 \(name)（分母为 0）") }
         return figure
     }
 
-    func attribute(_ name: String) throws(EvaluationError) -> Value {
+    func attribute(_ name: String) throws(EvaluationError) -> Term {
         guard let value = run.data.subjects[subject].attributes[name] else { throw .missing("考核对象属性 \(name)") }
-        return value
+        return Term(value)
     }
 
-    func aggregate(_ function: Function, id: Int, _ operand: BoundExpression?) throws(EvaluationError) -> Value {
+    func aggregate(_ function: Function, id: Int, _ operand: BoundExpression?) throws(EvaluationError) -> Term {
         if function == .childrenCount {
             var count = 0
             for child in 0..<run.subjectCount where run.parents[child] == subject {
                 if try operand!.evaluate(Cursor(run: run, subject: child)).requireBool("children_count") { count += 1 }
             }
-            return .number(Fixed(count))
+            return .number(Exact(count))
         }
         let depth = run.depths[subject]
         if let cached = run.aggregateCache[id]?[depth] { return cached }
-        var numbers: [Fixed] = []
+        var numbers: [Exact] = []
         for peer in 0..<run.subjectCount where run.depths[peer] == depth {
             guard let operand else {
                 numbers.append(.one)
@@ -400,16 +403,16 @@ struct Cursor: EvaluationContext {
                 continue
             }
         }
-        let value: Value
+        let value: Term
         switch function {
-        case .peerCount: value = .number(Fixed(numbers.count))
+        case .peerCount: value = .number(Exact(numbers.count))
         case .peerSum: value = .number(numbers.reduce(.zero, +))
         case .peerMin, .peerMax, .peerAvg:
             guard !numbers.isEmpty else { throw .missing("同级对象的数据（\(function.rawValue)）") }
             switch function {
             case .peerMin: value = .number(numbers.min()!)
             case .peerMax: value = .number(numbers.max()!)
-            default: value = .number(numbers.reduce(.zero, +).divided(by: Fixed(numbers.count))!)
+            default: value = .number(numbers.reduce(.zero, +).divided(by: Exact(numbers.count))!)
             }
         default: fatalError("not an aggregate")
         }
@@ -420,4 +423,25 @@ struct Cursor: EvaluationContext {
 
 final class TraceLines {
     var lines: [String] = []
+}
+
+extension ComparisonOperator {
+    func holds(_ lhs: Exact, _ rhs: Exact) -> Bool {
+        switch self {
+        case .greaterOrEqual: return lhs >= rhs
+        case .greater: return lhs > rhs
+        case .lessOrEqual: return lhs <= rhs
+        case .less: return lhs < rhs
+        case .equal: return lhs == rhs
+        case .notEqual: return lhs != rhs
+        }
+    }
+}
+
+extension Tier {
+    func contains(_ x: Exact) -> Bool {
+        if let from, fromExclusive ? !(x > Exact(from)) : !(x >= Exact(from)) { return false }
+        if let to, toInclusive ? !(x <= Exact(to)) : !(x < Exact(to)) { return false }
+        return true
+    }
 }

@@ -1,6 +1,7 @@
 /// The result of one indicator for one subject. Missing and not-applicable are never 0.
 public enum Outcome: Sendable, Hashable {
-    case scored(Fixed)
+    /// The exact score: a decimal once the scheme has rounded it, a fraction where it has not.
+    case scored(Exact)
     /// 不适用: dropped out; its max leaves the parent's.
     case notApplicable
     /// 未评分: a figure is missing.
@@ -8,7 +9,7 @@ public enum Outcome: Sendable, Hashable {
     /// The figures break the rule (a text where a number is needed, a division by zero …).
     case failed(String)
 
-    public var score: Fixed? {
+    public var score: Exact? {
         if case .scored(let score) = self { return score }
         return nil
     }
@@ -40,13 +41,13 @@ public struct SubjectResult: Sendable {
     /// Per indicator: the derivation, when the engine ran with explanations.
     public internal(set) var explanations: [[String]]
     /// Per ranking indicator: (rank, of how many, coefficient).
-    public internal(set) var rankings: [Int: (rank: Int, count: Int, coefficient: Fixed)]
+    public internal(set) var rankings: [Int: (rank: Int, count: Int, coefficient: Exact)]
     public internal(set) var warnings: [String]
     /// The reasons in force at this stage: the subject's own, overlaid by each review stage's.
     public internal(set) var reasons: [String: String]
 
     /// The score the grade is based on: the composite where there is one, else the total.
-    public var gradedScore: Fixed? { composite ?? total.score }
+    public var gradedScore: Exact? { composite.map(Exact.init) ?? total.score }
 }
 
 /// The subject-weighted composite (seed 001): per indicator and total.
@@ -86,4 +87,9 @@ public struct ScoreReport: Sendable {
     /// Indicator indices in printing order (the tree, depth first).
     public var printingOrder: [Int] { Array(scheme.nodes.indices) }
     public var finalStage: StageResult { stages[stages.count - 1] }
+}
+
+extension Outcome {
+    /// A score given as a decimal.
+    public static func scored(_ score: Fixed) -> Outcome { .scored(Exact(score)) }
 }

@@ -45,6 +45,30 @@ public struct FundTable: Sendable, Hashable {
     public var spendingRate: Fixed? { totalSpent.divided(by: totalArrived) }
     public var itemsSpent: Fixed { items.map(\.spent).reduce(Fixed.zero, +) }
 
+    /// The figures formulas read as `fund.<name>`, or `fund.<source>.<name>` for one source column,
+    /// exactly: a rate is the quotient itself, not cut at a decimal place. nil for an unknown
+    /// name or a zero denominator.
+    public func exactFigure(_ name: String) -> Exact? {
+        if let dot = name.firstIndex(of: ".") {
+            let source = String(name[..<dot])
+            let column = FundTable(
+                sources: [source], budget: budget.filter { $0.key == source }, invested: invested.filter { $0.key == source },
+                arrived: arrived.filter { $0.key == source }, spent: spent.filter { $0.key == source })
+            return column.exactFigure(String(name[name.index(after: dot)...]))
+        }
+        guard let figure = FundTable.figures[name] else { return nil }
+        switch figure {
+        case .budget: return Exact(totalBudget)
+        case .invested: return Exact(totalInvested)
+        case .arrived: return Exact(totalArrived)
+        case .spent: return Exact(totalSpent)
+        case .balance: return Exact(balance)
+        case .executionRate: return Exact(totalSpent).divided(by: Exact(totalBudget))
+        case .arrivalRate: return Exact(totalArrived).divided(by: Exact(totalBudget))
+        case .spendingRate: return Exact(totalSpent).divided(by: Exact(totalArrived))
+        }
+    }
+
     /// The figures formulas read as `fund.<name>`, or `fund.<source>.<name>` for one source column.
     public func figure(_ name: String) -> Fixed? {
         if let dot = name.firstIndex(of: ".") {
