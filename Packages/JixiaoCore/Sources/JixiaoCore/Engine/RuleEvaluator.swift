@@ -38,8 +38,8 @@ struct RuleEvaluator {
         case .proportional(let input, let target):
             let actual = try number(input, "实际值")
             let goal = try number(target, "目标值")
-            guard let ratio = actual.divided(by: goal) else { throw .divisionByZero("实际值 ÷ 目标值（目标为 0）") }
-            let score = ratio * max
+            // (actual × max) ÷ goal: the same exact value as (actual ÷ goal) × max, with one reduction.
+            guard let score = (actual * max).divided(by: goal) else { throw .divisionByZero("实际值 ÷ 目标值（目标为 0）") }
             note("实际 \(actual) ÷ 目标 \(goal) × 分值 \(max) = \(score)")
             return score
 
@@ -245,7 +245,7 @@ struct RuleEvaluator {
 
         case .rescale(let input, let from):
             let external = try number(input, "外部得分")
-            let score = (external.divided(by: Exact(from)) ?? .zero) * max
+            let score = (external * max).divided(by: Exact(from)) ?? .zero
             note("外部得分 \(external) ÷ \(from) × \(max) = \(score)")
             return score
 

@@ -64,18 +64,41 @@ public struct Exact: Sendable, Hashable {
             n /= divisor
             d /= divisor
         }
-        if scale % d == 0 {
-            let (scaled, overflow) = n.multipliedReportingOverflow(by: scale / d)
+        if d <= scale, UInt64(Fixed.scale) % UInt64(d) == 0 {
+            let (scaled, overflow) = n.multipliedReportingOverflow(by: Int128(UInt64(Fixed.scale) / UInt64(d)))
             return overflow || scaled == .min ? .overflow : Exact(numerator: scaled, denominator: scale)
         }
         return Exact(numerator: n, denominator: d)
     }
 
-    static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {
+    /// Binary GCD (no 128-bit division, which is done in software); 1 for gcd(0, 0).
+    @usableFromInline static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {
+        if a == 0 { return b == 0 ? 1 : b }
+        if b == 0 { return a }
+        if a <= UInt128(UInt64.max) && b <= UInt128(UInt64.max) { return UInt128(gcd(UInt64(a), UInt64(b))) }
         var a = a
         var b = b
-        while b != 0 { (a, b) = (b, a % b) }
-        return a == 0 ? 1 : a
+        let shift = (a | b).trailingZeroBitCount
+        a >>= a.trailingZeroBitCount
+        repeat {
+            b >>= b.trailingZeroBitCount
+            if a > b { swap(&a, &b) }
+            b -= a
+        } while b != 0
+        return a << shift
+    }
+
+    @usableFromInline static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        var a = a
+        var b = b
+        let shift = (a | b).trailingZeroBitCount
+        a >>= a.trailingZeroBitCount
+        repeat {
+            b >>= b.trailingZeroBitCount
+            if a > b { swap(&a, &b) }
+            b -= a
+        } while b != 0
+        return a << shift
     }
 
     @inlinable static func checked(_ value: (partialValue: Int128, overflow: Bool)) -> Int128? {
