@@ -5,12 +5,17 @@
 public enum SchemeChecks {
     /// Every problem of the scheme, compile errors included.
     public static func check(_ scheme: Scheme) -> [Problem] {
+        let problems: [Problem]
         do {
-            return try CompiledScheme(scheme).warnings
+            problems = try CompiledScheme(scheme).warnings
         } catch {
             // Compiling stops at errors; add the static warnings so the user sees everything at once.
-            return error.problems + staticProblems(scheme).filter { $0.severity == .warning }
+            problems = error.problems + staticProblems(scheme).filter { $0.severity == .warning }
         }
+        // In file order (stable), so the printed list reads down the scheme file.
+        return problems.enumerated().sorted {
+            ($0.element.location?.line ?? 0, $0.offset) < ($1.element.location?.line ?? 0, $1.offset)
+        }.map(\.element)
     }
 
     static func staticProblems(_ scheme: Scheme) -> [Problem] {

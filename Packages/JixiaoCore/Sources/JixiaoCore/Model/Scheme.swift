@@ -81,6 +81,12 @@ public struct Indicator: Sendable, Hashable {
     public var effects: [Effect]
     public var source: String?
     public var location: SourceLocation?
+    /// The points of each part of the printed 评分标准 (001 资金使用合规性: 得3分 / 得2分 / 得1分), when declared;
+    /// only the scheme checks read it (parts adding up to more or less than `max` are a finding of the document).
+    public var parts: [Fixed] = []
+    /// `target` exactly as written (目标值 as printed: `98`, `≥90%`, `825.2万元`), for the check that compares it
+    /// with the rule's threshold; `target` alone cannot tell `95%` (0.95) from `0.95`.
+    public var targetText: String?
 
     public init(
         code: String, name: String, max: Fixed, kind: IndicatorKind = .regular, unit: String? = nil,
@@ -231,6 +237,11 @@ public struct Scheme: Sendable, Hashable {
     /// (60.14 of an applicable 83 → 72.46 of 100); false: the total stays and its max shrinks.
     public var rescaleNotApplicable: Bool = false
     public var inputs: [InputDeclaration]
+    /// Declared subject attributes (`subject.党员`, or a bare name a data file gives under `attributes:`).
+    public var attributes: [InputDeclaration] = []
+    /// Where top-level entries were written, for checks that have no indicator to point at:
+    /// `grades`, `metrics.<name>`.
+    public var locations: [String: SourceLocation] = [:]
     /// R25: named formulas, in the order written.
     public var metrics: [(name: String, formula: Expression)]
     public var grades: GradeRules
