@@ -64,7 +64,7 @@ public enum SchemeFile {
             }
         }
         for (key, _) in top.mapping where key.string == "grades" { locations["grades"] = reader.location(key) }
-        let grades = try top.optional("grades") { (n) throws(FileError) in try readGrades(reader, n) } ?? .fiscalDefault
+        let grades = try top.optional("grades") { (n) throws(FileError) in try readGrades(reader, n, total: total) }
         let composite = try top.optional("composite") { (n) throws(FileError) in try readComposite(reader, n) }
         let indicators = try top.required("indicators") { (n) throws(FileError) in
             try reader.sequence(n, "indicators").map { (item) throws(FileError) in try readIndicator(reader, item) }
@@ -148,7 +148,7 @@ public enum SchemeFile {
         return indicator
     }
 
-    static func readGrades(_ reader: YAMLReader, _ node: Node) throws(FileError) -> GradeRules {
+    static func readGrades(_ reader: YAMLReader, _ node: Node, total: Fixed) throws(FileError) -> GradeRules {
         var fields = try reader.mapping(node, "grades")
         var rules = GradeRules()
         rules.bands = try fields.optional("bands") { (n) throws(FileError) in
@@ -193,7 +193,7 @@ public enum SchemeFile {
             }
         } ?? []
         try fields.finish()
-        if rules.bands.isEmpty && rules.byRank.isEmpty { rules.bands = GradeRules.fiscalDefault.bands }
+        if rules.bands.isEmpty && rules.byRank.isEmpty { rules.bands = GradeRules.fiscalDefaultBands(total: total) }
         return rules
     }
 

@@ -60,7 +60,9 @@ public enum SchemeChecks {
             guard let rule = indicator.rule else { continue }
             checkRule(rule, indicator, add)
         }
-        checkGrades(scheme.grades, scheme, add)
+        checkGrades(scheme.grades, scheme) { severity, message in
+            problems.append(Problem(severity, location: scheme.locations["grades"] ?? scheme.location, message))
+        }
         if let composite = scheme.composite {
             switch composite {
             case .subjects(let weights, _, _):
@@ -176,12 +178,19 @@ public enum SchemeChecks {
         }
     }
 
-    private static func checkGrades(_ grades: GradeRules, _ scheme: Scheme, _ add: (Problem.Severity, Indicator?, String) -> Void) {
+    private static func checkGrades(_ grades: GradeRules, _ scheme: Scheme, _ add: (Problem.Severity, String) -> Void) {
         let mins = grades.bands.map(\.min)
-        if Set(mins).count != mins.count { add(.error, nil, "等级分数线重复") }
-        if let lowest = mins.min(), lowest > .zero { add(.warning, nil, "低于 \(lowest) 分的总分没有等级") }
+        if Set(mins).count != mins.count { add(.error, "等级分数线重复") }
+        if let lowest = mins.min(), lowest > .zero { add(.warning, "低于 \(lowest) 分的总分没有等级") }
+        // Bands written for a 100-point scheme on a scheme of another total (a 30-point scheme with 优 at 90).
+        for band in grades.bands where band.min > scheme.total {
+            add(.warning, "等级 “\(band.grade)” 的分数线 \(band.min) 高于方案总分 \(scheme.total)，总分达不到（分数线应按总分折算，如 90% × \(scheme.total) = \(scheme.total * Fixed("0.9")!)）")
+        }
+        if let below = grades.below, below.score > scheme.total {
+            add(.warning, "等级 “\(below.grade)” 的分数线 \(below.score) 高于方案总分 \(scheme.total)：每个对象都会落在这一等")
+        }
         let shares = grades.byRank.map(\.share)
-        if shares != shares.sorted() { add(.error, nil, "按名次定等的比例应逐级递增（累计比例）") }
-        if let last = shares.last, last > .one { add(.error, nil, "按名次定等的比例不能超过 100%") }
+        if shares != shares.sorted() { add(.error, "按名次定等的比例应逐级递增（累计比例）") }
+        if let last = shares.last, last > .one { add(.error, "按名次定等的比例不能超过 100%") }
     }
 }
