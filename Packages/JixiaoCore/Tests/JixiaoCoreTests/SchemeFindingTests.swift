@@ -32,6 +32,59 @@ import Testing
 
     func number(_ text: String) -> Expression { .constant(.number(n(text))) }
 
+    // MARK: - Tier bands: open and closed ends, single points
+
+    func tierProblems(_ tiers: [Tier]) -> [Problem] {
+        SchemeChecks.check(Scheme(id: "t", name: "t", total: 10, indicators: [leaf(max: 10, rule: .tiers(input: valueExpr, tiers: tiers))]))
+    }
+
+    @Test func tiers_inDocumentOrder_singlePointBetweenOpenBands() {
+        // 004 7.1 as printed: 增长 10, 持平 5, 降低 0; 持平 is the single point 0.
+        let printedOrder = [Tier(from: 0, to: nil, fromExclusive: true, points: 10), Tier(from: 0, to: 0, toInclusive: true, points: 5),
+                            Tier(from: nil, to: 0, points: 0)]
+        #expect(tierProblems(printedOrder).isEmpty, "\(tierProblems(printedOrder))")
+        let growth = Rule.growth(Growth(current: expr("本年"), previous: expr("上年"), relative: false, tiers: printedOrder))
+        #expect(SchemeChecks.check(Scheme(id: "t", name: "t", total: 10, inputs: [InputDeclaration(name: "本年"), InputDeclaration(name: "上年")],
+                                          indicators: [leaf(max: 10, rule: growth)])).isEmpty)
+        // Without the single point: 0 falls in no band.
+        let gap = tierProblems([Tier(from: 0, to: nil, fromExclusive: true, points: 10), Tier(from: nil, to: 0, points: 0)])
+        #expect(gap.map(\.message) == ["档位 < 0 与 > 0 之间有空档（落在空档的值无法计分）"])
+    }
+
+    @Test func tiers_sharedEnds() {
+        // [0, 5] and [5, 10] overlap at 5, in either order; [0, 5) and (5, 10] leave 5 out; [0, 5) [5, 10] and [0, 5] (5, 10] meet.
+        let closedClosed = tierProblems([Tier(from: 5, to: 10, toInclusive: true, points: 10), Tier(from: 0, to: 5, toInclusive: true, points: 5),
+                                         Tier(from: 10, to: nil, fromExclusive: true, points: 10)])
+        #expect(closedClosed.map(\.severity) == [.error] && closedClosed[0].message == "档位 [0, 5] 与 [5, 10] 重叠")
+        let openOpen = tierProblems([Tier(from: 0, to: 5, points: 5), Tier(from: 5, to: nil, fromExclusive: true, points: 10)])
+        #expect(openOpen.map(\.message) == ["档位 [0, 5) 与 > 5 之间有空档（落在空档的值无法计分）"])
+        #expect(tierProblems([Tier(from: 0, to: 5, points: 5), Tier(from: 5, to: nil, points: 10)]).isEmpty)
+        #expect(tierProblems([Tier(from: 0, to: 5, toInclusive: true, points: 5), Tier(from: 5, to: nil, fromExclusive: true, points: 10)]).isEmpty)
+        // Same lower end; one band inside another (no false gap after it); an empty band.
+        #expect(tierProblems([Tier(from: 0, to: nil, points: 10), Tier(from: 0, to: 3, points: 3)]).map(\.message) == ["档位 ≥ 0 与 [0, 3) 重叠"])
+        let nested = tierProblems([Tier(from: 0, to: 10, points: 5), Tier(from: 2, to: 3, points: 3), Tier(from: 10, to: nil, points: 10)])
+        #expect(nested.map(\.message) == ["档位 [0, 10) 与 [2, 3) 重叠"])
+        #expect(tierProblems([Tier(from: 0, to: nil, points: 10), Tier(from: 5, to: 5, points: 1)]).map(\.message) == ["档位 [5, 5) 不含任何值（永远不会用到）"])
+    }
+
+    @Test func tiers_endsOfTheScale() {
+        // A band closed at 100% ends a share's scale (人员到位率 90% ≤ x ≤ 100%); open at 100%, above it is uncovered.
+        #expect(tierProblems([Tier(from: n("0.9"), to: .one, toInclusive: true, points: 10), Tier(from: nil, to: n("0.9"), points: 0)]).isEmpty)
+        #expect(tierProblems([Tier(from: n("0.9"), to: .one, points: 10), Tier(from: nil, to: n("0.9"), points: 0)]).map(\.message) == ["高于 1 的值没有对应档位"])
+        #expect(tierProblems([Tier(from: n("0.8"), to: n("0.9"), toInclusive: true, points: 10), Tier(from: nil, to: n("0.8"), points: 0)]).map(\.message)
+                == ["高于 0.9 的值没有对应档位"])
+        #expect(tierProblems([Tier(from: 1, to: nil, points: 10)]).map(\.message) == ["低于 1 的值没有对应档位"])
+        #expect(tierProblems([Tier(from: 0, to: nil, points: 10)]).isEmpty)
+        // A growth rate can be anything down to −100%.
+        func growth(_ tiers: [Tier]) -> [String] {
+            SchemeChecks.check(Scheme(id: "t", name: "t", total: 10, inputs: [InputDeclaration(name: "c"), InputDeclaration(name: "p")],
+                                      indicators: [leaf(max: 10, rule: .growth(Growth(current: expr("c"), previous: expr("p"), relative: true, tiers: tiers)))])).map(\.message)
+        }
+        #expect(growth([Tier(from: 0, to: nil, points: 10)]) == ["低于 0 的值没有对应档位"])
+        #expect(growth([Tier(from: -1, to: nil, points: 10)]).isEmpty)
+        #expect(growth([Tier(from: -1, to: nil, fromExclusive: true, points: 10)]) == ["值 -1 没有对应档位"])
+    }
+
     // MARK: - Grade bands and the scheme's total
 
     @Test func defaultBands_areFractionsOfTheTotal() {

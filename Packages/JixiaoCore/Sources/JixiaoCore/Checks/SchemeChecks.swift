@@ -88,14 +88,20 @@ public enum SchemeChecks {
                 add(.warning, indicator, "\(what)得 \(points) 分，超过指标分值 \(ceiling)（计分时按 \(ceiling) 封顶）")
             }
         }
+        func coverage(_ tiers: [Tier], _ domain: TierCoverage.Domain, closedAtHundredPercentIsTop: Bool) {
+            TierCoverage.check(tiers, domain: domain, closedAtHundredPercentIsTop: closedAtHundredPercentIsTop) { add($0, indicator, $1) }
+        }
         switch rule {
         case .threshold(let threshold):
             if case .number(let pass)? = threshold.pass.constantValue { pays(pass, "达标") }
         case .tiers(_, let tiers):
-            checkTiers(tiers, indicator, add)
+            // Rates and counts are not negative; a tier closed at 100% ends a share's scale.
+            coverage(tiers, TierCoverage.Domain(low: .zero, lowIncluded: true), closedAtHundredPercentIsTop: true)
             for tier in tiers { pays(tier.points, "档位 \(tier.bandText) ") }
         case .growth(let growth):
-            checkTiers(growth.tiers, indicator, add)
+            // A growth rate cannot fall below −100% (nothing left); a difference can be any number.
+            let domain = growth.relative ? TierCoverage.Domain(low: -.one, lowIncluded: true) : TierCoverage.Domain(low: nil, lowIncluded: false)
+            coverage(growth.tiers, domain, closedAtHundredPercentIsTop: false)
             for tier in growth.tiers { pays(tier.points, "档位 \(tier.bandText) ") }
         case .shortfall(let shortfall):
             if shortfall.step <= .zero { add(.error, indicator, "shortfall 的 step 必须大于 0") }
@@ -144,37 +150,6 @@ public enum SchemeChecks {
             if lateness.deduct < .zero { add(.error, indicator, "lateness 的 deduct 不能为负数") }
         case .proportional, .rate, .deviation, .rescale, .formula:
             break
-        }
-    }
-
-    /// Gaps and overlaps between bands, as a value line from −∞ to +∞.
-    static func checkTiers(_ tiers: [Tier], _ indicator: Indicator, _ add: (Problem.Severity, Indicator?, String) -> Void) {
-        guard !tiers.isEmpty else {
-            add(.error, indicator, "tiers 为空")
-            return
-        }
-        let sorted = tiers.sorted { ($0.from ?? Fixed(raw: Int64.min + 1)) < ($1.from ?? Fixed(raw: Int64.min + 1)) }
-        if let first = sorted.first?.from, first > .zero {
-            add(.warning, indicator, "低于 \(first) 的值没有对应档位")
-        }
-        for (a, b) in zip(sorted, sorted.dropFirst()) {
-            guard let end = a.to else {
-                add(.error, indicator, "档位 \(a.bandText) 与 \(b.bandText) 重叠")
-                continue
-            }
-            guard let start = b.from else {
-                add(.error, indicator, "档位 \(a.bandText) 与 \(b.bandText) 重叠")
-                continue
-            }
-            if end < start || (end == start && !a.toInclusive && b.fromExclusive) {
-                // A gap is a real defect of some documents (002: >90%, 90%>x>80%, <80%); a value in it fails to score.
-                add(.warning, indicator, "档位 \(a.bandText) 与 \(b.bandText) 之间有空档（落在空档的值无法计分）")
-            } else if end > start || (end == start && a.toInclusive && !b.fromExclusive) {
-                add(.error, indicator, "档位 \(a.bandText) 与 \(b.bandText) 重叠")
-            }
-        }
-        if let last = sorted.last?.to {
-            add(.warning, indicator, "高于 \(last) 的值没有对应档位")
         }
     }
 
