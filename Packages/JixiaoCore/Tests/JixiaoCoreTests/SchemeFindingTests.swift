@@ -32,6 +32,114 @@ import Testing
 
     func number(_ text: String) -> Expression { .constant(.number(n(text))) }
 
+    // MARK: - Full marks against max, per rule kind
+
+    @Test func threshold_passBelowOrAboveMax() {
+        // 002-02 2.3.3: 及时得 3.33 分 on a 3.36 indicator.
+        #expect(warnings([leaf(max: n("3.36"), rule: threshold(pass: number("3.33")))]) == ["[a] 达标得 3.33 分，低于指标分值 3.36（满分无法达到）"])
+        #expect(warnings([leaf(max: n("3.36"), rule: threshold(pass: number("3.36")))]).isEmpty)
+        #expect(warnings([leaf(max: n("3.36"), rule: threshold())]).isEmpty)  // pass: max
+        #expect(warnings([leaf(max: n("0.3"), rule: threshold(pass: number("0.55")))]) == ["[a] 达标得 0.55 分，超过指标分值 0.3（计分时按 0.3 封顶）"])
+    }
+
+    @Test func tiers_topTierBelowMax() {
+        // 002-05 4.2.1: 90% ≤ x ≤ 100% 得 2.25 分 on a 2.5 indicator.
+        func rule(_ top: String) -> Rule {
+            .tiers(input: valueExpr, tiers: [Tier(from: n("0.9"), to: .one, toInclusive: true, points: n(top)),
+                                              Tier(from: n("0.8"), to: n("0.9"), points: n("1.25")), Tier(from: nil, to: n("0.8"), points: 0)])
+        }
+        #expect(warnings([leaf(max: n("2.5"), rule: rule("2.25"))]) == ["[a] 最高档 [0.9, 1] 得 2.25 分，低于指标分值 2.5（满分无法达到）"])
+        #expect(warnings([leaf(max: n("2.5"), rule: rule("2.5"))]).isEmpty)
+    }
+
+    @Test func incidents_baseAboveOrBelowMax() {
+        // 004 失业保险统计: 达到省要求的得5分 on a 4-point indicator.
+        #expect(warnings([leaf(max: 4, rule: incidents(cap: 5, base: number("5")))]) == ["[a] 起始分 base 5 分，超过指标分值 4（计分时按 4 封顶）"])
+        #expect(warnings([leaf(max: 4, rule: incidents(base: number("4")))]).isEmpty)
+        #expect(warnings([leaf(max: 4, rule: incidents(base: number("3")))]) == ["[a] 起始分 base 3 分，低于指标分值 4（满分无法达到）"])
+        #expect(warnings([leaf(max: 4, rule: incidents())]).isEmpty)  // base: max
+    }
+
+    @Test func incidents_capComparedWithWhatCanBeDeducted() {
+        // A cap above max with nothing below zero to deduct into.
+        #expect(warnings([leaf(max: 5, rule: incidents(cap: 8))]) == ["[a] 扣分上限 8 大于指标分值 5：最多只能扣 5 分（从 5 扣到下限 0）"])
+        #expect(warnings([leaf(max: 5, rule: incidents(cap: 5))]).isEmpty)
+        // 003 A1: 扣完10分止 pooled over 5-point sub-items, whose floor −10 lets the deductions run on.
+        #expect(warnings([leaf(max: 5, rule: incidents(deduct: 2, cap: 10), floor: -10)]).isEmpty)
+        #expect(warnings([leaf(max: 5, rule: incidents(deduct: 2, cap: 16), floor: -10)]).count == 1)
+    }
+
+    @Test func incidents_oneDeductionLargerThanTheItem() {
+        #expect(warnings([leaf(max: 5, rule: incidents(deduct: 6))]) == ["[a] 每次扣 6 分，超过本项可扣的 5 分（一次就扣过了头）"])
+        #expect(warnings([leaf(max: 5, rule: incidents(deduct: 5))]).isEmpty)
+        // 003 旷工: a deduction part (ladder 2 / 5 / 10) of a 5-point item 扣完5分止.
+        func a4(_ last: Fixed, floor: Fixed? = 0) -> [Indicator] {
+            let ladder = [LadderRung(count: 1, deduct: 2), LadderRung(count: 2, deduct: 5), LadderRung(count: 3, deduct: last)]
+            return [Indicator(code: "A4", name: "考勤", max: 5, children: [
+                leaf("A4.1", max: 10, kind: .deduction, rule: incidents(deduct: nil, ladder: ladder)),
+                leaf("A4.2", max: 5, rule: incidents(deduct: n("0.5"))),
+            ], floor: floor)]
+        }
+        #expect(warnings(a4(10)) == ["[A4.1] 阶梯 3 次扣 10 分，超过所在的 A4 考勤 可扣的 5 分"])
+        #expect(warnings(a4(5)).isEmpty)
+        // A parent without a floor is no pool (000 4.2: bonuses and deductions on a 0-point group).
+        #expect(warnings(a4(10, floor: nil)).isEmpty)
+    }
+
+    @Test func shortfall_baseAgainstMax_deductionNeedsBaseZero() {
+        func shortfall(base: Expression?) -> Rule {
+            .shortfall(Shortfall(input: valueExpr, target: .constant(.number(100)), step: 1, deduct: 1, steps: .proportional,
+                                 above: false, base: base, floor: nil, cutoff: nil, cutoffScore: 0))
+        }
+        #expect(warnings([leaf(max: 4, rule: shortfall(base: number("3")))]) == ["[a] 起始分 base 3 分，低于指标分值 4（满分无法达到）"])
+        #expect(warnings([leaf(max: 4, rule: shortfall(base: nil))]).isEmpty)
+        // A deduction indicator's shortfall starts from max unless base: 0 is written (R18).
+        #expect(warnings([leaf(max: 10, kind: .deduction, rule: shortfall(base: nil))], total: 0)
+                == ["[a] 扣分项起始分（未写 base，取分值） 10 分：扣分项不扣分时应得 0 分"])
+        #expect(warnings([leaf(max: 10, kind: .deduction, rule: shortfall(base: number("0")))], total: 0).isEmpty)
+    }
+
+    @Test func deduction_thresholdPassesZero() {
+        #expect(warnings([leaf(max: 1, kind: .deduction, rule: threshold(fail: number("-1")))], total: 0)
+                == ["[a] 扣分项达标得 1 分：扣分项不扣分时应得 0 分"])
+        #expect(warnings([leaf(max: 1, kind: .deduction, rule: threshold(pass: number("0"), fail: number("-1")))], total: 0).isEmpty)
+    }
+
+    @Test func formula_andRanking_bestAgainstMax() {
+        #expect(warnings([leaf(max: 3, rule: .formula(score: expr("if(x, 2, 1)")))], inputs: ["x"]) == ["[a] 公式最多得 2 分，低于指标分值 3（满分无法达到）"])
+        #expect(warnings([leaf(max: 3, rule: .formula(score: expr("if(x, 3, if(y, 2, 0))")))], inputs: ["x", "y"]).isEmpty)
+        #expect(warnings([leaf(max: 3, rule: .formula(score: expr("min(x * 4, 2)")))], inputs: ["x"]).count == 1)
+        #expect(warnings([leaf(max: 3, rule: .formula(score: expr("min(x * 4, max)")))], inputs: ["x"]).isEmpty)
+        #expect(warnings([leaf(max: 3, rule: .formula(score: expr("x * 3")))], inputs: ["x"]).isEmpty)  // unknown: no claim
+        func ranking(_ coefficient: Ranking.Coefficient) -> Rule {
+            .ranking(Ranking(metric: expr("m"), descending: true, coefficient: coefficient, amongSiblings: false))
+        }
+        #expect(warnings([leaf(max: 4, rule: ranking(.table([n("0.9"), n("0.8")])))], inputs: ["m"]) == ["[a] 排名第一（系数 0.9）得 3.6 分，低于指标分值 4（满分无法达到）"])
+        #expect(warnings([leaf(max: 4, rule: ranking(.linear(first: 1, last: n("0.6"))))], inputs: ["m"]).isEmpty)
+    }
+
+    @Test func variants_eachMaxIsChecked() {
+        // 5分（党员3分）with the pass written as 5 pays 5 on a 3-point variant.
+        var indicator = leaf(max: 5, rule: threshold(pass: number("5")))
+        indicator.variants = [Variant(when: expr("subject.党员"), max: 3)]
+        #expect(warnings([indicator], attributes: ["党员"]) == ["[a] 达标得 5 分，超过指标分值 3（计分时按 3 封顶）（subject.党员 时分值 3）"])
+        indicator.rule = threshold()
+        #expect(warnings([indicator], attributes: ["党员"]).isEmpty)
+    }
+
+    // MARK: - Printed parts of a judged indicator
+
+    @Test func parts_addingUpAboveOrBelowMax() {
+        // 001 2.1.4 资金使用合规性: 得3分 + 得2分 + 得1分 on 5.
+        var indicator = leaf(max: 5, rule: .judged(Judged(each: nil, reasonRequired: false)))
+        indicator.parts = [3, 2, 1]
+        #expect(warnings([indicator]) == ["[a] 评分标准各部分合计 3 + 2 + 1 = 6 分，超过指标分值 5（每部分都给满分时超出分值）"])
+        indicator.parts = [3, 2]
+        #expect(warnings([indicator]).isEmpty)
+        indicator.parts = [3, 1]
+        #expect(warnings([indicator]) == ["[a] 评分标准各部分合计 3 + 1 = 4 分，少于指标分值 5（按评分标准给分满分无法达到）"])
+    }
+
     // MARK: - Tier bands: open and closed ends, single points
 
     func tierProblems(_ tiers: [Tier]) -> [Problem] {

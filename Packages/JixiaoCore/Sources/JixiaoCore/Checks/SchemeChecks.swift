@@ -38,6 +38,14 @@ public enum SchemeChecks {
         } else if rootSum != scheme.total {
             add(sumSeverity, nil, "一级指标分值合计 \(rootSum)，与方案总分 \(scheme.total) 不符")
         }
+        var parents: [String: Indicator] = [:]
+        func recordParents(_ indicator: Indicator) {
+            for child in indicator.children {
+                parents[child.code] = indicator
+                recordParents(child)
+            }
+        }
+        scheme.indicators.forEach(recordParents)
         for indicator in scheme.allIndicators {
             if indicator.max < .zero { add(.error, indicator, "分值不能为负数（扣分项请写正数的 max 并设 kind: deduction）") }
             if indicator.isGroup {
@@ -57,6 +65,7 @@ public enum SchemeChecks {
             if let floor = indicator.floor, indicator.kind == .deduction, floor < -indicator.max {
                 add(.warning, indicator, "扣分下限 \(floor) 超过了指标分值 \(indicator.max)")
             }
+            FullMarksChecks.check(indicator, parent: parents[indicator.code], add)
             guard let rule = indicator.rule else { continue }
             checkRule(rule, indicator, add)
         }
@@ -91,9 +100,10 @@ public enum SchemeChecks {
         func coverage(_ tiers: [Tier], _ domain: TierCoverage.Domain, closedAtHundredPercentIsTop: Bool) {
             TierCoverage.check(tiers, domain: domain, closedAtHundredPercentIsTop: closedAtHundredPercentIsTop) { add($0, indicator, $1) }
         }
+        // The threshold's pass and a shortfall's base are compared with max in FullMarksChecks (both directions).
         switch rule {
-        case .threshold(let threshold):
-            if case .number(let pass)? = threshold.pass.constantValue { pays(pass, "达标") }
+        case .threshold:
+            break
         case .tiers(_, let tiers):
             // Rates and counts are not negative; a tier closed at 100% ends a share's scale.
             coverage(tiers, TierCoverage.Domain(low: .zero, lowIncluded: true), closedAtHundredPercentIsTop: true)
@@ -106,7 +116,6 @@ public enum SchemeChecks {
         case .shortfall(let shortfall):
             if shortfall.step <= .zero { add(.error, indicator, "shortfall 的 step 必须大于 0") }
             if shortfall.deduct < .zero { add(.error, indicator, "shortfall 的 deduct 不能为负数") }
-            if case .number(let base)? = shortfall.base?.constantValue { pays(base, "起始分 base ") }
         case .checklist(let items):
             let sum = items.map(\.points).reduce(Fixed.zero, +)
             if sum > max { add(.warning, indicator, "清单各条合计 \(sum) 分，超过指标分值 \(max)") }
@@ -114,7 +123,7 @@ public enum SchemeChecks {
             var ids = Set<String>()
             for item in items where !ids.insert(item.id).inserted { add(.error, indicator, "清单条目 “\(item.id)” 重复") }
         case .incidents(let incidents):
-            if let cap = incidents.cap, cap > max { add(.warning, indicator, "扣分上限 \(cap) 大于指标分值 \(max)") }
+            // The cap and single deductions against the item: FullMarksChecks.checkIncidents.
             if let deduct = incidents.deduct, deduct < .zero { add(.error, indicator, "incidents 的 deduct 不能为负数") }
             if incidents.deduct == nil && incidents.ladder.isEmpty { add(.error, indicator, "incidents 需要 deduct 或 ladder") }
             let counts = incidents.ladder.map(\.count)
