@@ -140,6 +140,57 @@ import Testing
         #expect(warnings([indicator]) == ["[a] 评分标准各部分合计 3 + 1 = 4 分，少于指标分值 5（按评分标准给分满分无法达到）"])
     }
 
+    // MARK: - The rule's threshold against the printed 目标值
+
+    func printed(_ target: String, _ rule: Rule, max: Fixed = 1) -> [String] {
+        var indicator = leaf(max: max, rule: rule)
+        indicator.targetText = target
+        return warnings([indicator])
+    }
+
+    @Test func target_threshold() {
+        // 002-01 2.2.3: 目标值 98, 办公设备的合格率≥90%.
+        #expect(printed("98", threshold(value: n("0.9"))) == ["[a] 评分标准的达标线 ≥ 90% 与印刷的目标值 “98” 不一致"])
+        for same in ["90", "90%", "≥90%", "≥ 90%", "0.9"] { #expect(printed(same, threshold(value: n("0.9"))).isEmpty, "\(same)") }
+        // 002-06 3.1.15: 目标值 ≥90%, rule ≥80%.
+        #expect(printed("≥90%", threshold(value: n("0.8"))) == ["[a] 评分标准的达标线 ≥ 80% 与印刷的目标值 “≥90%” 不一致"])
+        // Counts with units; 万.
+        #expect(printed("1次", threshold(value: 1)).isEmpty)
+        #expect(printed("2次", threshold(value: 1)) == ["[a] 评分标准的达标线 ≥ 1 与印刷的目标值 “2次” 不一致"])
+        #expect(printed("4.8万平米", threshold(value: n("4.8"))).isEmpty)
+        #expect(printed("71.5万份", .proportional(input: valueExpr, target: .constant(.number(715000)))).isEmpty)
+        // 设置预算项目 (> 0) is a presence check, not the 825.2万元 target.
+        let present = Rule.threshold(Threshold(input: valueExpr, op: .greater, value: .constant(.number(0)), accept: [], pass: expr("max"), fail: .constant(.number(0))))
+        #expect(printed("825.2万元", present).isEmpty)
+        // Not one plain figure: no claim.
+        for text in ["2019年12月", "2万(其中深户1.25万)", "每季度1次", "提升80%", "健全"] { #expect(printed(text, threshold(value: 7)).isEmpty, "\(text)") }
+    }
+
+    @Test func target_shortfallAndTiers() {
+        func shortfall(_ target: String) -> Rule {
+            .shortfall(Shortfall(input: valueExpr, target: .constant(.number(n(target))), step: n("0.1"), deduct: 2, steps: .proportional,
+                                 above: false, base: nil, floor: nil, cutoff: nil, cutoffScore: 0))
+        }
+        // 002-02 3.2.1: 目标值 70%, rule 满意度达到75%.
+        #expect(printed("70%", shortfall("0.75"), max: n("17.5")) == ["[a] 评分标准的扣分起点（目标）75% 与印刷的目标值 “70%” 不一致"])
+        #expect(printed("75%", shortfall("0.75"), max: n("17.5")).isEmpty)
+        // 002-03 2.1.4: 目标值 80, full marks from 70.
+        let from70 = Rule.tiers(input: valueExpr, tiers: [Tier(from: 70, to: nil, points: n("1.58")), Tier(from: 60, to: 70, points: n("1.3")), Tier(from: nil, to: 60, points: 0)])
+        #expect(printed("80", from70, max: n("1.58")) == ["[a] 评分标准的满分档 ≥ 70 与印刷的目标值 “80” 不一致"])
+        #expect(printed("70", from70, max: n("1.58")).isEmpty)
+        // 90% ≤ x ≤ 100% beside a 100% target: the target is an end of the full-marks band.
+        let band = Rule.tiers(input: valueExpr, tiers: [Tier(from: n("0.9"), to: .one, toInclusive: true, points: n("2.5")), Tier(from: nil, to: n("0.9"), points: 0)])
+        #expect(printed("100%", band, max: n("2.5")).isEmpty)
+        let open = Rule.tiers(input: valueExpr, tiers: [Tier(from: n("0.9"), to: nil, points: n("2.5")), Tier(from: nil, to: n("0.9"), points: 0)])
+        #expect(printed("100%", open, max: n("2.5")) == ["[a] 评分标准的满分档 ≥ 90% 与印刷的目标值 “100%” 不一致"])
+        #expect(printed("100", open, max: n("2.5")) == ["[a] 评分标准的满分档 ≥ 90% 与印刷的目标值 “100” 不一致"])
+        // A rule that reads the indicator's own target agrees with it.
+        var implicit = leaf(max: 3, target: .number(100), rule: .shortfall(Shortfall(
+            input: valueExpr, target: nil, step: 1, deduct: 1, steps: .whole, above: false, base: nil, floor: nil, cutoff: nil, cutoffScore: 0)))
+        implicit.targetText = "100"
+        #expect(warnings([implicit]).isEmpty)
+    }
+
     // MARK: - Tier bands: open and closed ends, single points
 
     func tierProblems(_ tiers: [Tier]) -> [Problem] {

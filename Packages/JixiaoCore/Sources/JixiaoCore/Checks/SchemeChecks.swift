@@ -66,6 +66,7 @@ public enum SchemeChecks {
                 add(.warning, indicator, "扣分下限 \(floor) 超过了指标分值 \(indicator.max)")
             }
             FullMarksChecks.check(indicator, parent: parents[indicator.code], add)
+            TargetChecks.check(indicator, add)
             guard let rule = indicator.rule else { continue }
             checkRule(rule, indicator, add)
         }
