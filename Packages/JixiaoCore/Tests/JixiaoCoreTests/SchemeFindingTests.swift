@@ -32,6 +32,52 @@ import Testing
 
     func number(_ text: String) -> Expression { .constant(.number(n(text))) }
 
+    // MARK: - Names nothing declares
+
+    @Test func undeclaredName_warns_declaredNamesDoNot() throws {
+        let typo = leaf(max: 3, rule: .formula(score: expr("min(maxx, 3)")))
+        let found = warnings([typo])
+        #expect(found.count == 1)
+        #expect(found[0].contains("[a]") && found[0].contains("“maxx”") && found[0].contains("未评分") && found[0].contains("是否应为 “max”"))
+        // The scheme still compiles: a warning, not an error.
+        _ = try CompiledScheme(Scheme(id: "t", name: "t", total: 3, indicators: [typo]))
+
+        // Near misses: max itself, a declared input, a declared attribute read by its bare name, a metric, fund figures.
+        #expect(warnings([leaf(max: 3, rule: .formula(score: expr("min(max, 3)")))]).isEmpty)
+        #expect(warnings([leaf(max: 3, rule: .formula(score: expr("min(x, 3)")))], inputs: ["x"]).isEmpty)
+        #expect(warnings([leaf(max: 3, rule: .formula(score: expr("if(x, 3, 0)")))], attributes: ["x"]).isEmpty)
+        #expect(warnings([leaf(max: 3, rule: .formula(score: expr("min(m, 3)")))], inputs: ["x"], metrics: [("m", expr("x * 2"))]).isEmpty)
+        #expect(warnings([leaf(max: 3, rule: .rate(rate: expr("fund.预算执行率")))]).isEmpty)
+        #expect(warnings([leaf(max: 3, rule: .formula(score: expr("min(x, 3)")))]) .count == 1)
+    }
+
+    @Test func undeclaredName_inMetricsVetoVariantsEffectsAndGrades() {
+        var indicator = leaf(max: 3, rule: .judged(Judged(each: nil, reasonRequired: false)))
+        indicator.veto = expr("受到投诉")
+        indicator.variants = [Variant(when: expr("subject.党员"), max: 2)]
+        indicator.effects = [Effect(when: expr("雷同人数 >= 20"), zero: "a", parentDeduct: nil)]
+        let grades = GradeRules(bands: [GradeBand(grade: "优", min: 0)], veto: [(expr("subject.受处分"), "四等")])
+        let found = warnings([indicator], metrics: [("m", expr("甲 / 乙"))], grades: grades)
+        #expect(found.contains { $0.hasPrefix("[a] veto ") && $0.contains("“受到投诉”") && $0.contains("否决条件按不成立处理") })
+        #expect(found.contains { $0.hasPrefix("[a] variants ") && $0.contains("属性 “subject.党员” 未在 attributes 中声明") })
+        #expect(found.contains { $0.hasPrefix("[a] effects ") && $0.contains("“雷同人数”") })
+        #expect(found.contains { $0.hasPrefix("公式指标 m ") && $0.contains("“甲”") } && found.contains { $0.contains("“乙”") })
+        #expect(found.contains { $0.contains("等级 “四等” 的否决条件") && $0.contains("subject.受处分") })
+        #expect(found.count == 6)
+        // Declared, all of them are silent.
+        #expect(warnings([indicator], inputs: ["受到投诉", "雷同人数", "甲", "乙"], attributes: ["党员", "受处分"],
+                         metrics: [("m", expr("甲 / 乙"))], grades: grades).isEmpty)
+    }
+
+    @Test func undeclaredName_thatIsAnIndicatorCode_saysHowToReferToIt() {
+        let found = warnings([leaf("a", max: 3, rule: .judged(Judged(each: nil, reasonRequired: false))),
+                              leaf("b", max: 3, rule: .formula(score: expr("a * 1")))])
+        #expect(found.count == 1 && found[0].contains("score(\"a\")"))
+        // score("a") and value("a") name indicators, not inputs.
+        #expect(warnings([leaf("a", max: 3, rule: .judged(Judged(each: nil, reasonRequired: false))),
+                          leaf("b", max: 3, rule: .formula(score: expr("score('a') + value('a') * 0")))]).isEmpty)
+    }
+
     // MARK: - Full marks against max, per rule kind
 
     @Test func threshold_passBelowOrAboveMax() {

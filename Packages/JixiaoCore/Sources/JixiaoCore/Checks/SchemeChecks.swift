@@ -1,7 +1,9 @@
 /// The checks run when a scheme is validated or saved (BRIEF.md, design lessons): tier gaps
 /// and overlaps, branches paying more than the indicator, children that do not add up,
-/// caps larger than the indicator, bad weights and bands. Reference and cycle errors come
-/// from compiling (`CompiledScheme`).
+/// caps larger than the indicator, bad weights and bands; and what the seeds get wrong
+/// (docs/schemes.md, "Checks"): rules whose full marks are not the max, printed parts and
+/// targets that disagree with the rule, names nothing declares. Reference and cycle errors
+/// come from compiling (`CompiledScheme`).
 public enum SchemeChecks {
     /// Every problem of the scheme, compile errors included.
     public static func check(_ scheme: Scheme) -> [Problem] {
@@ -69,6 +71,9 @@ public enum SchemeChecks {
             TargetChecks.check(indicator, add)
             guard let rule = indicator.rule else { continue }
             checkRule(rule, indicator, add)
+        }
+        NameChecks.check(scheme) { indicator, location, message in
+            problems.append(Problem(.warning, code: indicator?.code, location: location, message))
         }
         checkGrades(scheme.grades, scheme) { severity, message in
             problems.append(Problem(severity, location: scheme.locations["grades"] ?? scheme.location, message))
