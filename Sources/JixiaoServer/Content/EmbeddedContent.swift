@@ -3614,6 +3614,27 @@ inputs:
   - {name: 农业生产平台落实人数, unit: 人, text: 民生工程项目2 平台落实人数（本月25日，按备注的分子口径）}
   - {name: 农业生产上月落实人数, unit: 人, text: 民生工程项目2 平台落实人数（上月25日），判断负增长}
   - {name: 进度要求, unit: "%", text: 本月25日应达到的完成率：6月25日进度过半（50%），11月25日全面完成（100%）}
+  - {name: 居家直补未完成任务, text: 居家直补未完成任务（true/false），2.2.3}
+  - {name: 股权量化未完成任务, text: 股权量化未完成任务（true/false），2.2.3}
+  - {name: 实用技术培训未完成任务, text: 实用技术培训未完成任务（true/false），2.2.3}
+  - {name: 扶贫补贴应落实未落实例数, unit: 例, text: 扶贫补贴发现的应落实未落实例数，2.2.3}
+  - {name: 已开展集中托养, text: 市（州）范围内已开展集中托养（true/false），2.2.3}
+  - {name: 已开展居家托养, text: 市（州）范围内已开展居家托养（true/false），2.2.3}
+  - {name: 总阅读量覆盖率, unit: "%", text: 能看：总阅读量的覆盖率（维权板块计分），2.5.1}
+  - {name: 未及时回应人次, unit: 人次, text: 每月25日前反映的问题当月未及时回应或处理的人次，2.5.2}
+  - {name: 非本人意愿申办项次, unit: 项次, text: 查实非残疾人本人意愿申办教就自助业务的项次（市州含所辖县），2.5.3.2}
+  - {name: 上报数据与平台不一致项目数, unit: 个, text: 上报当地党委政府数据与平台不一致的项目数，2.6.2}
+  - {name: 弄虚作假项目数, unit: 个, text: 督查到弄虚作假的项目数（市州含所辖县），2.6.3}
+  - {name: 业务督查未完成, text: 业务督查未完成督查任务（true/false），3.1}
+  - {name: 业务督查未全覆盖, text: 业务督查未全部覆盖所有县区（县区未覆盖所有乡镇、街道）（true/false），3.1}
+  - {name: 督查结果落实精准度全部为100, text: 督查结果落实精准度全部为100%（true/false），3.1}
+  - {name: 逾期未整改项目数, unit: 个, text: 逾期未达到整改要求、单项问题在10人以上的项目数，3.2}
+  - {name: 机构督查未完成, text: 机构督查未完成督查任务（true/false），3.3}
+  - {name: 机构督查未全覆盖, text: 市州机构督查未全部覆盖所有县区的所有机构（true/false），3.3}
+  - {name: 精准分析已上传, text: 教就部门按要求每月进行“量服”精准分析并上传平台（true/false），4.1}
+  - {name: 分析客观可信, text: 分析查找问题并且客观可信（true/false），4.1}
+  - {name: 提出措施并发出整改通知, text: 提出可行解决措施并发出了整改通知（true/false），4.1}
+  - {name: 未形成结论项目数, unit: 项, text: 其他部门实施的“量服”重点项目未形成结论性意见并函告的项数，4.2.5}
 
 metrics:
   # R25, as printed: 教就人均投入资金=各级残联直接投入的教就项目资金数÷当地入库残疾人人数
@@ -3965,6 +3986,8 @@ require_children_sum: true
 # A region's total is printed out of 100 over the indicators that apply to it: 省本级 60.14 of an applicable 83
 # is printed 72.46, 延安市 71.08 of 97 is printed 73.28 (found by a reviewer; both exact).
 not_applicable_total: rescale
+inputs:
+  - {name: 受到投诉, text: 3.2.2 质量达标（残疾人康复）：如受到投诉，计0分（true/false）}
 indicators:
   - code: "1"
     name: 决策
@@ -4038,6 +4061,7 @@ indicators:
           - code: "2.1.4"
             name: 资金使用合规性
             max: 5
+            parts: [3, 2, 1]  # 评分标准 printed 得3分、得2分、得1分: 6 on a 5-point indicator (validate warns)
             text: "1. 按照专项资金管理办法的列支范围使用资金，得3分；2. 不存在截留、挤占、挪用、贪污等违法违规行为，得2分；3. 资金拨付有完整的审批程序和手续，得1分。"
             rule: {kind: judged}  # 评价组按标准给分
       - code: "2.2"
@@ -4569,6 +4593,8 @@ grades:  # judgement: 优秀 ≥90, 良好 [80,90), 中 [60,80), 差 <60 (the ta
     - {grade: 良好, min: 80}
     - {grade: 中, min: 60}
     - {grade: 差, min: 0}
+inputs:
+  - {name: 年度培训次数, unit: 次, text: 2.1.1 一年内开展培训的次数（业绩值 每季度1次 = 4）}
 indicators:
   - code: "1"
     name: 投入和管理目标
@@ -4815,6 +4841,9 @@ grades:  # judgement: 优秀 ≥90, 良好 [80,90), 中 [60,80), 差 <60 (the ta
     - {grade: 良好, min: 80}
     - {grade: 中, min: 60}
     - {grade: 差, min: 0}
+inputs:
+  - {name: 发生违规支出, text: 1.3.3 第3条：发生超范围、超标准、虚列、截留、挤占、挪用等违规支出（true/false）}
+  - {name: 逾期子项目数, unit: 个, text: 2.3.3 逾期开展的子项目数}
 indicators:
   - code: "1"
     name: 投入和管理目标
@@ -5152,6 +5181,8 @@ grades:  # judgement: 优秀 ≥90, 良好 [80,90), 中 [60,80), 差 <60 (the ta
     - {grade: 良好, min: 80}
     - {grade: 中, min: 60}
     - {grade: 差, min: 0}
+inputs:
+  - {name: 发生违规支出, text: 1.3.3 第3条：发生超范围、超标准、虚列、截留、挤占、挪用等违规支出（true/false）}
 indicators:
   - code: "1"
     name: 投入和管理目标
@@ -5555,6 +5586,8 @@ grades:  # judgement: 优秀 ≥90, 良好 [80,90), 中 [60,80), 差 <60 (the ta
     - {grade: 良好, min: 80}
     - {grade: 中, min: 60}
     - {grade: 差, min: 0}
+inputs:
+  - {name: 发生违规支出, text: 1.3.3 第3条：发生超范围、超标准、虚列、截留、挤占、挪用等违规支出（true/false）}
 indicators:
   - code: "1"
     name: 投入和管理目标
@@ -5804,6 +5837,8 @@ grades:  # judgement: 优秀 ≥90, 良好 [80,90), 中 [60,80), 差 <60 (the ta
     - {grade: 良好, min: 80}
     - {grade: 中, min: 60}
     - {grade: 差, min: 0}
+inputs:
+  - {name: 培训开展月份, unit: 月, text: 2.3.19 2019年开展残工委成员单位无障碍城市建设培训的月份（1–12）}
 indicators:
   - code: "1"
     name: 投入和管理目标
@@ -8778,6 +8813,10 @@ inputs:
   - {name: 应回访人次, unit: 人次, text: 李卓力 残疾儿童康复救助对象应回访、随访人次}
   - {name: 实际回访人次, unit: 人次, text: 李卓力 残疾儿童康复救助对象实际回访、随访人次}
   - {name: 驻村扶贫检查得分, unit: 分, text: 驻村扶贫检查得分（百分制），尚云、陈彬}
+attributes:
+  - {name: 党员, text: 是否党员（true/false）：附件1 第1项的分值变体（R29）}
+  - {name: 受处分, text: 因违反党纪国法被处分（true/false）：定为四等}
+  - {name: 失职渎职, text: 因工作失职渎职造成重大损失和恶劣影响（true/false）：定为四等}
 
 composite:
   over: components

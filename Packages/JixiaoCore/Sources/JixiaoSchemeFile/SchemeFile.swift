@@ -41,21 +41,30 @@ public enum SchemeFile {
             guard ["rescale", "drop"].contains(text) else { throw reader.fail(n, "not_applicable_total 应为 rescale 或 drop") }
             return text == "rescale"
         } ?? false
-        let inputs = try top.optional("inputs") { (n) throws(FileError) in
-            try reader.sequence(n, "inputs").map { (item) throws(FileError) -> InputDeclaration in
-                var fields = try reader.mapping(item, "inputs 的条目")
-                let declaration = InputDeclaration(
-                    name: try fields.required("name") { (n) throws(FileError) in try reader.string(n, "name") },
-                    unit: try fields.string("unit"), text: try fields.string("text"))
-                try fields.finish()
-                return declaration
-            }
-        } ?? []
+        func declarations(_ key: String) throws(FileError) -> [InputDeclaration] {
+            try top.optional(key) { (n) throws(FileError) in
+                try reader.sequence(n, key).map { (item) throws(FileError) -> InputDeclaration in
+                    var fields = try reader.mapping(item, "\(key) 的条目")
+                    let declaration = InputDeclaration(
+                        name: try fields.required("name") { (n) throws(FileError) in try reader.string(n, "name") },
+                        unit: try fields.string("unit"), text: try fields.string("text"))
+                    try fields.finish()
+                    return declaration
+                }
+            } ?? []
+        }
+        let inputs = try declarations("inputs")
+        let attributes = try declarations("attributes")
+        var locations: [String: SourceLocation] = [:]
         var metrics: [(name: String, formula: Expression)] = []
         if let fields = try top.optional("metrics", { (n) throws(FileError) in try reader.mapping(n, "metrics") }) {
-            for (key, _, value) in try fields.pairs() { metrics.append((key, try reader.operand(value, "metrics.\(key)"))) }
+            for (key, keyNode, value) in try fields.pairs() {
+                metrics.append((key, try reader.operand(value, "metrics.\(key)")))
+                locations["metrics.\(key)"] = reader.location(keyNode)
+            }
         }
-        let grades = try top.optional("grades") { (n) throws(FileError) in try readGrades(reader, n) } ?? .fiscalDefault
+        for (key, _) in top.mapping where key.string == "grades" { locations["grades"] = reader.location(key) }
+        let grades = try top.optional("grades") { (n) throws(FileError) in try readGrades(reader, n, total: total) }
         let composite = try top.optional("composite") { (n) throws(FileError) in try readComposite(reader, n) }
         let indicators = try top.required("indicators") { (n) throws(FileError) in
             try reader.sequence(n, "indicators").map { (item) throws(FileError) in try readIndicator(reader, item) }
@@ -66,6 +75,8 @@ public enum SchemeFile {
             rounding: rounding, stages: stages, requireChildrenSum: requireSum, inputs: inputs, metrics: metrics,
             grades: grades, composite: composite, indicators: indicators, location: reader.location(root))
         scheme.rescaleNotApplicable = rescale
+        scheme.attributes = attributes
+        scheme.locations = locations
         return scheme
     }
 
@@ -80,8 +91,12 @@ public enum SchemeFile {
         indicator.kind = try fields.optional("kind") { (n) throws(FileError) in try enumValue(reader, n, IndicatorKind.self, "kind") } ?? .regular
         indicator.unit = try fields.string("unit")
         indicator.target = try fields.optional("target") { (n) throws(FileError) in try reader.value(n, "target") }
+        if case .scalar(let scalar)? = fields.node("target") { indicator.targetText = scalar.string }
         indicator.frequency = try fields.optional("frequency") { (n) throws(FileError) in try enumValue(reader, n, Frequency.self, "frequency") } ?? .annual
         indicator.text = try fields.string("text")
+        indicator.parts = try fields.optional("parts") { (n) throws(FileError) in
+            try reader.sequence(n, "parts").map { (p) throws(FileError) in try reader.fixed(p, "parts 的条目") }
+        } ?? []
         indicator.children = try fields.optional("children") { (n) throws(FileError) in
             try reader.sequence(n, "children").map { (item) throws(FileError) in try readIndicator(reader, item) }
         } ?? []
@@ -133,7 +148,7 @@ public enum SchemeFile {
         return indicator
     }
 
-    static func readGrades(_ reader: YAMLReader, _ node: Node) throws(FileError) -> GradeRules {
+    static func readGrades(_ reader: YAMLReader, _ node: Node, total: Fixed) throws(FileError) -> GradeRules {
         var fields = try reader.mapping(node, "grades")
         var rules = GradeRules()
         rules.bands = try fields.optional("bands") { (n) throws(FileError) in
@@ -178,7 +193,7 @@ public enum SchemeFile {
             }
         } ?? []
         try fields.finish()
-        if rules.bands.isEmpty && rules.byRank.isEmpty { rules.bands = GradeRules.fiscalDefault.bands }
+        if rules.bands.isEmpty && rules.byRank.isEmpty { rules.bands = GradeRules.fiscalDefaultBands(total: total) }
         return rules
     }
 

@@ -88,7 +88,8 @@ import Testing
         let subject = (json["subjects"] as! [[String: Any]])[0]
         #expect(subject["subject"] as? String == "P")
         #expect((subject["total"] as? NSNumber)?.stringValue == "4.36")
-        #expect(subject["grade"] as? String == "差")
+        // No grades declared: the default bands are fractions of the total (优 from 90% × 4.54 = 4.086), not 90 points.
+        #expect(subject["grade"] as? String == "优")
         let first = (subject["indicators"] as! [[String: Any]])[0]
         #expect(first["code"] as? String == "1")
         #expect((first["printed"] as? NSNumber)?.stringValue == "1.99")

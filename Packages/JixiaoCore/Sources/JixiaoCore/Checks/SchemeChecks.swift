@@ -1,16 +1,23 @@
 /// The checks run when a scheme is validated or saved (BRIEF.md, design lessons): tier gaps
 /// and overlaps, branches paying more than the indicator, children that do not add up,
-/// caps larger than the indicator, bad weights and bands. Reference and cycle errors come
-/// from compiling (`CompiledScheme`).
+/// caps larger than the indicator, bad weights and bands; and what the seeds get wrong
+/// (docs/schemes.md, "Checks"): rules whose full marks are not the max, printed parts and
+/// targets that disagree with the rule, names nothing declares. Reference and cycle errors
+/// come from compiling (`CompiledScheme`).
 public enum SchemeChecks {
     /// Every problem of the scheme, compile errors included.
     public static func check(_ scheme: Scheme) -> [Problem] {
+        let problems: [Problem]
         do {
-            return try CompiledScheme(scheme).warnings
+            problems = try CompiledScheme(scheme).warnings
         } catch {
             // Compiling stops at errors; add the static warnings so the user sees everything at once.
-            return error.problems + staticProblems(scheme).filter { $0.severity == .warning }
+            problems = error.problems + staticProblems(scheme).filter { $0.severity == .warning }
         }
+        // In file order (stable), so the printed list reads down the scheme file.
+        return problems.enumerated().sorted {
+            ($0.element.location?.line ?? 0, $0.offset) < ($1.element.location?.line ?? 0, $1.offset)
+        }.map(\.element)
     }
 
     static func staticProblems(_ scheme: Scheme) -> [Problem] {
@@ -33,6 +40,14 @@ public enum SchemeChecks {
         } else if rootSum != scheme.total {
             add(sumSeverity, nil, "一级指标分值合计 \(rootSum)，与方案总分 \(scheme.total) 不符")
         }
+        var parents: [String: Indicator] = [:]
+        func recordParents(_ indicator: Indicator) {
+            for child in indicator.children {
+                parents[child.code] = indicator
+                recordParents(child)
+            }
+        }
+        scheme.indicators.forEach(recordParents)
         for indicator in scheme.allIndicators {
             if indicator.max < .zero { add(.error, indicator, "分值不能为负数（扣分项请写正数的 max 并设 kind: deduction）") }
             if indicator.isGroup {
@@ -52,10 +67,17 @@ public enum SchemeChecks {
             if let floor = indicator.floor, indicator.kind == .deduction, floor < -indicator.max {
                 add(.warning, indicator, "扣分下限 \(floor) 超过了指标分值 \(indicator.max)")
             }
+            FullMarksChecks.check(indicator, parent: parents[indicator.code], add)
+            TargetChecks.check(indicator, add)
             guard let rule = indicator.rule else { continue }
             checkRule(rule, indicator, add)
         }
-        checkGrades(scheme.grades, scheme, add)
+        NameChecks.check(scheme) { indicator, location, message in
+            problems.append(Problem(.warning, code: indicator?.code, location: location, message))
+        }
+        checkGrades(scheme.grades, scheme) { severity, message in
+            problems.append(Problem(severity, location: scheme.locations["grades"] ?? scheme.location, message))
+        }
         if let composite = scheme.composite {
             switch composite {
             case .subjects(let weights, _, _):
@@ -81,19 +103,25 @@ public enum SchemeChecks {
                 add(.warning, indicator, "\(what)得 \(points) 分，超过指标分值 \(ceiling)（计分时按 \(ceiling) 封顶）")
             }
         }
+        func coverage(_ tiers: [Tier], _ domain: TierCoverage.Domain, closedAtHundredPercentIsTop: Bool) {
+            TierCoverage.check(tiers, domain: domain, closedAtHundredPercentIsTop: closedAtHundredPercentIsTop) { add($0, indicator, $1) }
+        }
+        // The threshold's pass and a shortfall's base are compared with max in FullMarksChecks (both directions).
         switch rule {
-        case .threshold(let threshold):
-            if case .number(let pass)? = threshold.pass.constantValue { pays(pass, "达标") }
+        case .threshold:
+            break
         case .tiers(_, let tiers):
-            checkTiers(tiers, indicator, add)
+            // Rates and counts are not negative; a tier closed at 100% ends a share's scale.
+            coverage(tiers, TierCoverage.Domain(low: .zero, lowIncluded: true), closedAtHundredPercentIsTop: true)
             for tier in tiers { pays(tier.points, "档位 \(tier.bandText) ") }
         case .growth(let growth):
-            checkTiers(growth.tiers, indicator, add)
+            // A growth rate cannot fall below −100% (nothing left); a difference can be any number.
+            let domain = growth.relative ? TierCoverage.Domain(low: -.one, lowIncluded: true) : TierCoverage.Domain(low: nil, lowIncluded: false)
+            coverage(growth.tiers, domain, closedAtHundredPercentIsTop: false)
             for tier in growth.tiers { pays(tier.points, "档位 \(tier.bandText) ") }
         case .shortfall(let shortfall):
             if shortfall.step <= .zero { add(.error, indicator, "shortfall 的 step 必须大于 0") }
             if shortfall.deduct < .zero { add(.error, indicator, "shortfall 的 deduct 不能为负数") }
-            if case .number(let base)? = shortfall.base?.constantValue { pays(base, "起始分 base ") }
         case .checklist(let items):
             let sum = items.map(\.points).reduce(Fixed.zero, +)
             if sum > max { add(.warning, indicator, "清单各条合计 \(sum) 分，超过指标分值 \(max)") }
@@ -101,7 +129,7 @@ public enum SchemeChecks {
             var ids = Set<String>()
             for item in items where !ids.insert(item.id).inserted { add(.error, indicator, "清单条目 “\(item.id)” 重复") }
         case .incidents(let incidents):
-            if let cap = incidents.cap, cap > max { add(.warning, indicator, "扣分上限 \(cap) 大于指标分值 \(max)") }
+            // The cap and single deductions against the item: FullMarksChecks.checkIncidents.
             if let deduct = incidents.deduct, deduct < .zero { add(.error, indicator, "incidents 的 deduct 不能为负数") }
             if incidents.deduct == nil && incidents.ladder.isEmpty { add(.error, indicator, "incidents 需要 deduct 或 ladder") }
             let counts = incidents.ladder.map(\.count)
@@ -140,43 +168,19 @@ public enum SchemeChecks {
         }
     }
 
-    /// Gaps and overlaps between bands, as a value line from −∞ to +∞.
-    static func checkTiers(_ tiers: [Tier], _ indicator: Indicator, _ add: (Problem.Severity, Indicator?, String) -> Void) {
-        guard !tiers.isEmpty else {
-            add(.error, indicator, "tiers 为空")
-            return
-        }
-        let sorted = tiers.sorted { ($0.from ?? Fixed(raw: Int64.min + 1)) < ($1.from ?? Fixed(raw: Int64.min + 1)) }
-        if let first = sorted.first?.from, first > .zero {
-            add(.warning, indicator, "低于 \(first) 的值没有对应档位")
-        }
-        for (a, b) in zip(sorted, sorted.dropFirst()) {
-            guard let end = a.to else {
-                add(.error, indicator, "档位 \(a.bandText) 与 \(b.bandText) 重叠")
-                continue
-            }
-            guard let start = b.from else {
-                add(.error, indicator, "档位 \(a.bandText) 与 \(b.bandText) 重叠")
-                continue
-            }
-            if end < start || (end == start && !a.toInclusive && b.fromExclusive) {
-                // A gap is a real defect of some documents (002: >90%, 90%>x>80%, <80%); a value in it fails to score.
-                add(.warning, indicator, "档位 \(a.bandText) 与 \(b.bandText) 之间有空档（落在空档的值无法计分）")
-            } else if end > start || (end == start && a.toInclusive && !b.fromExclusive) {
-                add(.error, indicator, "档位 \(a.bandText) 与 \(b.bandText) 重叠")
-            }
-        }
-        if let last = sorted.last?.to {
-            add(.warning, indicator, "高于 \(last) 的值没有对应档位")
-        }
-    }
-
-    private static func checkGrades(_ grades: GradeRules, _ scheme: Scheme, _ add: (Problem.Severity, Indicator?, String) -> Void) {
+    private static func checkGrades(_ grades: GradeRules, _ scheme: Scheme, _ add: (Problem.Severity, String) -> Void) {
         let mins = grades.bands.map(\.min)
-        if Set(mins).count != mins.count { add(.error, nil, "等级分数线重复") }
-        if let lowest = mins.min(), lowest > .zero { add(.warning, nil, "低于 \(lowest) 分的总分没有等级") }
+        if Set(mins).count != mins.count { add(.error, "等级分数线重复") }
+        if let lowest = mins.min(), lowest > .zero { add(.warning, "低于 \(lowest) 分的总分没有等级") }
+        // Bands written for a 100-point scheme on a scheme of another total (a 30-point scheme with 优 at 90).
+        for band in grades.bands where band.min > scheme.total {
+            add(.warning, "等级 “\(band.grade)” 的分数线 \(band.min) 高于方案总分 \(scheme.total)，总分达不到（分数线应按总分折算，如 90% × \(scheme.total) = \(scheme.total * Fixed("0.9")!)）")
+        }
+        if let below = grades.below, below.score > scheme.total {
+            add(.warning, "等级 “\(below.grade)” 的分数线 \(below.score) 高于方案总分 \(scheme.total)：每个对象都会落在这一等")
+        }
         let shares = grades.byRank.map(\.share)
-        if shares != shares.sorted() { add(.error, nil, "按名次定等的比例应逐级递增（累计比例）") }
-        if let last = shares.last, last > .one { add(.error, nil, "按名次定等的比例不能超过 100%") }
+        if shares != shares.sorted() { add(.error, "按名次定等的比例应逐级递增（累计比例）") }
+        if let last = shares.last, last > .one { add(.error, "按名次定等的比例不能超过 100%") }
     }
 }

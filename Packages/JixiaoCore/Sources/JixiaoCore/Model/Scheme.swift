@@ -81,6 +81,12 @@ public struct Indicator: Sendable, Hashable {
     public var effects: [Effect]
     public var source: String?
     public var location: SourceLocation?
+    /// The points of each part of the printed 评分标准 (001 资金使用合规性: 得3分 / 得2分 / 得1分), when declared;
+    /// only the scheme checks read it (parts adding up to more or less than `max` are a finding of the document).
+    public var parts: [Fixed] = []
+    /// `target` exactly as written (目标值 as printed: `98`, `≥90%`, `825.2万元`), for the check that compares it
+    /// with the rule's threshold; `target` alone cannot tell `95%` (0.95) from `0.95`.
+    public var targetText: String?
 
     public init(
         code: String, name: String, max: Fixed, kind: IndicatorKind = .regular, unit: String? = nil,
@@ -162,10 +168,17 @@ public struct GradeRules: Sendable, Hashable {
     }
 
     /// 财预〔2020〕10号: 优 [90, 100], 良 [80, 90), 中 [60, 80), 差 [0, 60).
-    public static let fiscalDefault = GradeRules(bands: [
-        GradeBand(grade: "优", min: 90), GradeBand(grade: "良", min: 80),
-        GradeBand(grade: "中", min: 60), GradeBand(grade: "差", min: 0),
-    ])
+    public static let fiscalDefault = GradeRules(bands: fiscalDefaultBands(total: 100))
+
+    /// The same bands as fractions of a scheme's full score: a 12-point scheme has 优 from 10.8, not from 90.
+    public static func fiscalDefault(total: Fixed) -> GradeRules { GradeRules(bands: fiscalDefaultBands(total: total)) }
+
+    /// 优 90%, 良 80%, 中 60%, 差 0 of `total`; none when the total is not positive (no fractions of nothing).
+    public static func fiscalDefaultBands(total: Fixed) -> [GradeBand] {
+        guard total > .zero else { return [] }
+        return [("优", "0.9"), ("良", "0.8"), ("中", "0.6")].map { GradeBand(grade: $0.0, min: total * Fixed($0.1)!) }
+            + [GradeBand(grade: "差", min: 0)]
+    }
 
     public static func == (lhs: GradeRules, rhs: GradeRules) -> Bool {
         lhs.bands == rhs.bands && lhs.veto.map(\.grade) == rhs.veto.map(\.grade)
@@ -231,6 +244,11 @@ public struct Scheme: Sendable, Hashable {
     /// (60.14 of an applicable 83 → 72.46 of 100); false: the total stays and its max shrinks.
     public var rescaleNotApplicable: Bool = false
     public var inputs: [InputDeclaration]
+    /// Declared subject attributes (`subject.党员`, or a bare name a data file gives under `attributes:`).
+    public var attributes: [InputDeclaration] = []
+    /// Where top-level entries were written, for checks that have no indicator to point at:
+    /// `grades`, `metrics.<name>`.
+    public var locations: [String: SourceLocation] = [:]
     /// R25: named formulas, in the order written.
     public var metrics: [(name: String, formula: Expression)]
     public var grades: GradeRules
@@ -242,7 +260,7 @@ public struct Scheme: Sendable, Hashable {
         id: String, name: String, year: Int? = nil, version: Int = 1, subjectKind: SubjectKind = .region,
         total: Fixed = 100, source: String? = nil, rounding: Rounding = Rounding(), stages: [String] = ["自评分"],
         requireChildrenSum: Bool = false, inputs: [InputDeclaration] = [],
-        metrics: [(name: String, formula: Expression)] = [], grades: GradeRules = .fiscalDefault,
+        metrics: [(name: String, formula: Expression)] = [], grades: GradeRules? = nil,
         composite: Composite? = nil, indicators: [Indicator], location: SourceLocation? = nil
     ) {
         self.id = id
@@ -257,7 +275,8 @@ public struct Scheme: Sendable, Hashable {
         self.requireChildrenSum = requireChildrenSum
         self.inputs = inputs
         self.metrics = metrics
-        self.grades = grades
+        // Without declared grades, the 财预〔2020〕10号 bands as fractions of this scheme's total.
+        self.grades = grades ?? .fiscalDefault(total: total)
         self.composite = composite
         self.indicators = indicators
         self.location = location
