@@ -41,6 +41,13 @@ public enum SchemeFile {
             guard ["rescale", "drop"].contains(text) else { throw reader.fail(n, "not_applicable_total 应为 rescale 或 drop") }
             return text == "rescale"
         } ?? false
+        let tolerance = try top.optional("audit") { (n) throws(FileError) -> Fixed? in
+            var fields = try reader.mapping(n, "audit")
+            let tolerance = try fields.fixed("tolerance")
+            if let tolerance, tolerance < .zero { throw FileError(fields.location, "audit.tolerance 不能为负数") }
+            try fields.finish()
+            return tolerance
+        } ?? nil
         let inputs = try top.optional("inputs") { (n) throws(FileError) in
             try reader.sequence(n, "inputs").map { (item) throws(FileError) -> InputDeclaration in
                 var fields = try reader.mapping(item, "inputs 的条目")
@@ -66,6 +73,7 @@ public enum SchemeFile {
             rounding: rounding, stages: stages, requireChildrenSum: requireSum, inputs: inputs, metrics: metrics,
             grades: grades, composite: composite, indicators: indicators, location: reader.location(root))
         scheme.rescaleNotApplicable = rescale
+        scheme.auditTolerance = tolerance
         return scheme
     }
 
