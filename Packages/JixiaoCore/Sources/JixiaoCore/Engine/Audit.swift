@@ -50,7 +50,7 @@ public struct AuditResult: Sendable {
         var line = "印刷数字 \(printedCells) 格：核对 \(items.count) 格，一致 \(agreeing) 格，不一致 \(disagreeing) 格，无法核对 \(uncheckedCells) 格"
         let reasons = Dictionary(grouping: unchecked, by: \.why).map { (why: $0.key, cells: $0.value.map(\.cells).reduce(0, +)) }
             .sorted { ($0.cells, $1.why) > ($1.cells, $0.why) }
-        if !reasons.isEmpty { line += "（" + reasons.map { "\($0.cells) 格\($0.why)" }.joined(separator: "；") + "）" }
+        if !reasons.isEmpty { line += "：" + reasons.map { "\($0.why)（\($0.cells) 格）" }.joined(separator: "；") }
         return line
     }
 }
@@ -90,7 +90,7 @@ public enum Audit {
     }
 
     /// Why a judged leaf's printed score is not a check: the score is entered, not computed.
-    static let judgedReason = "为评分人给分（judged）：印刷得分就是填报值，没有可重算的规则"
+    static let judgedReason = "评分人给分（judged），印刷得分即填报值，无规则可重算"
 
     /// One audit of one report.
     struct Pass {
