@@ -383,8 +383,8 @@ public enum Audit {
 
     // MARK: Formulas over the text's figures
 
-    /// The widest figure a printed arithmetic check computes (about ±92 billion is the number range).
-    static let figureRange = Fixed(90_000_000_000)
+    /// The widest figure a printed arithmetic check computes (within the number range of about ±92 billion).
+    static let figureRange = Fixed(10_000_000_000)
 
     /// Evaluates a formula over constants (and `max`) with the engine itself: a one-indicator scheme, so the
     /// arithmetic is exactly the engine's. Names other than `max` are inputs nobody entered: 未评分.
