@@ -89,6 +89,13 @@ public enum Audit {
         return AuditResult(items: audit.items, unchecked: audit.unchecked)
     }
 
+    /// A leaf whose score the reviewer enters: its printed score is the entered value, not a recomputation.
+    static func isJudged(_ indicator: Indicator) -> Bool {
+        guard !indicator.isGroup else { return false }
+        if case .judged? = indicator.rule { return true }
+        return indicator.rule == nil
+    }
+
     /// Why a judged leaf's printed score is not a check: the score is entered, not computed.
     static let judgedReason = "评分人给分（judged），印刷得分即填报值，无规则可重算"
 
@@ -107,7 +114,7 @@ public enum Audit {
                     let subject = result.subject
                     let printed = stageIndex == 0 ? subject.printed : (subject.stages[stage.stage]?.printed ?? Printed())
                     if printed.isEmpty { continue }
-                    let place = Place(subject: subject.name, stage: stage.stage)
+                    let place = Place(subject: subject.name, stage: stage.stage, declared: Self.declared(printed))
                     for (index, indicator) in indicators.enumerated() {
                         cell(place, printed, indicator, index: index, outcome: result.outcomes[index], max: result.maxima[index],
                              explanation: result.explanations[safe: index] ?? [], value: subject.values[indicator.code])
@@ -126,7 +133,7 @@ public enum Audit {
                 }
                 if stageIndex == report.stages.count - 1, let composite = stage.composite {
                     let printed = report.data.compositePrinted
-                    let place = Place(subject: "综合", stage: stage.stage, composite: true)
+                    let place = Place(subject: "综合", stage: stage.stage, composite: true, declared: Self.declared(printed))
                     for (index, indicator) in indicators.enumerated() {
                         cell(place, printed, indicator, index: index, outcome: composite.outcomes[index], max: indicator.max,
                              explanation: [], value: nil)
@@ -145,15 +152,17 @@ public enum Audit {
             }
         }
 
+        /// Whose printed figures are being checked, and which of its codes the data file says are not checkable.
         struct Place {
             var subject: String
             var stage: String
             var composite = false
+            var declared: [String: String] = [:]
             var scoreKind: AuditItem.Kind { composite ? .composite : .score }
         }
 
         /// The codes the data file says are not checkable, with why.
-        func declared(_ printed: Printed) -> [String: String] {
+        static func declared(_ printed: Printed) -> [String: String] {
             var reasons: [String: String] = [:]
             for entry in printed.notCheckable { for code in entry.codes { reasons[code] = entry.why } }
             return reasons
@@ -165,21 +174,19 @@ public enum Audit {
             explanation: [String], value: Value?
         ) {
             let code = indicator.code
-            if let why = declared(printed)[code] {
+            if let why = place.declared[code] {
                 let shown = printed.scores[code]?.description ?? value.map { "\($0)" } ?? ""
                 unchecked.append(UncheckedCell(subject: place.subject, stage: place.stage, code: code, name: indicator.name,
                                                printed: shown, cells: 1, why: why))
             } else if let figure = printed.scores[code] {
-                let judged = !place.composite && !indicator.isGroup && { if case .judged? = indicator.rule { return true } else { return indicator.rule == nil } }()
+                let judged = !place.composite && Audit.isJudged(indicator)
                 if judged, Audit.agrees(figure, outcome, in: scheme) {
                     unchecked.append(UncheckedCell(subject: place.subject, stage: place.stage, code: code, name: indicator.name,
                                                    printed: figure.description, cells: 1, why: Audit.judgedReason))
-                } else {
-                    if var item = score(place.scoreKind, place, code: code, name: indicator.name, figure, outcome, explanation: explanation) {
-                        if judged { item.note = "填报的给分与印刷得分不同" }
-                        if let formula = printed.formulas[code] { recheck(&item, figure, formula, max: max) }
-                        items.append(item)
-                    }
+                } else if var item = score(place.scoreKind, place, code: code, name: indicator.name, figure, outcome, explanation: explanation) {
+                    if judged { item.note = "填报的给分与印刷得分不同" }
+                    if let formula = printed.formulas[code] { recheck(&item, figure, formula, max: max) }
+                    items.append(item)
                 }
             }
             guard indicator.kind == .regular else { return }
@@ -208,7 +215,7 @@ public enum Audit {
             }
         }
 
-        /// A checked cell goes into the items; one whose recomputation is missing or failed is not checkable.
+        /// Adds a checked cell (nil: `score` / `derived` found it not checkable and listed it already).
         mutating func append(_ item: AuditItem?) {
             guard let item else { return }
             items.append(item)
@@ -299,16 +306,15 @@ public enum Audit {
 
         mutating func fund(_ place: Place, _ printed: [String: PrintedFigure], _ table: FundTable?) {
             guard !printed.isEmpty else { return }
-            let keys = printed.keys.sorted { Audit.fundOrder($0) < Audit.fundOrder($1) || (Audit.fundOrder($0) == Audit.fundOrder($1) && $0 < $1) }
+            let entries = printed.sorted { (Audit.fundOrder($0.key), $0.key) < (Audit.fundOrder($1.key), $1.key) }
             guard let table else {
-                for key in keys {
+                for (key, figure) in entries {
                     unchecked.append(UncheckedCell(subject: place.subject, stage: place.stage, code: nil, name: "资金表 \(key)",
-                                                   printed: printed[key]!.description, cells: 1, why: "数据文件没有资金表（fund_table）"))
+                                                   printed: figure.description, cells: 1, why: "数据文件没有资金表（fund_table）"))
                 }
                 return
             }
-            for key in keys {
-                let figure = printed[key]!
+            for (key, figure) in entries {
                 if key == Printed.itemsTotalKey {
                     let agrees = Audit.agrees(figure, table.itemsSpent, mode: scheme.rounding.mode, tolerance: scheme.auditTolerance)
                     items.append(AuditItem(kind: .fund, subject: place.subject, stage: place.stage, code: nil, name: "项目支出内容 合计",
