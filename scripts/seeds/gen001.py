@@ -224,7 +224,7 @@ D.append("""notes: |
   Printed subtotals per region come from table 2-1 (一级); the composite's 二级 from §三 ("评价得分 … 分"); its 扣分
   column from the 附件 (the text's 扣减 figures for single indicators repeat it; those for groups, 1.2, 3.1, 4.1, 4.3, are
   carried as deductions too); 得分率 from table 2-1; the text's own arithmetic (下达 21,787 = 6,787 + 15,000 万元,
-  未到位 42.27 万元, 预算执行率 71.37%, 就业 1 of 10 = 10%) as printed.arithmetic.
+  未到位 42.27 万元, 预算执行率 71.37%, 应补助 52 × 1 = 52 万元, 就业 1 of 10 = 10%) as printed.arithmetic.
   Not carried: 4.3.2 延安市 (满意度 60% against 大于80%, 0.5 a point, 低于60%不得分) would score its second half 0 and
   fits the printed 2 only if the two halves are worth 2 each, which the rule does not say.""")
 D.append("subjects:")
@@ -269,6 +269,7 @@ D.append("""  formulas:  # the composite cell by the rule over the text's figure
     - {name: 对下转移支付与省级下达资金合计（万元，§一(一)）, formula: "6787 + 15000", printed: 21787}
     - {name: 延安市未到位资金（万元，§三(二)1(1)）, formula: "1250.25 - 1207.98", printed: 42.27}
     - {name: 抽查资金预算执行率（§三(二)1(3)）, formula: "5624.79 / 7881.06", printed: "71.37%"}
+    - {name: 延安市集中就业企业应补助（万元，§三(二)2(2)：52名 × 1万元/人）, formula: "52 * 1", printed: 52}
     - {name: 省残疾人就业服务中心培训后就业占比（§三(四)1(2)）, formula: "1 / 10", printed: "10%"}""")
 D.append("""findings:  # 《报告》第三部分逐项列出的扣分原因（综合得分口径）
   - {code: "1.2", deduct: 1.3, text: "部分项目指标缺失，以计划执行金额代替数量指标值、无法量化考核。如省残联效益指标缺失；宝鸡市未设定建档立卡重度残疾人家庭无障碍改造满意度指标。"}

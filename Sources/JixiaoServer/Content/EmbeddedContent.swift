@@ -689,7 +689,7 @@ notes: |
   Printed subtotals per region come from table 2-1 (一级); the composite's 二级 from §三 ("评价得分 … 分"); its 扣分
   column from the 附件 (the text's 扣减 figures for single indicators repeat it; those for groups, 1.2, 3.1, 4.1, 4.3, are
   carried as deductions too); 得分率 from table 2-1; the text's own arithmetic (下达 21,787 = 6,787 + 15,000 万元,
-  未到位 42.27 万元, 预算执行率 71.37%, 就业 1 of 10 = 10%) as printed.arithmetic.
+  未到位 42.27 万元, 预算执行率 71.37%, 应补助 52 × 1 = 52 万元, 就业 1 of 10 = 10%) as printed.arithmetic.
   Not carried: 4.3.2 延安市 (满意度 60% against 大于80%, 0.5 a point, 低于60%不得分) would score its second half 0 and
   fits the printed 2 only if the two halves are worth 2 each, which the rule does not say.
 subjects:
@@ -1037,6 +1037,7 @@ composite_printed:
     - {name: 对下转移支付与省级下达资金合计（万元，§一(一)）, formula: "6787 + 15000", printed: 21787}
     - {name: 延安市未到位资金（万元，§三(二)1(1)）, formula: "1250.25 - 1207.98", printed: 42.27}
     - {name: 抽查资金预算执行率（§三(二)1(3)）, formula: "5624.79 / 7881.06", printed: "71.37%"}
+    - {name: 延安市集中就业企业应补助（万元，§三(二)2(2)：52名 × 1万元/人）, formula: "52 * 1", printed: 52}
     - {name: 省残疾人就业服务中心培训后就业占比（§三(四)1(2)）, formula: "1 / 10", printed: "10%"}
 findings:  # 《报告》第三部分逐项列出的扣分原因（综合得分口径）
   - {code: "1.2", deduct: 1.3, text: "部分项目指标缺失，以计划执行金额代替数量指标值、无法量化考核。如省残联效益指标缺失；宝鸡市未设定建档立卡重度残疾人家庭无障碍改造满意度指标。"}
@@ -1639,6 +1640,7 @@ subjects:
         支出明细合计: 8279487.19
       not_checkable:
         - {what: "项目支出内容：11 个子项目行的“合计”列，及合计行的“财政资金支出数”列", cells: 12, why: "数据文件每个子项目只记一个支出金额，不分“合计”与“财政资金支出数”两列"}
+        - {what: "分值为 0、没有指标的空行的评分结果（印 0.0）", cells: 1, why: "方案不含这些空行（分值 0，下无指标），无从重算"}
 notes: |
   文体及组织宣传项目 (seed 002 附件2-4). 业绩值 as printed; bare rates such as 98 are percentages (the rules say ≥98%).
   二级 groups: only their weights are printed; named after the 财政 framework by their children; weight-0 rows dropped
@@ -1761,6 +1763,7 @@ subjects:
         支出明细合计: 874994
       not_checkable:
         - {what: "项目支出内容：3 个子项目行的“合计”列，及合计行的“财政资金支出数”列", cells: 4, why: "数据文件每个子项目只记一个支出金额，不分“合计”与“财政资金支出数”两列"}
+        - {what: "分值为 0、没有指标的空行的评分结果（印 0.0、0、0）", cells: 3, why: "方案不含这些空行（分值 0，下无指标），无从重算"}
 notes: |
   信息化建设及运行项目 (seed 002 附件2-5). 业绩值 as printed; bare rates such as 90 are percentages.
   二级 groups: only their weights are printed; named after the 财政 framework by their children. 效果目标 has a single

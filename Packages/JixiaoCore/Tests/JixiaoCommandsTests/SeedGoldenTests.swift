@@ -171,7 +171,7 @@ import Testing
         #expect(composite.total == .scored(Fixed("74.87")!))
         #expect(composite.grade == "中")
         let audit = Audit.run(report).filter { $0.subject == "综合" }
-        #expect(audit.count == 33 + 11 + 4 + 2 + 33 + 4 + 1 + 4 + 1 + 4, "every composite cell is checked")
+        #expect(audit.count == 33 + 11 + 4 + 2 + 33 + 4 + 1 + 4 + 1 + 5, "every composite cell is checked")
         let disagreeing = audit.filter { !$0.agrees }.map { "\($0.code ?? $0.name) \($0.printed)→\($0.computed)" }
         #expect(disagreeing.isEmpty, "\(disagreeing)")
     }
@@ -234,6 +234,36 @@ import Testing
                 #expect(result.grade != nil, "\(name) \(result.subject.id) has no grade")
             }
         }
+    }
+
+    /// Printed cells per seed file: (printed, checked, agreeing, disagreeing, not checkable). A printed cell is a figure the
+    /// document prints that follows from others (scores, subtotals, totals, grades, 扣分, 得分率, fund-table derived cells,
+    /// the text's arithmetic), carried by the data file or listed in its not_checkable; 000, 003 and 004 print none.
+    static let counts: [String: (Int, Int, Int, Int, Int)] = [
+        "000-liangfu-jiaojiu": (0, 0, 0, 0, 0),
+        "001-shaanxi-2020": (204, 127, 95, 32, 77),
+        "002-01-zonghe-guanli": (77, 67, 65, 2, 10),
+        "002-02-kangfu-jiuye": (54, 49, 46, 3, 5),
+        "002-03-quanyi-baozhang": (72, 64, 61, 3, 8),
+        "002-04-wenti-xuanchuan": (88, 75, 71, 4, 13),
+        "002-05-xinxihua": (57, 46, 44, 2, 11),
+        "002-06-caizheng-zhuanxiang-a": (164, 140, 117, 23, 24),
+        "002-07-zaoqi-ganyu": (116, 97, 95, 2, 19),
+        "002-08-caizheng-zhuanxiang-b": (74, 66, 61, 5, 8),
+        "002-09-zonghe-pinggu": (64, 48, 48, 0, 16),
+        "002-10-kangfu-fuju": (57, 48, 47, 1, 9),
+        "002-11-caizheng-zhuanxiang-c": (158, 120, 117, 3, 38),
+        "003-xiangxi-staff": (0, 0, 0, 0, 0),
+        "004-employment": (0, 0, 0, 0, 0),
+    ]
+
+    @Test(arguments: seedNames)
+    func seed_auditCountsEveryPrintedCell(_ name: String) throws {
+        let audit = Audit.examine(try Self.report(name))
+        let expected = try #require(Self.counts[name])
+        #expect((audit.printedCells, audit.items.count, audit.agreeing, audit.disagreeing, audit.uncheckedCells) == expected)
+        #expect(audit.disagreeing == (Self.knownDisagreements[name]?.count ?? 0))
+        #expect(audit.unchecked.allSatisfy { !$0.why.isEmpty })
     }
 
     @Test(arguments: seedNames)
