@@ -142,11 +142,14 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(refused.status, .forbidden)
     }
 
-    func testExamples_showComposite7487AndTheDisagreements() async throws {
+    /// 001's composite: 74.61 with the cells the report's text lets one recompute (the evaluators' own cells give
+    /// the printed 74.87), and the disagreements listed beside it.
+    func testExamples_showCompositeAndTheDisagreements() async throws {
         let browser = Browser(app)
         try await browser.login("lingdao")
-        let awaited5 = try await browser.get("schemes/001/results").body.string.contains("综合得分 74.87，等级 中")
-        XCTAssertTrue(awaited5)
+        let composite = try await browser.get("schemes/001/results").body.string
+        XCTAssertTrue(composite.contains("综合得分 74.61，等级 中"))
+        XCTAssertTrue(composite.contains("1.83") && composite.contains("1.93"))  // 延安市 2.1.1 as printed and recomputed
         let results = try await browser.get("schemes/002-01/results").body.string
         XCTAssertTrue(results.contains("1.99") && results.contains("2.09"))
         let awaited6 = try await browser.get("schemes/002-01").body.string.contains("预算执行率得分 = 预算执行率 * 2.27")

@@ -114,12 +114,13 @@ struct Score: ParsableCommand {
             let title = "\(scheme.name)（\(scheme.id) 第 \(scheme.version) 版）· \(report.data.period)"
             text = ([title] + sheets.map { Render.text($0, title: "\n【\($0.name)】") }).joined(separator: "\n") + "\n"
         case .csv: text = Render.csv(sheets)
-        case .json: text = Render.json(report, audit: Audit.run(report)) + "\n"
+        case .json: text = Render.json(report, audit: Audit.examine(report)) + "\n"
         case .xlsx:
             guard let output else { throw Load.fail("xlsx 格式需要 --output 文件名") }
-            let audit = Audit.run(report)
+            let audit = Audit.examine(report)
             var all = sheets
-            if !audit.isEmpty { all.append(ReportSheets.auditSheet(audit, multiStage: report.stages.count > 1)) }
+            if !audit.items.isEmpty { all.append(ReportSheets.auditSheet(audit.items, multiStage: report.stages.count > 1)) }
+            if !audit.unchecked.isEmpty { all.append(ReportSheets.uncheckedSheet(audit.unchecked, multiStage: report.stages.count > 1)) }
             do {
                 try Workbook(sheets: all).write(to: output)
             } catch {
@@ -142,26 +143,32 @@ struct Score: ParsableCommand {
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "重算数据文件中印刷的每个得分、合计、等级和资金比率，列出不一致之处。")
+        commandName: "audit",
+        abstract: "重算数据文件中印刷的每个得分、合计、扣分、得分率、等级和资金数字，列出不一致之处。",
+        discussion: """
+            印刷数字与重算结果按印刷的小数位数比较：先按方案的舍入方式把重算结果舍入到印刷的位数，相等才算一致
+            （印刷 4.26、重算 4.265 → 4.27，不一致；印刷 1.8、重算 1.83，一致）。方案可用 audit: {tolerance: 0.01} 放宽。
+            最后一行统计印刷数字的格数：核对、一致、不一致，以及无法核对的格数和原因。
+            """)
 
     @Argument(help: "方案文件（YAML）") var scheme: String
     @Argument(help: "数据文件（YAML）") var data: String
-    @Option(help: "输出格式：table | json") var format: OutputFormat = .table
-    @Flag(help: "列出全部核对项（默认只列不一致的）") var all = false
+    @Option(help: "输出格式：table | csv | json") var format: OutputFormat = .table
+    @Flag(help: "列出全部核对项和无法核对的印刷数字（默认只列不一致的）") var all = false
 
     func run() throws {
         let report = try Load.report(scheme: scheme, data: data, explain: true)
-        let items = Audit.run(report)
-        let disagreements = items.filter { !$0.agrees }
+        let audit = Audit.examine(report)
         switch format {
-        case .json: print(Render.auditJSON(all ? items : disagreements))
+        case .json: print(Render.auditJSON(audit, all: all))
         case .table, .csv, .xlsx:
-            let shown = all ? items : disagreements
-            if !shown.isEmpty {
-                let sheet = ReportSheets.auditSheet(shown, multiStage: report.stages.count > 1)
-                print(format == .csv ? Render.csv([sheet]) : Render.text(sheet))
-            }
-            print("核对 \(items.count) 项：一致 \(items.count - disagreements.count) 项，不一致 \(disagreements.count) 项")
+            let multiStage = report.stages.count > 1
+            let shown = all ? audit.items : audit.items.filter { !$0.agrees }
+            var sheets: [Sheet] = []
+            if !shown.isEmpty { sheets.append(ReportSheets.auditSheet(shown, multiStage: multiStage)) }
+            if all, !audit.unchecked.isEmpty { sheets.append(ReportSheets.uncheckedSheet(audit.unchecked, multiStage: multiStage)) }
+            for sheet in sheets { print(format == .csv ? Render.csv([sheet]) : Render.text(sheet) + "\n") }
+            print(audit.summary)
         }
     }
 }

@@ -60,7 +60,8 @@ enum Render {
 
     // MARK: JSON
 
-    static func json(_ report: ScoreReport, audit: [AuditItem]) -> String {
+    static func json(_ report: ScoreReport, audit: AuditResult) -> String {
+        let scheme = report.scheme.scheme
         let indicators = report.indicators
         let depths = report.depths
         let final = report.finalStage
@@ -80,8 +81,8 @@ enum Render {
                     fields.append(("deduction", .number((result.maxima[index] - score).fixed)))
                 }
                 if let printed = result.subject.printed.scores[indicator.code] {
-                    fields.append(("printed", .number(printed)))
-                    fields.append(("agrees", .bool(result.outcomes[index].score.map { $0.isWithin(Audit.tolerance, of: printed) } ?? false)))
+                    fields.append(("printed", .number(printed.value)))
+                    fields.append(("agrees", .bool(Audit.agrees(printed, result.outcomes[index], in: scheme))))
                 }
                 if report.stages.count > 1 {
                     fields.append(("stages", .object(report.stages.map { ($0.stage, outcomeJSON($0.subjects[subjectIndex].outcomes[index])) })))
@@ -102,8 +103,8 @@ enum Render {
             if let parent = result.subject.parent { fields.append(("parent", .string(parent))) }
             if let composite = result.composite { fields.append(("composite", .number(composite))) }
             if let printed = result.subject.printed.total {
-                fields.append(("printed_total", .number(printed)))
-                fields.append(("total_agrees", .bool(result.total.score.map { $0.isWithin(Audit.tolerance, of: printed) } ?? false)))
+                fields.append(("printed_total", .number(printed.value)))
+                fields.append(("total_agrees", .bool(Audit.agrees(printed, result.total, in: scheme))))
             }
             if report.stages.count > 1 {
                 fields.append(("stages", .object(report.stages.map { stage in
@@ -128,8 +129,8 @@ enum Render {
                 var fields: [(String, JSON)] = [("code", .string(indicator.code)), ("name", .string(indicator.name)),
                                                 ("max", .number(indicator.max)), ("score", outcomeJSON(composite.outcomes[index]))]
                 if let value = printed.scores[indicator.code] {
-                    fields.append(("printed", .number(value)))
-                    fields.append(("agrees", .bool(composite.outcomes[index].score.map { $0.isWithin(Audit.tolerance, of: value) } ?? false)))
+                    fields.append(("printed", .number(value.value)))
+                    fields.append(("agrees", .bool(Audit.agrees(value, composite.outcomes[index], in: scheme))))
                 }
                 return .object(fields)
             }
@@ -137,24 +138,45 @@ enum Render {
                 ("total", outcomeJSON(composite.total)), ("grade", composite.grade.map(JSON.string) ?? .null),
                 ("weights", .object(composite.weights.map { ($0.subject, .number($0.weight)) })),
             ]
-            if let value = printed.total { fields.append(("printed_total", .number(value))) }
+            if let value = printed.total {
+                fields.append(("printed_total", .number(value.value)))
+                fields.append(("total_agrees", .bool(Audit.agrees(value, composite.total, in: scheme))))
+            }
             if let grade = printed.grade { fields.append(("printed_grade", .string(grade))) }
             fields.append(("indicators", .array(rows)))
             top.append(("composite", .object(fields)))
         }
-        let disagreements = audit.filter { !$0.agrees }
-        top.append(("audit", .object([("checked", .int(audit.count)), ("disagreements", .int(disagreements.count))])))
+        top.append(("audit", summaryJSON(audit)))
         return JSON.object(top).serialized
     }
 
-    static func auditJSON(_ items: [AuditItem]) -> String {
-        JSON.array(items.map { item in
-            .object([
-                ("kind", .string(item.kind.rawValue)), ("subject", .string(item.subject)), ("stage", .string(item.stage)),
-                ("code", item.code.map(JSON.string) ?? .null), ("name", .string(item.name)), ("printed", .string(item.printed)),
-                ("computed", .string(item.computed)), ("agrees", .bool(item.agrees)), ("note", .string(item.note)),
-            ])
-        }).serialized
+    static func summaryJSON(_ audit: AuditResult) -> JSON {
+        .object([
+            ("printed", .int(audit.printedCells)), ("checked", .int(audit.items.count)), ("agreeing", .int(audit.agreeing)),
+            ("disagreements", .int(audit.disagreeing)), ("not_checkable", .int(audit.uncheckedCells)),
+        ])
+    }
+
+    /// `jixiao audit --format json`: the checked cells (all, or the disagreeing ones), the cells that could not be
+    /// checked with why, and the counts.
+    static func auditJSON(_ audit: AuditResult, all: Bool) -> String {
+        let items = all ? audit.items : audit.items.filter { !$0.agrees }
+        return JSON.object([
+            ("items", .array(items.map { item in
+                .object([
+                    ("kind", .string(item.kind.rawValue)), ("subject", .string(item.subject)), ("stage", .string(item.stage)),
+                    ("code", item.code.map(JSON.string) ?? .null), ("name", .string(item.name)), ("printed", .string(item.printed)),
+                    ("computed", .string(item.computed)), ("agrees", .bool(item.agrees)), ("note", .string(item.note)),
+                ])
+            })),
+            ("not_checkable", .array(audit.unchecked.map { cell in
+                .object([
+                    ("subject", .string(cell.subject)), ("stage", .string(cell.stage)), ("code", cell.code.map(JSON.string) ?? .null),
+                    ("name", .string(cell.name)), ("printed", .string(cell.printed)), ("cells", .int(cell.cells)), ("why", .string(cell.why)),
+                ])
+            })),
+            ("summary", summaryJSON(audit)),
+        ]).serialized
     }
 
     static func outcomeJSON(_ outcome: Outcome) -> JSON {

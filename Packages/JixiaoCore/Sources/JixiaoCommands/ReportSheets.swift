@@ -35,6 +35,15 @@ enum ReportSheets {
         return text == Fixed.overflow.description ? .text(text) : .number(text)
     }
 
+    /// A printed figure as it was printed, at most to the two places the sheets show (an 8-place figure that
+    /// cannot be rounded to two places is 溢出, as any figure is).
+    static func printed(_ figure: PrintedFigure) -> Cell {
+        let text = PrintedFigure(figure.value, places: min(figure.places, 2), isPercent: figure.isPercent).description
+        return text == Fixed.overflow.description || figure.isPercent ? .text(text) : .number(text)
+    }
+
+    static func mark(_ agrees: Bool) -> Cell { .text(agrees ? "✓" : "✗") }
+
     static func indented(_ indicator: Indicator, depth: Int) -> String {
         String(repeating: "  ", count: depth) + indicator.name
     }
@@ -69,6 +78,7 @@ enum ReportSheets {
         let final = report.finalStage
         let result = final.subjects[subjectIndex]
         let multiStage = report.stages.count > 1
+        let scheme = report.scheme.scheme
         let hasPrinted = report.stages.contains { stage in
             let subject = stage.subjects[subjectIndex].subject
             return !subject.printed.isEmpty || !(subject.stages[stage.stage]?.printed.isEmpty ?? true)
@@ -90,10 +100,8 @@ enum ReportSheets {
                 row += [.empty, .empty]
             }
             if hasPrinted {
-                if let printed = result.subject.printed.scores[indicator.code] {
-                    row.append(figure(printed))
-                    let agrees = result.outcomes[index].score.map { $0.isWithin(Audit.tolerance, of: printed) } ?? false
-                    row.append(.text(agrees ? "✓" : "✗"))
+                if let value = result.subject.printed.scores[indicator.code] {
+                    row += [printed(value), mark(Audit.agrees(value, result.outcomes[index], in: scheme))]
                 } else {
                     row += [.empty, .empty]
                 }
@@ -114,9 +122,8 @@ enum ReportSheets {
             totalRow += [.empty, .empty]
         }
         if hasPrinted {
-            if let printed = result.subject.printed.total {
-                totalRow.append(figure(printed))
-                totalRow.append(.text(result.total.score.map { $0.isWithin(Audit.tolerance, of: printed) } == true ? "✓" : "✗"))
+            if let value = result.subject.printed.total {
+                totalRow += [printed(value), mark(Audit.agrees(value, result.total, in: scheme))]
             } else {
                 totalRow += [.empty, .empty]
             }
@@ -143,10 +150,11 @@ enum ReportSheets {
         let depths = report.depths
         let final = report.finalStage
         guard let composite = final.composite else { return Sheet(name: "综合", rows: []) }
-        let printed = report.data.compositePrinted
+        let scheme = report.scheme.scheme
+        let printedFigures = report.data.compositePrinted
         var header = ["代码", "指标", "分值"] + final.subjects.map(\.subject.name)
         header += ["综合得分", "扣分", "得分率"]
-        if !printed.isEmpty { header += ["印刷综合得分", "核对"] }
+        if !printedFigures.isEmpty { header += ["印刷综合得分", "核对"] }
         var rows: [[Cell]] = [header.map(Cell.text)]
         for (index, indicator) in report.indicators.enumerated() {
             var row: [Cell] = [.text(indicator.code), .text(indented(indicator, depth: depths[index])), figure(indicator.max)]
@@ -158,10 +166,9 @@ enum ReportSheets {
             } else {
                 row += [.empty, .empty]
             }
-            if !printed.isEmpty {
-                if let value = printed.scores[indicator.code] {
-                    row.append(figure(value))
-                    row.append(.text(composite.outcomes[index].score.map { $0.isWithin(Audit.tolerance, of: value) } == true ? "✓" : "✗"))
+            if !printedFigures.isEmpty {
+                if let value = printedFigures.scores[indicator.code] {
+                    row += [printed(value), mark(Audit.agrees(value, composite.outcomes[index], in: scheme))]
                 } else {
                     row += [.empty, .empty]
                 }
@@ -177,8 +184,8 @@ enum ReportSheets {
         } else {
             totalRow += [.empty, .empty]
         }
-        if !printed.isEmpty, let value = printed.total {
-            totalRow += [figure(value), .text(composite.total.score.map { $0.isWithin(Audit.tolerance, of: value) } == true ? "✓" : "✗")]
+        if !printedFigures.isEmpty, let value = printedFigures.total {
+            totalRow += [printed(value), mark(Audit.agrees(value, composite.total, in: scheme))]
         }
         rows.append(totalRow)
         var gradeRow: [Cell] = [.text(""), .text("等级"), .empty]
@@ -202,5 +209,20 @@ enum ReportSheets {
             rows.append(row)
         }
         return Sheet(name: "核对", rows: rows)
+    }
+
+    /// The printed cells the audit could not check, and why.
+    static func uncheckedSheet(_ cells: [UncheckedCell], multiStage: Bool) -> Sheet {
+        var header = ["无法核对", "考核对象"]
+        if multiStage { header.append("阶段") }
+        header += ["代码", "项目", "印刷", "格数", "原因"]
+        var rows: [[Cell]] = [header.map(Cell.text)]
+        for cell in cells {
+            var row: [Cell] = [.text("—"), .text(cell.subject)]
+            if multiStage { row.append(.text(cell.stage)) }
+            row += [.text(cell.code ?? ""), .text(cell.name), .text(cell.printed), .number(String(cell.cells)), .text(cell.why)]
+            rows.append(row)
+        }
+        return Sheet(name: "无法核对", rows: rows)
     }
 }

@@ -80,13 +80,70 @@ public enum DataFile {
         return result
     }
 
+    /// A printed figure keeps the places it was written with: `1.8` is one place, `"91.9%"` one place of percent.
+    static func figure(_ reader: YAMLReader, _ node: Node, _ what: String) throws(FileError) -> PrintedFigure {
+        guard case .scalar(let scalar) = node, let figure = PrintedFigure(scalar.string) else {
+            throw reader.fail(node, "\(what)应为数字，实际是 “\(reader.describe(node))”")
+        }
+        return figure
+    }
+
+    static func figureMap(_ reader: YAMLReader, _ node: Node, _ what: String) throws(FileError) -> [String: PrintedFigure] {
+        var result: [String: PrintedFigure] = [:]
+        for (key, _, value) in try reader.mapping(node, what).pairs() { result[key] = try figure(reader, value, "\(what).\(key)") }
+        return result
+    }
+
     static func readPrinted(_ reader: YAMLReader, _ node: Node, allowStages: Bool) throws(FileError) -> (printed: Printed, stages: [String: Printed]) {
         var f = try reader.mapping(node, "printed")
         var printed = Printed()
-        printed.scores = try f.optional("scores") { (n) throws(FileError) in try fixedMap(reader, n, "printed.scores") } ?? [:]
-        printed.total = try f.fixed("total")
+        printed.scores = try f.optional("scores") { (n) throws(FileError) in try figureMap(reader, n, "printed.scores") } ?? [:]
+        printed.total = try f.optional("total") { (n) throws(FileError) in try figure(reader, n, "printed.total") }
         printed.grade = try f.string("grade")
-        printed.fund = try f.optional("fund") { (n) throws(FileError) in try fixedMap(reader, n, "printed.fund") } ?? [:]
+        if let fundNode = f.node("fund") {
+            for (key, keyNode, value) in try reader.mapping(fundNode, "printed.fund").pairs() {
+                guard Printed.isFundKey(key) else {
+                    throw reader.fail(keyNode, "printed.fund 的 “\(key)” 不是资金表的一项（如 结余、预算执行率、市级.结余、财政资金小计.支出、支出明细合计）")
+                }
+                printed.fund[key] = try figure(reader, value, "printed.fund.\(key)")
+            }
+        }
+        printed.deductions = try f.optional("deductions") { (n) throws(FileError) in try figureMap(reader, n, "printed.deductions") } ?? [:]
+        printed.totalDeduction = try f.optional("total_deduction") { (n) throws(FileError) in try figure(reader, n, "printed.total_deduction") }
+        printed.rates = try f.optional("rates") { (n) throws(FileError) in try figureMap(reader, n, "printed.rates") } ?? [:]
+        printed.totalRate = try f.optional("total_rate") { (n) throws(FileError) in try figure(reader, n, "printed.total_rate") }
+        if let formulas = try f.optional("formulas", { (n) throws(FileError) in try reader.mapping(n, "printed.formulas") }) {
+            for (code, _, value) in try formulas.pairs() { printed.formulas[code] = try reader.operand(value, "printed.formulas.\(code)") }
+        }
+        printed.arithmetic = try f.optional("arithmetic") { (n) throws(FileError) in
+            try reader.sequence(n, "printed.arithmetic").map { (item) throws(FileError) -> PrintedArithmetic in
+                var fields = try reader.mapping(item, "printed.arithmetic 的条目")
+                let result = PrintedArithmetic(
+                    name: try fields.required("name") { (x) throws(FileError) in try reader.string(x, "name") },
+                    formula: try fields.required("formula") { (x) throws(FileError) in try reader.operand(x, "formula") },
+                    printed: try fields.required("printed") { (x) throws(FileError) in try figure(reader, x, "printed") })
+                try fields.finish()
+                return result
+            }
+        } ?? []
+        printed.notCheckable = try f.optional("not_checkable") { (n) throws(FileError) in
+            try reader.sequence(n, "printed.not_checkable").map { (item) throws(FileError) -> NotCheckable in
+                var fields = try reader.mapping(item, "printed.not_checkable 的条目")
+                var codes = try fields.optional("codes") { (x) throws(FileError) in
+                    try reader.sequence(x, "codes").map { (c) throws(FileError) in try reader.string(c, "codes") }
+                } ?? []
+                if let code = try fields.string("code") { codes.append(code) }
+                let what = try fields.string("what")
+                let cells = try fields.optional("cells") { (x) throws(FileError) in try reader.int(x, "cells") }
+                let why = try fields.required("why") { (x) throws(FileError) in try reader.string(x, "why") }
+                guard codes.isEmpty != (what == nil) else {
+                    throw reader.fail(item, "printed.not_checkable 的条目需要 code/codes（指标的印刷得分）或 what（其他印刷数字），二者取一")
+                }
+                if what != nil, (cells ?? 0) < 1 { throw reader.fail(item, "printed.not_checkable 的条目写了 what，还需要 cells（格数，至少 1）") }
+                try fields.finish()
+                return NotCheckable(codes: codes, what: what, cells: what == nil ? nil : cells, why: why)
+            }
+        } ?? []
         var stages: [String: Printed] = [:]
         if allowStages, let fields = try f.optional("stages", { (n) throws(FileError) in try reader.mapping(n, "printed.stages") }) {
             for (stage, _, stageNode) in try fields.pairs() {

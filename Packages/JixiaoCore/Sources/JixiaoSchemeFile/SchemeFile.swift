@@ -41,6 +41,13 @@ public enum SchemeFile {
             guard ["rescale", "drop"].contains(text) else { throw reader.fail(n, "not_applicable_total 应为 rescale 或 drop") }
             return text == "rescale"
         } ?? false
+        let tolerance = try top.optional("audit") { (n) throws(FileError) -> Fixed? in
+            var fields = try reader.mapping(n, "audit")
+            let tolerance = try fields.fixed("tolerance")
+            if let tolerance, tolerance < .zero { throw FileError(fields.location, "audit.tolerance 不能为负数") }
+            try fields.finish()
+            return tolerance
+        } ?? nil
         func declarations(_ key: String) throws(FileError) -> [InputDeclaration] {
             try top.optional(key) { (n) throws(FileError) in
                 try reader.sequence(n, key).map { (item) throws(FileError) -> InputDeclaration in
@@ -77,6 +84,7 @@ public enum SchemeFile {
         scheme.rescaleNotApplicable = rescale
         scheme.attributes = attributes
         scheme.locations = locations
+        scheme.auditTolerance = tolerance
         return scheme
     }
 

@@ -16,8 +16,6 @@ import Testing
         // Every name its formulas read is declared (inputs:), so none can silently leave an indicator 未评分.
         "000-liangfu-jiaojiu": [],
         "001-shaanxi-2020": [
-            // 1 + 0.5 + 0.5 + 0.5 + 1 as printed on a 3-point indicator.
-            "[1.1.1] 清单各条合计 3.5 分，超过指标分值 3",
             // 得3分、得2分、得1分 as printed on a 5-point indicator (parts declared in the scheme).
             "[2.1.4] 评分标准各部分合计 3 + 2 + 1 = 6 分，超过指标分值 5（每部分都给满分时超出分值）",
         ],
@@ -49,7 +47,7 @@ import Testing
             // 2019年9月 0.48, 10-12月 0.47: nothing is printed for a training after December 2019.
             "[2.3.19] 高于 12 的值没有对应档位",
             "[3.1.14] 达标得 1.52 分，超过指标分值 1.25（计分时按 1.25 封顶）",
-            "[3.1.15] 评分标准的达标线 ≥ 80% 与印刷的目标值 “≥90%” 不一致",
+            "[3.1.15] 评分标准的达标线 > 80% 与印刷的目标值 “≥90%” 不一致",
         ],
         "002-07-zaoqi-ganyu": [
             "[2.3.9] 达标得 0.55 分，超过指标分值 0.3（计分时按 0.3 封顶）",

@@ -78,8 +78,8 @@ import Testing
         #expect(subject.values["1.4"] == .list([.text("a"), .text("b")]))
         #expect(subject.values["1.5"] == .list([.text("a")]))
         #expect(subject.stages["初评分"]?.values["1.1"] == .number(Fixed("0.9")!))
-        #expect(subject.stages["初评分"]?.printed.total == 98)
-        #expect(subject.printed.total == Fixed("99.72"))
+        #expect(subject.stages["初评分"]?.printed.total?.value == 98)
+        #expect(subject.printed.total?.value == Fixed("99.72"))
     }
 
     /// Mutated data files either load (and score or fail with a located data error) or fail to load with
@@ -172,5 +172,77 @@ import Testing
         #expect(kinds == Set(Rule.kindNames), "kinds without an example: \(Set(Rule.kindNames).subtracting(kinds))")
         let errors = SchemeChecks.check(scheme).filter { $0.severity == .error }
         #expect(errors.isEmpty, "\(errors)")
+    }
+}
+
+/// The printed figures of a data file keep their places; a scheme may declare an audit tolerance.
+@Suite struct PrintedFigureFileTests {
+    static let data = """
+        scheme: T
+        period: "2019"
+        subjects:
+          - id: P
+            printed:
+              scores: {"1.1": 1.8, "1.2": 2.50, "1": "4.30"}
+              total: 4.3
+              fund: {预算执行率: "91.9%", 市级.结余: 1027850.54, 财政资金小计.支出: 11658892.71, 支出明细合计: 100}
+              deductions: {"1.1": 0.47}
+              rates: {"1": "43.00%"}
+              not_checkable:
+                - {codes: ["1.2"], why: 评分人给分}
+                - {what: 项目支出内容 各行的合计列, cells: 9, why: 数据文件每行只记一个金额}
+              arithmetic:
+                - {name: 未到位资金, formula: "1250.25 - 1207.98", printed: 42.27}
+        composite_printed:
+          formulas: {"1.1": "5624.79 / 7881.06 * max"}
+          total_deduction: 25.13
+          total_rate: "74.87%"
+        """
+
+    @Test func dataFile_keepsThePlacesEachFigureWasPrintedWith() throws {
+        let data = try DataFile.parse(Self.data, file: "d.yaml")
+        let printed = data.subjects[0].printed
+        #expect(printed.scores["1.1"]?.places == 1)
+        #expect(printed.scores["1.2"]?.places == 2 && printed.scores["1.2"]?.value == Fixed("2.5"))
+        #expect(printed.scores["1"]?.places == 2)
+        #expect(printed.total?.places == 1)
+        #expect(printed.fund["预算执行率"] == PrintedFigure(Fixed("0.919")!, places: 1, isPercent: true))
+        #expect(printed.fund["市级.结余"]?.places == 2)
+        #expect(printed.fund["支出明细合计"]?.places == 0)
+        #expect(printed.deductions["1.1"]?.value == Fixed("0.47"))
+        #expect(printed.rates["1"]?.isPercent == true && printed.rates["1"]?.places == 2)
+        #expect(printed.notCheckable == [NotCheckable(codes: ["1.2"], why: "评分人给分"),
+                                         NotCheckable(what: "项目支出内容 各行的合计列", cells: 9, why: "数据文件每行只记一个金额")])
+        #expect(printed.arithmetic.first?.printed.value == Fixed("42.27"))
+        #expect(data.compositePrinted.formulas["1.1"]?.source == "5624.79 / 7881.06 * max")
+        #expect(data.compositePrinted.totalDeduction?.value == Fixed("25.13"))
+        #expect(data.compositePrinted.totalRate?.places == 2)
+    }
+
+    func dataError(_ text: String) -> String? {
+        do {
+            _ = try DataFile.parse(text, file: "d.yaml")
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func dataFile_rejectsUnknownFundFiguresAndHalfDescribedCells() {
+        let base = "scheme: T\nperiod: \"2019\"\nsubjects:\n  - id: P\n    printed:\n"
+        #expect(dataError(base + "      fund: {结余率: 1}\n")?.contains("d.yaml:6") == true)
+        #expect(dataError(base + "      fund: {县级.结余: 1}\n") != nil)
+        #expect(dataError(base + "      not_checkable: [{what: 某些格, why: 无}]\n")?.contains("cells") == true)
+        #expect(dataError(base + "      not_checkable: [{code: \"1\", what: 某些格, cells: 1, why: 无}]\n") != nil)
+        #expect(dataError(base + "      scores: {\"1\": 优秀}\n")?.contains("应为数字") == true)
+    }
+
+    @Test func scheme_auditTolerance_isOptional() throws {
+        let plain = try SchemeFile.parse("scheme: {id: T, name: 测试}\nindicators: []\n", file: "s.yaml")
+        #expect(plain.auditTolerance == nil)
+        let tolerant = try SchemeFile.parse("scheme: {id: T, name: 测试}\naudit: {tolerance: 0.01}\nindicators: []\n", file: "s.yaml")
+        #expect(tolerant.auditTolerance == Fixed("0.01"))
+        #expect(throws: FileError.self) { try SchemeFile.parse("scheme: {id: T, name: 测试}\naudit: {tolerance: -1}\nindicators: []\n", file: "s.yaml") }
+        #expect(throws: FileError.self) { try SchemeFile.parse("scheme: {id: T, name: 测试}\naudit: {tolerence: 1}\nindicators: []\n", file: "s.yaml") }
     }
 }

@@ -41,7 +41,10 @@ enum DataChecks {
                 }
             }
             checkCodes(subject.values.keys.sorted(), "填报值")
-            checkCodes(subject.printed.scores.keys.sorted(), "印刷得分")
+            for (codes, what) in subject.printed.codeLists { checkCodes(codes, what) }
+            for (stage, change) in subject.stages.sorted(by: { $0.key < $1.key }) {
+                for (codes, what) in change.printed.codeLists { checkCodes(codes, "\(stage)\(what)") }
+            }
             for (stage, change) in subject.stages.sorted(by: { $0.key < $1.key }) {
                 if !scheme.stages.dropFirst().contains(stage) {
                     let allowed = scheme.stages.dropFirst().joined(separator: "、")
@@ -51,6 +54,11 @@ enum DataChecks {
                 for code in change.values.keys.sorted() where change.reasons[code] == nil && compiled.codeIndex[code] != nil {
                     problems.append(Problem(.error, code: code, location: subject.location, "考核对象 “\(subject.id)” 在 \(stage) 修改了指标 \(code)，但没有填写理由"))
                 }
+            }
+        }
+        for (codes, what) in data.compositePrinted.codeLists {
+            for code in codes where compiled.codeIndex[code] == nil {
+                problems.append(Problem(.error, code: code, location: data.location, "composite_printed 的\(what)引用了方案中不存在的指标 “\(code)”"))
             }
         }
         if !problems.isEmpty { throw DataErrors(problems: problems) }

@@ -243,6 +243,9 @@ public struct Scheme: Sendable, Hashable {
     /// Seed 001: a subject's total out of the indicators that apply to it is rescaled to the full total
     /// (60.14 of an applicable 83 → 72.46 of 100); false: the total stays and its max shrinks.
     public var rescaleNotApplicable: Bool = false
+    /// `audit: {tolerance: …}`: a printed figure also agrees when it lies within this of the recomputed one.
+    /// nil (the default): it agrees only when equal at the places it was printed with (`Audit.agrees`).
+    public var auditTolerance: Fixed? = nil
     public var inputs: [InputDeclaration]
     /// Declared subject attributes (`subject.党员`, or a bare name a data file gives under `attributes:`).
     public var attributes: [InputDeclaration] = []
