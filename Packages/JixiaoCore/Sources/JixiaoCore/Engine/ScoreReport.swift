@@ -45,6 +45,8 @@ public struct SubjectResult: Sendable {
     public internal(set) var warnings: [String]
     /// The reasons in force at this stage: the subject's own, overlaid by each review stage's.
     public internal(set) var reasons: [String: String]
+    /// Per indicator: what overrode or limited its rule's result (veto, cross effect, bound, unmet items).
+    public internal(set) var facts: [Int: [ScoreFact]] = [:]
 
     /// The score the grade is based on: the composite where there is one, else the total.
     public var gradedScore: Exact? { composite.map(Exact.init) ?? total.score }
