@@ -8827,9 +8827,13 @@ composite:
 
 # 根据绩效考核综合得分从高到低确定一等、二等人员，综合得分80分以下的定为三等人员。
 # 因工作失职渎职造成重大损失和恶劣影响的或者因违反党纪国法被处分的，定为四等。
-# Order: 四等 (veto) first, then 80分以下 → 三等, then rank shares of the rest.
-# ASSUMPTION: the document does not say how many are 一等; 20% is assumed (of those not already 四等/三等,
-# rounded half-up: 9 × 20% = 1.8 → 2 in the example; 20% of all twelve, 2.4 → 2, gives the same).
+# Order: 四等 (veto) first, then 80分以下 → 三等, then rank shares of the rest, from the top.
+# ASSUMPTION: the document does not say how many are 一等; 20% is assumed.
+# The quota (the default, written out): 一等 are "年度考核优秀推荐对象" (四、结果运用), and that number is by appraisal
+# practice a share of all who take part in the assessment, never more: so 20% of all twelve staff, 四等 and 三等
+# included, rounded down (2.4 → 2 in the example). "确定一等、二等人员" takes for granted that a unit names its 一等,
+# so a unit with few staff, or one left after 四等/三等, still names one: at least one. (Of those left, rounded
+# half-up, the example would give 9 × 20% = 1.8 → 2 as well; with one person left it would give none.)
 grades:
   veto:
     - {when: subject.受处分, grade: 四等}
@@ -8838,6 +8842,7 @@ grades:
   by_rank:
     - {grade: 一等, share: 20%}
     - {grade: 二等, share: 100%}
+  quota: {base: all, rounding: at_least_one}
 
 indicators:
   # ───────────────────────────── 附件1 ─────────────────────────────

@@ -192,6 +192,16 @@ public enum SchemeFile {
                 return result
             }
         } ?? []
+        rules.quota = try fields.optional("quota") { (n) throws(FileError) -> RankQuota in
+            var quota = try reader.mapping(n, "quota")
+            var result = RankQuota()
+            result.base = try quota.optional("base") { (b) throws(FileError) in try enumValue(reader, b, RankQuota.Base.self, "quota.base") } ?? result.base
+            result.rounding = try quota.optional("rounding") { (r) throws(FileError) in
+                try enumValue(reader, r, RankQuota.Rounding.self, "quota.rounding")
+            } ?? result.rounding
+            try quota.finish()
+            return result
+        } ?? RankQuota()
         try fields.finish()
         if rules.bands.isEmpty && rules.byRank.isEmpty { rules.bands = GradeRules.fiscalDefaultBands(total: total) }
         return rules
