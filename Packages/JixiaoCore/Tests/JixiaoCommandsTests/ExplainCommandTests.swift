@@ -115,6 +115,10 @@ import Testing
         let report = try SeedGoldenTests.report("004-employment")
         #expect(report.lines("南通市", "5.4.1").first
                 == "同级平均 peer_avg(鉴定通过率) = 0.85833333…，取自同级 6 个对象：南京市 0.92、无锡市 0.88、徐州市 0.78、常州市 0.82、苏州市 0.95、南通市（本对象） 0.8")
+        // A rule's deciding steps: the measure and the band it fell in; the figure and the verdict.
+        #expect(report.draft("徐州市", "1.1.1")
+                == "扣减1.00分：实际缴费人数增加，增长率 (101500 − 100000) ÷ 100000 = 1.5000%；增长率 0.015 落在 [0.01, 0.02) 档，得 3")
+        #expect(report.draft("南通市", "2.1.1.1") == "扣减2.00分：市级出台文件，“未出台” 不属于合格值（已出台）；未达到要求，得 3")
         let capped = try #require(report.result("南京市").explanations[report.scheme.index(of: "1.8")!].last)
         #expect(capped == "计算得 5，超过上限 4，按上限计：本指标得 4 分")
     }

@@ -230,10 +230,15 @@ public enum DeductionText {
         return parts.isEmpty ? "下级指标未得满分" : "其中 " + parts.joined(separator: "、")
     }
 
-    /// The rule's first derivation step, past the lines that only set the stage (peers, variants, rounding).
+    /// The rule's deciding steps: its first two derivation lines, past those that only set the stage (peers,
+    /// variants), the bound, rounding and effect lines, a reason already cited and a bare "5 − 1 = 4".
     private static func firstRuleStep(_ result: SubjectResult, _ index: Int) -> String? {
-        let preambles = ["同级", "下级中", "考核对象条件", "四舍五入", "四舍六入", "截尾", "计算得"]
-        return result.explanations[safe: index]?.first { line in !preambles.contains { line.hasPrefix($0) } }
+        let preambles = ["同级", "下级中", "考核对象条件", "四舍五入", "四舍六入", "截尾", "计算得", "理由：", "交叉影响", "否决条件"]
+        let steps = (result.explanations[safe: index] ?? []).filter { line in
+            let arithmetic = line.first.map { $0.isNumber || $0 == "-" } == true && line.contains(" − ") && line.contains(" = ")
+            return !arithmetic && !preambles.contains { line.hasPrefix($0) }
+        }
+        return steps.isEmpty ? nil : steps.prefix(2).joined(separator: "；")
     }
 }
 
