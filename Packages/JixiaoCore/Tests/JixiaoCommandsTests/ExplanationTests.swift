@@ -210,6 +210,13 @@ extension ScoreReport {
         #expect(report.lines("市", "3").last == "交叉影响：下级 A县 的 2 业务督查 条件 雷同人数 >= 20 成立（雷同人数 = 23），扣 2 分；0 − 2 = -2")
     }
 
+    @Test func factsAreKeptOnlyWhenExplaining() throws {
+        let compiled = try CompiledScheme(SchemeFile.parse(Self.effects, file: "scheme.yaml"))
+        let fast = try Engine(compiled).score(DataFile.parse(Self.effectsData, file: "data.yaml"))
+        #expect(fast.finalStage.subjects.allSatisfy { $0.facts.isEmpty && $0.explanations.allSatisfy(\.isEmpty) })
+        #expect(fast.finalStage.subjects[1].outcomes[0] == .scored(Exact.zero))  // the effect still applies
+    }
+
     @Test func veto_citesItsCondition_andANegatedNameAsNo() throws {
         let report = try explained(Self.effects, Self.effectsData)
         #expect(report.lines("市", "4").last == "否决条件成立：受到投诉 → 本指标计 0 分")

@@ -14,7 +14,10 @@ public enum ScoreFact: Sendable, Hashable {
 }
 
 extension Run {
+    /// Facts are kept when explaining, like the derivation lines: the fast path (live previews, the benchmark)
+    /// pays nothing for them.
     func record(_ fact: ScoreFact, _ subject: Int, _ index: Int) {
+        guard explain else { return }
         facts[subject, default: [:]][index, default: []].append(fact)
     }
 
@@ -23,18 +26,21 @@ extension Run {
     // MARK: Recording (one call each from the engine)
 
     func recordVeto(_ index: Int, _ subject: Int) {
+        guard explain else { return }
         guard let veto = compiled.nodes[index].veto else { return }
         let (condition, figures) = trigger(veto, subject)
         record(.vetoed(condition: condition, figures: figures), subject, index)
     }
 
     func recordZero(_ target: Int, by index: Int, _ subject: Int, _ when: BoundExpression) {
+        guard explain else { return }
         let by = compiled.nodes[index].indicator
         let (condition, figures) = trigger(when, subject)
         record(.zeroed(byCode: by.code, byName: by.name, condition: condition, figures: figures), subject, target)
     }
 
     func recordParentDeduction(_ parent: Int, _ target: Int, from subject: Int, by index: Int, _ points: Fixed, _ when: BoundExpression) {
+        guard explain else { return }
         let by = compiled.nodes[index].indicator
         let (condition, figures) = trigger(when, subject)
         record(.parentDeduction(fromSubject: data.subjects[subject].name, byCode: by.code, byName: by.name, points: points,
