@@ -46,7 +46,7 @@ import Testing
             "省本级 不适用，权重按比例分给其余考核对象：延安市 0.2 ÷ 0.2 = 1.0000", "(延安市 1.5 × 0.2) ÷ 0.2 = 1.5",
         ])
         #expect(CompositeExplanation.totalLines(report, stage: stage) == [
-            "综合总分 = 各一级指标之和：a 资金到位率 1.97 + b 实际完成率 1.5 = 3.47", "等级 差：得分 3.47，在「差」档（0 ≤ 得分 < 60）",
+            "综合总分 = 各一级指标之和：a 资金到位率 1.97 + b 实际完成率 1.5 = 3.47", "等级 中：得分 3.47，在「中」档（3 ≤ 得分 < 4）",  // the default bands are fractions of the total, 5
         ])
     }
 
