@@ -9297,22 +9297,26 @@ composite:
 
 # 根据绩效考核综合得分从高到低确定一等、二等人员，综合得分80分以下的定为三等人员。
 # 因工作失职渎职造成重大损失和恶劣影响的或者因违反党纪国法被处分的，定为四等。
-# Order: 四等 (veto) first, then 80分以下 → 三等, then rank shares of the rest.
+# Order: 四等 (veto) first, then 80分以下 → 三等, then rank shares of the rest, from the top.
 # 80分以下 is read as 80 and below (≤ 80): in Chinese legal and administrative texts 以上/以下 include the number
 # (民法典 第一千二百五十九条：“以上”“以下”“以内”“届满”，包括本数；“不满”“超过”“以外”，不包括本数; 刑法 第九十九条 the same),
 # and 000 is read the same way (5例以上 is ≥ 5). This document's “两次以上旷工” is exclusive only because 两次 is a rung
-# of its own just before it. `below` grades scores strictly below its score, and graded scores are rounded to two
-# places, so 80.01 encodes ≤ 80 (80.00 → 三等, 80.01 → ranked).
-# ASSUMPTION: the document does not say how many are 一等; 20% is assumed (of those not already 四等/三等,
-# rounded half-up: 9 × 20% = 1.8 → 2 in the example; 20% of all twelve, 2.4 → 2, gives the same).
+# of its own just before it. So `below` is inclusive: 80.00 → 三等, 80.01 → ranked.
+# ASSUMPTION: the document does not say how many are 一等; 20% is assumed.
+# The quota (the default, written out): 一等 are "年度考核优秀推荐对象" (四、结果运用), and that number is by appraisal
+# practice a share of all who take part in the assessment, never more: so 20% of all twelve staff, 四等 and 三等
+# included, rounded down (2.4 → 2 in the example). "确定一等、二等人员" takes for granted that a unit names its 一等,
+# so a unit with few staff, or one left after 四等/三等, still names one: at least one. (Of those left, rounded
+# half-up, the example would give 9 × 20% = 1.8 → 2 as well; with one person left it would give none.)
 grades:
   veto:
     - {when: subject.受处分, grade: 四等}
     - {when: subject.失职渎职, grade: 四等}
-  below: {score: 80.01, grade: 三等}  # 80分以下: ≤ 80.00 (see above)
+  below: {score: 80, grade: 三等, inclusive: true}  # 80分以下: 80 and below (see above)
   by_rank:
     - {grade: 一等, share: 20%}
     - {grade: 二等, share: 100%}
+  quota: {base: all, rounding: at_least_one}
 
 indicators:
   # ───────────────────────────── 附件1 ─────────────────────────────

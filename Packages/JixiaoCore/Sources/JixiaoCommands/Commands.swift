@@ -174,41 +174,33 @@ struct AuditCommand: ParsableCommand {
 }
 
 struct Explain: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "说明一个考核对象的得分由来：输入、适用的规则分支、算式和舍入。")
+    static let configuration = CommandConfiguration(
+        abstract: "说明一个考核对象的得分由来：输入、适用的规则分支、算式、上下限、舍入和等级。",
+        discussion: "方案按考核对象加权合成综合得分时（如 001），考核对象写“综合”可说明综合得分的由来。")
 
     @Argument(help: "方案文件（YAML）") var scheme: String
     @Argument(help: "数据文件（YAML）") var data: String
-    @Argument(help: "考核对象 id") var subject: String
+    @Argument(help: "考核对象 id，或“综合”") var subject: String
     @Argument(help: "指标代码（省略则说明全部指标）") var indicator: String?
 
     func run() throws {
         let report = try Load.report(scheme: scheme, data: data, explain: true, rejectBadFigures: false)
-        guard let subjectIndex = report.data.subjects.firstIndex(where: { $0.id == subject }) else {
-            let known = report.data.subjects.prefix(10).map(\.id).joined(separator: "、")
-            throw Load.fail("数据文件中没有考核对象 “\(subject)”（有：\(known)…）")
+        let subjectIndex = report.data.subjects.firstIndex(where: { $0.id == subject })
+        let isComposite = subjectIndex == nil && ExplainText.compositeNames.contains(subject) && report.finalStage.composite != nil
+        guard subjectIndex != nil || isComposite else {
+            let known = report.data.subjects.prefix(10).map(\.id) + (report.finalStage.composite != nil ? ["综合"] : [])
+            throw Load.fail("数据文件中没有考核对象 “\(subject)”（有：\(known.joined(separator: "、"))\(report.data.subjects.count > 10 ? "…" : "")）")
         }
-        var indices = Array(report.indicators.indices)
+        var only: Int?
         if let indicator {
             guard let index = report.scheme.index(of: indicator) else { throw Load.fail("方案中没有指标 “\(indicator)”") }
-            indices = [index]
+            only = index
         }
-        let depths = report.depths
-        for stage in report.stages {
-            let result = stage.subjects[subjectIndex]
-            if report.stages.count > 1 { print("══ \(stage.stage) ══") }
-            for index in indices {
-                let item = report.indicators[index]
-                let pad = String(repeating: "  ", count: depths[index])
-                print("\(pad)\(item.code) \(item.name)（分值 \(result.maxima[index])）：\(result.outcomes[index].statusText)")
-                if let text = item.text, indicator != nil || !item.isGroup { print("\(pad)  评分标准：\(text)") }
-                if let value = result.subject.values[item.code] { print("\(pad)  填报值：\(value)") }
-                for line in result.explanations[index] { print("\(pad)  · \(line)") }
-                if let deduction = DeductionText.draft(result, index: index, indicator: item) { print("\(pad)  → \(deduction)") }
-            }
-            if indicator == nil {
-                print("总分 \(result.total.statusText) / \(result.totalMax)，等级 \(result.grade ?? "—")，名次 \(result.rank.map(String.init) ?? "—")")
-                for warning in result.warnings { print("提醒：\(warning)") }
-            }
+        for stage in report.stages.indices {
+            if report.stages.count > 1 { print("══ \(report.stages[stage].stage) ══") }
+            let lines = subjectIndex.map { ExplainText.subject(report, stage: stage, subject: $0, indicator: only) }
+                ?? ExplainText.composite(report, stage: stage, indicator: only)
+            for line in lines { print(line) }
         }
     }
 }

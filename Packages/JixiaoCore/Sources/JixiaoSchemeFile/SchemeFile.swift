@@ -186,6 +186,7 @@ public enum SchemeFile {
                 score: try below.required("score") { (s) throws(FileError) in try reader.fixed(s, "score") },
                 grade: try below.required("grade") { (g) throws(FileError) in try reader.string(g, "grade") }
             )
+            rules.belowInclusive = try below.optional("inclusive") { (b) throws(FileError) in try reader.bool(b, "inclusive") } ?? false
             try below.finish()
             return result
         }
@@ -200,6 +201,16 @@ public enum SchemeFile {
                 return result
             }
         } ?? []
+        rules.quota = try fields.optional("quota") { (n) throws(FileError) -> RankQuota in
+            var quota = try reader.mapping(n, "quota")
+            var result = RankQuota()
+            result.base = try quota.optional("base") { (b) throws(FileError) in try enumValue(reader, b, RankQuota.Base.self, "quota.base") } ?? result.base
+            result.rounding = try quota.optional("rounding") { (r) throws(FileError) in
+                try enumValue(reader, r, RankQuota.Rounding.self, "quota.rounding")
+            } ?? result.rounding
+            try quota.finish()
+            return result
+        } ?? RankQuota()
         try fields.finish()
         if rules.bands.isEmpty && rules.byRank.isEmpty { rules.bands = GradeRules.fiscalDefaultBands(total: total) }
         return rules

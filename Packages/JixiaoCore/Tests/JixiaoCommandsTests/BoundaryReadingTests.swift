@@ -22,7 +22,8 @@ import Testing
         let grades = Dictionary(uniqueKeysWithValues: try Engine(CompiledScheme(scheme)).score(data).finalStage.subjects.map { ($0.subject.id, $0.grade) })
         #expect(grades["甲"] == "三等")
         #expect(grades["丙"] == "三等")
-        #expect(grades["乙"] == "二等")  // ranked: the only one left, 20% of one person rounds to no 一等
+        // Ranked: the only one left. The quota is 20% of all three, rounded down but at least one: 一等.
+        #expect(grades["乙"] == "一等")
     }
 
     /// 000's 扶贫补贴: 发现5例以上应落实未落实的，扣0.5分 — 5 cases deduct, 4 do not.

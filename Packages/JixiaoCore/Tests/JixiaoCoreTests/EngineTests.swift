@@ -164,7 +164,7 @@ import Testing
 
     @Test func grades_vetoThresholdAndRankShares() {
         let grades = GradeRules(veto: [(when: expr("subject.处分"), grade: "四等")], below: (score: 80, grade: "三等"),
-                                byRank: [(grade: "一等", share: n("0.2")), (grade: "二等", share: 1)])
+                                byRank: [(grade: "一等", share: n("0.2")), (grade: "二等", share: 1)], quota: RankQuota(base: .remaining, rounding: .halfUp))
         let compiled = scheme([leaf("a", max: 100, rule: judged)], grades: grades)
         let scores = [95, 91, 88, 85, 82, 79, 70, 99, 86, 84]
         var subjects = scores.enumerated().map { SubjectData(id: "p\($0.offset)", attributes: ["处分": .bool(false)], values: ["a": .number(Fixed($0.element))]) }

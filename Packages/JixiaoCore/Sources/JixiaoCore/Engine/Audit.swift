@@ -412,18 +412,99 @@ public enum Audit {
     }
 }
 
-/// Drafts deduction notes in the documents' style: "扣减0.49分：…".
+/// Drafts deduction notes in the documents' style: "扣减0.49分：…". The note tells why the points were lost:
+/// a veto, a cross effect or a child region's problem is cited with what triggered it; a reviewer's reason or
+/// the document's finding as written; a bound (扣完为止, 封顶) as such; a checklist by the items not met; a group
+/// by the children that lost points; otherwise the rule's first step.
 public enum DeductionText {
-    /// nil when nothing was deducted or the indicator is not scored.
+    /// nil when nothing was deducted or the indicator is not scored. Deduction indicators (扣分项) count the
+    /// points they take away; bonus indicators never deduct.
     public static func draft(_ result: SubjectResult, index: Int, indicator: Indicator) -> String? {
-        guard indicator.kind == .regular, let score = result.outcomes[index].score else { return nil }
-        let deduction = result.maxima[index] - score
-        guard deduction > .zero else { return nil }
-        let reason = result.reasons[indicator.code]
-            ?? result.subject.findings.first { $0.code == indicator.code }?.text
-            ?? result.explanations[safe: index]?.first { !$0.hasPrefix("四舍五入") && !$0.hasPrefix("按考核对象") }
-            ?? "未达到评分标准"
-        return "扣减\(deduction.formatted())分：\(indicator.name)，\(reason)"
+        guard let score = result.outcomes[index].score, let lost = lost(indicator.kind, max: result.maxima[index], score: score),
+            lost > .zero
+        else { return nil }
+        let facts = result.facts[index] ?? []
+        let given = result.reasons[indicator.code] ?? result.subject.findings.first { $0.code == indicator.code }?.text
+        let overrides = facts.compactMap(overrideCause)
+        let reason: String
+        if !overrides.isEmpty {
+            reason = (overrides + [given].compactMap { $0 }).joined(separator: "；")
+        } else if let given {
+            reason = given
+        } else if indicator.isGroup {
+            reason = childrenCause(result, index, indicator) + boundCause(facts, indicator, max: result.maxima[index], lost: lost)
+        } else if case .unmet(let items)? = facts.last(where: { if case .unmet = $0 { return true } else { return false } }) {
+            reason = "未满足：" + items.map { "\($0.id) \($0.text)（\($0.points) 分）" }.joined(separator: "、") + boundCause(facts, indicator, max: result.maxima[index], lost: lost)
+        } else if let cap = capCause(facts) {
+            reason = cap
+        } else {
+            reason = (firstRuleStep(result, index) ?? "未达到评分标准") + boundCause(facts, indicator, max: result.maxima[index], lost: lost)
+        }
+        return "扣减\(lost.formatted())分：\(indicator.name)，\(reason)"
+    }
+
+    /// Points lost: below max for regular indicators, below 0 for deduction indicators.
+    static func lost(_ kind: IndicatorKind, max: Fixed, score: Exact) -> Exact? {
+        switch kind {
+        case .regular: return max - score
+        case .deduction: return -score
+        case .bonus: return nil
+        }
+    }
+
+    private static func overrideCause(_ fact: ScoreFact) -> String? {
+        switch fact {
+        case .vetoed(let condition, let figures):
+            return "否决条件成立：\(condition)" + (figures.isEmpty ? "" : "（\(figures)）") + "，本项计0分"
+        case .zeroed(let code, let name, let condition, let figures):
+            return "因 \(code) \(name) 的交叉影响计0分：\(condition)" + (figures.isEmpty ? "" : "（\(figures)）")
+        case .parentDeduction(let from, let code, let name, let points, let condition, let figures):
+            return "下级 \(from) \(code) \(name)：\(condition)" + (figures.isEmpty ? "" : "（\(figures)）") + "，同时扣本级\(points.formatted())分"
+        case .limited, .unmet: return nil
+        }
+    }
+
+    /// "，应扣6.00分，扣完5.00分为止" when a floor limited the score (the rule's own result against what was taken).
+    private static func boundCause(_ facts: [ScoreFact], _ indicator: Indicator, max: Fixed, lost: Exact) -> String {
+        for case .limited(let computed, _, true) in facts {
+            let top = indicator.kind == .deduction ? Exact.zero : Exact(max)
+            return "，应扣\((top - computed).formatted())分，扣完\(lost.formatted())分为止"
+        }
+        return ""
+    }
+
+    /// A cap below the max is the whole reason: "得分以上限1.03分计（按规则计算为1.685分）".
+    private static func capCause(_ facts: [ScoreFact]) -> String? {
+        for case .limited(let computed, let bound, false) in facts.reversed() {
+            return "得分以上限\(bound.formatted())分计（按评分标准计算为\(computed)分）"
+        }
+        return nil
+    }
+
+    /// "其中 2.1 落实精准度 扣12.00分、2.2 … 扣1.12分".
+    private static func childrenCause(_ result: SubjectResult, _ index: Int, _ indicator: Indicator) -> String {
+        var parts: [String] = []
+        var child = index + 1
+        for childIndicator in indicator.children {
+            if let score = result.outcomes[safe: child]?.score,
+                let lost = lost(childIndicator.kind, max: result.maxima[child], score: score), lost > .zero
+            {
+                parts.append("\(childIndicator.code) \(childIndicator.name) 扣\(lost.formatted())分")
+            }
+            child += childIndicator.flattened.count
+        }
+        return parts.isEmpty ? "下级指标未得满分" : "其中 " + parts.joined(separator: "、")
+    }
+
+    /// The rule's deciding steps: its first two derivation lines, past those that only set the stage (peers,
+    /// variants), the bound, rounding and effect lines, a reason already cited and a bare "5 − 1 = 4".
+    private static func firstRuleStep(_ result: SubjectResult, _ index: Int) -> String? {
+        let preambles = ["同级", "下级中", "考核对象条件", "四舍五入", "四舍六入", "截尾", "计算得", "理由：", "交叉影响", "否决条件"]
+        let steps = (result.explanations[safe: index] ?? []).filter { line in
+            let arithmetic = line.first.map { $0.isNumber || $0 == "-" } == true && line.contains(" − ") && line.contains(" = ")
+            return !arithmetic && !preambles.contains { line.hasPrefix($0) }
+        }
+        return steps.isEmpty ? nil : steps.prefix(2).joined(separator: "；")
     }
 }
 

@@ -48,6 +48,8 @@ final class Run {
     @exclusivity(unchecked) var rankings: [(rank: Int, count: Int, coefficient: Exact)?]
     var warnings: [[String]]
     var aggregateCache: [Int: [Int: Term]] = [:]
+    /// Per subject, per indicator: vetoes, effects and bounds that overrode a rule's result (see `ScoreFact`).
+    var facts: [Int: [Int: [ScoreFact]]] = [:]
 
     init(compiled: CompiledScheme, data: DataSet, stage: String, explain: Bool) {
         self.compiled = compiled
@@ -151,7 +153,7 @@ final class Run {
             for variant in compiled.nodes[index].variants {
                 if (try? variant.when.evaluate(cursor).requireBool("variants")) == true {
                     maxima[cell(subject, index)] = variant.max
-                    trace?.append("按考核对象条件，分值为 \(variant.max)")
+                    trace?.append("考核对象条件 \(describe(variant.when)) 成立，分值为 \(variant.max)")
                     break
                 }
             }
@@ -166,16 +168,17 @@ final class Run {
         if case .scored(var score) = outcome {
             if shape.hasVeto, let veto = compiled.nodes[index].veto, (try? veto.evaluate(cursor).requireBool("veto")) == true {
                 score = .zero
-                trace?.append("否决条件成立（\(compiled.nodes[index].indicator.veto!.source)）→ 计 0 分")
+                recordVeto(index, subject)
+                trace?.append(vetoLine(index, subject))
             }
             if zeroed[cell(subject, index)] {
                 score = .zero
-                trace?.append("因其他指标的交叉影响 → 计 0 分")
+                trace?.append(zeroedLine(index, subject))
             }
             if let deduction = parentDeductions[cell(subject, index)] {
                 let before = score
                 score = Exact.max(score - deduction, Exact(bounds(shape, max: max).lower))
-                trace?.append("下级地区问题，同时扣 \(deduction) 分：\(before) → \(score)")
+                trace?.append(parentDeductionLine(index, subject, before: before, after: score))
             }
             outcome = .scored(score)
         }
@@ -220,7 +223,8 @@ final class Run {
         let (lower, upper) = bounds(shape, max: max)
         var score = raw.clamped(to: lower, upper)
         if score != raw {
-            trace?.append(Exact(upper) < raw ? "超过上限，按 \(upper) 计" : "低于下限，按 \(lower) 计")
+            record(.limited(computed: raw, bound: score, isFloor: raw < Exact(lower)), subject, index)
+            trace?.append(TraceText.limited(computed: raw, bound: score, isFloor: raw < Exact(lower)))
         }
         let rounding = compiled.scheme.rounding
         if rounding.point == .indicator {
@@ -265,12 +269,16 @@ final class Run {
         }
         maxima[cell(subject, index)] = maxima[cell(subject, index)] - removedMax
         if removedMax != .zero { trace?.append("下级指标不适用或分值调整，本指标分值为 \(maxima[cell(subject, index)])") }
-        trace?.append("下级指标合计：\(parts.joined(separator: " + ")) = \(sum)")
+        if trace != nil { trace! += childLines(index, subject) }
+        trace?.append("合计：\(TraceText.sum(parts)) = \(sum)")
         let indicator = node.indicator
         let lower = indicator.floor ?? (indicator.kind == .deduction ? -maxima[cell(subject, index)] : Fixed(raw: Int64.min + 1))
         let upper = indicator.cap ?? (indicator.kind == .bonus ? maxima[cell(subject, index)] : Fixed(raw: Int64.max))
         let bounded = sum.clamped(to: lower, upper)
-        if bounded != sum { trace?.append(Exact(upper) < sum ? "超过上限，按 \(upper) 计" : "低于下限（扣完为止），按 \(lower) 计") }
+        if bounded != sum {
+            record(.limited(computed: sum, bound: bounded, isFloor: sum < Exact(lower)), subject, index)
+            trace?.append(TraceText.limited(computed: sum, bound: bounded, isFloor: sum < Exact(lower)))
+        }
         return .scored(bounded)
     }
 
@@ -286,16 +294,18 @@ final class Run {
             }
             guard holds else { continue }
             if let target = effect.zero {
+                recordZero(target, by: index, subject, effect.when)
                 if target == index {
                     if case .scored = outcomes[cell(subject, index)] { outcomes[cell(subject, index)] = .scored(Exact.zero) }
-                    trace?.append("交叉影响条件成立 → 本指标计 0 分")
+                    trace?.append(effectLine(target, by: index, subject, effect.when))
                 } else {
                     zeroed[cell(subject, target)] = true
-                    trace?.append("交叉影响条件成立 → 指标 \(compiled.nodes[target].indicator.code) 计 0 分")
+                    trace?.append(effectLine(target, by: index, subject, effect.when))
                 }
             }
             if let (target, points) = effect.parentDeduct, let parent = parents[subject] {
                 parentDeductions[cell(parent, target)] = (parentDeductions[cell(parent, target)] ?? .zero) + points
+                recordParentDeduction(parent, target, from: subject, by: index, points, effect.when)
                 trace?.append("交叉影响：上级 \(data.subjects[parent].name) 的指标 \(compiled.nodes[target].indicator.code) 扣 \(points) 分")
             }
         }
@@ -377,6 +387,7 @@ final class Run {
                     total: totalOutcome, totalMax: totalMax, composite: nil, grade: nil, rank: nil,
                     explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject],
                     reasons: reasons[subject]))
+            subjects[subjects.count - 1].facts = facts[subject] ?? [:]
         }
         if case .components(let components)? = scheme.composite {
             for subject in subjects.indices {

@@ -30,6 +30,7 @@ struct RuleEvaluator {
     /// Evaluates and appends the derivation to `trace`.
     func evaluate(_ box: RuleBox, trace: inout [String]?) throws(EvaluationError) -> Exact {
         defer { if let lines { trace?.append(contentsOf: lines.lines) } }
+        if lines != nil { notePeers(box) }
         return try evaluate(box)
     }
 
@@ -102,10 +103,11 @@ struct RuleEvaluator {
             let steps = rule.steps == .whole ? ratio.floored : ratio
             let deduction = steps * rule.deduct
             let score = Exact.max(start - deduction, Exact(rule.floor ?? (indicator.kind == .deduction ? -max : .zero)))
-            let stepText = rule.step == .one ? "每 1 个单位" : "每 \(rule.step)"
+            let stepText = rule.step == .one ? "每 1 个单位" : "每 \(rule.step) "
             note(
                 "目标 \(goal)，实际 \(actual)，" + (rule.above ? "超出 " : "差 ") + gap.description + "；\(stepText)扣 \(rule.deduct) 分（"
                     + (rule.steps == .whole ? "按整步：\(steps) 步" : "按比例：\(steps) 步") + "）→ 扣 \(deduction)，\(start) − \(deduction) = \(start - deduction)")
+            if score != start - deduction { limit(start - deduction, to: score, floor: true) }
             return score
 
         case .deviation(let input, let target):
@@ -113,7 +115,8 @@ struct RuleEvaluator {
             let goal = try number(target, "目标值")
             guard let share = (actual - goal).magnitude.divided(by: goal) else { throw .divisionByZero("偏差 ÷ 目标值（目标为 0）") }
             let score = Exact.max(.zero, (Exact.one - share) * max)
-            note("偏差 |\(actual) − \(goal)| ÷ \(goal) = \(share)；(1 − \(share)) × \(max) = \(score)")
+            note("偏差 |\(actual) − \(goal)| ÷ \(goal) = \(share)；(1 − \(share)) × \(max) = \((Exact.one - share) * max)")
+            if score != (Exact.one - share) * max { limit((Exact.one - share) * max, to: score, floor: true) }
             return score
 
         case .lateness(let rule, let input):
@@ -163,6 +166,7 @@ struct RuleEvaluator {
                 if met { score += item.points }
                 note((met ? "✓ " : "✗ ") + "\(item.id) \(item.text)（\(item.points) 分）")
             }
+            if items.contains(where: { !satisfied.contains($0.id) }) { run.record(.unmet(items.filter { !satisfied.contains($0.id) }), cursor.subject, index) }
             note("满足条目合计 \(score)")
             return Exact(score)
 
@@ -178,8 +182,9 @@ struct RuleEvaluator {
                 note("发生 \(count) 次 × 每次 \(rule.deduct ?? .zero) 分 = 扣 \(deduction)")
             }
             let cap = rule.cap ?? max
+            note("\(start) − \(deduction) = \(start - deduction)")
             if deduction > cap {
-                note("扣分以 \(cap) 分为限")
+                limit(start - deduction, to: start - cap, floor: true)
                 deduction = cap
             }
             return start - deduction
@@ -204,7 +209,7 @@ struct RuleEvaluator {
                     sum += number
                 }
                 score = sum
-                note("逐项给分 " + amounts.map(\.description).joined(separator: " + ") + " = \(sum)")
+                note(amounts.isEmpty ? "未填报任何一项，得 0" : "逐项给分 " + amounts.map(\.description).joined(separator: " + ") + " = \(sum)")
             case .notApplicable: throw .notApplicable
             default: throw .type("评分应为数字，实际是 \(value)")
             }
@@ -319,7 +324,7 @@ struct RuleEvaluator {
         if !rule.uncapped {
             let cap = rule.cap ?? max
             if amount > cap {
-                note("加分以 \(cap) 分为限")
+                limit(Exact(amount), to: Exact(cap), floor: false)
                 amount = cap
             }
         }

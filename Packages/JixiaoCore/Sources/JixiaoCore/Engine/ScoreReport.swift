@@ -45,6 +45,11 @@ public struct SubjectResult: Sendable {
     public internal(set) var warnings: [String]
     /// The reasons in force at this stage: the subject's own, overlaid by each review stage's.
     public internal(set) var reasons: [String: String]
+    /// Per indicator: what overrode or limited its rule's result (veto, cross effect, bound, unmet items),
+    /// when the engine ran with explanations.
+    public internal(set) var facts: [Int: [ScoreFact]] = [:]
+    /// Why the subject has its grade (band, veto, threshold, or rank and quota).
+    public internal(set) var gradeBasis: GradeBasis?
 
     /// The score the grade is based on: the composite where there is one, else the total.
     public var gradedScore: Exact? { composite.map(Exact.init) ?? total.score }

@@ -147,24 +147,80 @@ public struct GradeBand: Sendable, Hashable {
     }
 }
 
+/// How many subjects a rank share names: the share of which count, rounded how.
+///
+/// The default reads seed 003: "根据绩效考核综合得分从高到低确定一等、二等人员" ranks everyone from the top,
+/// and 一等 are "年度考核优秀推荐对象", whose number is by appraisal practice a share of all who take part in
+/// the assessment (参加考核人数), never more than it. So the base is every subject of the level, including
+/// those already 四等 or 三等, and the count is rounded down. The document also takes for granted that a unit
+/// names its 一等 ("确定一等、二等人员"), so a small unit still names one: at least one.
+public struct RankQuota: Sendable, Hashable {
+    public enum Base: String, Sendable, Hashable, CaseIterable {
+        /// Every subject of the level in the data set (参加考核的全部对象), whatever its grade.
+        case all
+        /// Only the subjects left after the grade vetoes and the threshold.
+        case remaining
+    }
+
+    public enum Rounding: String, Sendable, Hashable, CaseIterable {
+        /// 向下取整: never more than the share.
+        case down
+        /// 四舍五入.
+        case halfUp = "half_up"
+        /// 向上取整: never fewer than the share.
+        case up
+        /// 向下取整，但至少 1 名 (when the share is above 0 and anyone is ranked).
+        case atLeastOne = "at_least_one"
+    }
+
+    public var base: Base
+    public var rounding: Rounding
+
+    public init(base: Base = .all, rounding: Rounding = .atLeastOne) {
+        self.base = base
+        self.rounding = rounding
+    }
+
+    /// The number named by `share` of `count` subjects, rounded as declared, within 0 … count.
+    public func count(share: Fixed, of count: Int) -> Int {
+        guard count > 0, share > .zero else { return 0 }
+        let exact = share * Fixed(count)
+        let rounded: Fixed
+        switch rounding {
+        case .down, .atLeastOne: rounded = exact.floored
+        case .halfUp: rounded = exact.rounded(places: 0, mode: .halfUp)
+        case .up: rounded = exact.ceiled
+        }
+        var whole = rounded.wholePart ?? count
+        if rounding == .atLeastOne { whole = Swift.max(whole, 1) }
+        return Swift.max(0, Swift.min(count, whole))
+    }
+}
+
 public struct GradeRules: Sendable, Hashable {
     /// Bands by score, highest first (the first whose min is reached).
     public var bands: [GradeBand]
     /// Checked first: a condition sets the grade (003: 四等).
     public var veto: [(when: Expression, grade: String)]
-    /// Then: below this score, this grade (003: < 80 → 三等).
+    /// Then: below this score, this grade.
     public var below: (score: Fixed, grade: String)?
+    /// `below` includes its score (003: 80分以下 is 80 and below, as 以下 includes the number).
+    public var belowInclusive = false
     /// Then, among the rest by rank: cumulative shares (003: 一等 top 20%, 二等 the rest).
     public var byRank: [(grade: String, share: Fixed)]
+    /// How a share of `byRank` becomes a number of subjects.
+    public var quota: RankQuota
 
     public init(
         bands: [GradeBand] = [], veto: [(when: Expression, grade: String)] = [],
-        below: (score: Fixed, grade: String)? = nil, byRank: [(grade: String, share: Fixed)] = []
+        below: (score: Fixed, grade: String)? = nil, byRank: [(grade: String, share: Fixed)] = [],
+        quota: RankQuota = RankQuota()
     ) {
         self.bands = bands
         self.veto = veto
         self.below = below
         self.byRank = byRank
+        self.quota = quota
     }
 
     /// 财预〔2020〕10号: 优 [90, 100], 良 [80, 90), 中 [60, 80), 差 [0, 60).
@@ -183,8 +239,8 @@ public struct GradeRules: Sendable, Hashable {
     public static func == (lhs: GradeRules, rhs: GradeRules) -> Bool {
         lhs.bands == rhs.bands && lhs.veto.map(\.grade) == rhs.veto.map(\.grade)
             && lhs.veto.map(\.when) == rhs.veto.map(\.when) && lhs.below?.score == rhs.below?.score
-            && lhs.below?.grade == rhs.below?.grade && lhs.byRank.map(\.grade) == rhs.byRank.map(\.grade)
-            && lhs.byRank.map(\.share) == rhs.byRank.map(\.share)
+            && lhs.below?.grade == rhs.below?.grade && lhs.belowInclusive == rhs.belowInclusive && lhs.byRank.map(\.grade) == rhs.byRank.map(\.grade)
+            && lhs.byRank.map(\.share) == rhs.byRank.map(\.share) && lhs.quota == rhs.quota
     }
     public func hash(into hasher: inout Hasher) { hasher.combine(bands) }
 }
