@@ -77,6 +77,24 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(sheet.stage, "自评")
     }
 
+    /// Every score on the sheet can be unfolded into its derivation, and the grade says why.
+    func testScoreSheet_explainsEveryScoreAndTheGrade() async throws {
+        let browser = Browser(app)
+        try await browser.login("jinjiang")
+        let id = try await assessmentID(app, unit: "510101")
+        let sheet = try await browser.json("api/assessments/\(id)", as: SheetDTO.self)
+        let ranking = try XCTUnwrap(sheet.indicators.first { $0.code == "2.1" })
+        XCTAssertTrue(ranking.explanation.contains { $0.contains("排名系数") }, "\(ranking.explanation)")
+        let group = try XCTUnwrap(sheet.indicators.first { $0.code == "2" })
+        XCTAssertTrue(group.explanation.contains { $0.contains("2.1 落实精准度") }, "a group lists its children: \(group.explanation)")
+        let page = try await browser.get("assessments/\(id)").body.string
+        XCTAssertTrue(page.contains("<details class=\"why\"><summary>计算过程</summary>"))
+        if let grade = sheet.grade {
+            XCTAssertTrue(sheet.gradeBasis?.contains(grade) ?? false)
+            XCTAssertTrue(page.contains("定等："))
+        }
+    }
+
     func testLogout_endsTheSession() async throws {
         let browser = Browser(app)
         try await browser.login("jinjiang")

@@ -161,11 +161,19 @@ struct SheetPage {
                         .td(.class("num"), .if(stage == current, .escaped("data-live", indicator.code)), .text(result.outcomes[index].statusText))
                     },
                     .td(.class("num"), .text(lost.map { $0 > .zero ? $0.formatted() : "" } ?? "")),
-                    .td(.class("rule"), .text(DeductionText.draft(final, index: index, indicator: indicator) ?? indicator.text ?? "")))
+                    .td(.class("rule"), .text(DeductionText.draft(final, index: index, indicator: indicator) ?? indicator.text ?? ""),
+                        Self.derivation((final.explanations.indices.contains(index) ? final.explanations[index] : []))))
             },
             .tr(.th(""), .th("合计"), .th(.class("num"), .text(final.totalMax.formatted())),
                 .forEach(view.stageResults) { .th(.class("num"), .text($0.total.statusText)) },
-                .th(.class("num"), .text(final.total.score.map { (final.totalMax - $0).formatted() } ?? "")), .th(.text(final.grade.map { "等级 \($0)" } ?? ""))))
+                .th(.class("num"), .text(final.total.score.map { (final.totalMax - $0).formatted() } ?? "")),
+                .th(.text(final.grade.map { "等级 \($0)" } ?? ""),
+                    .if(final.gradeBasis != nil, .div(.class("rule grade-basis"), .text("定等：" + (final.gradeBasis?.text ?? "")))))))
+    }
+
+    /// How the engine arrived at a score, step by step, folded away until asked for.
+    static func derivation(_ lines: [String]) -> Node<HTML.BodyContext> {
+        .if(!lines.isEmpty, .details(.class("why"), .summary("计算过程"), .ol(.forEach(lines) { .li(.text($0)) })))
     }
 
     private var evidenceList: Node<HTML.BodyContext> {

@@ -186,6 +186,8 @@ struct SheetDTO: Content {
         /// Per stage, in stage order.
         let scores: [String]
         let deduction: String?
+        /// The derivation of the latest stage's score, in the engine's words.
+        let explanation: [String]
     }
     struct AuditRow: Content {
         let at: Date
@@ -206,6 +208,8 @@ struct SheetDTO: Content {
     let revision: Int
     let totals: [String]
     let grade: String?
+    /// Why the grade: the band, the veto, the threshold or the rank and quota.
+    let gradeBasis: String?
     let rank: Int?
     let figures: [String: String]
     let indicators: [Indicator]
@@ -225,13 +229,15 @@ struct SheetDTO: Content {
         revision = view.loaded.assessment.revision
         totals = view.stageResults.map(\.total.statusText)
         grade = final.grade
+        gradeBasis = final.gradeBasis?.text
         rank = final.rank
         figures = view.inForce
         indicators = (0..<compiled.indicatorCount).map { index in
             let indicator = compiled.indicator(at: index)
             return Indicator(code: indicator.code, name: indicator.name, max: indicator.max.formatted(),
                              scores: view.stageResults.map { $0.outcomes[index].statusText },
-                             deduction: DeductionText.draft(final, index: index, indicator: indicator))
+                             deduction: DeductionText.draft(final, index: index, indicator: indicator),
+                             explanation: (final.explanations.indices.contains(index) ? final.explanations[index] : []))
         }
         audit = view.audit.map { AuditRow(at: $0.at, user: $0.username, action: $0.action, field: $0.field, old: $0.oldValue, new: $0.newValue, reason: $0.reason) }
         trend = view.trend.map { [$0.period, $0.total?.formatted() ?? ""] }
