@@ -106,6 +106,11 @@ final class BrowserE2ETests: XCTestCase {
             let awaited6 = try await browser.text("#stage")
             XCTAssertEqual(awaited6, "已审定")
             try await shot("province-approved")
+            // Any score unfolds into how it was reached.
+            try await browser.click("details[data-code='2.1'] summary")
+            let derivation = try await browser.text("details[data-code='2.1']")
+            XCTAssertTrue(derivation.contains("排名系数"), derivation)
+            try await shot("sheet-derivation")
 
             // Everyone watches the ranking.
             try await browser.open(site + "/")

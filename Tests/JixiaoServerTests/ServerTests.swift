@@ -88,7 +88,7 @@ final class ServerTests: XCTestCase {
         let group = try XCTUnwrap(sheet.indicators.first { $0.code == "2" })
         XCTAssertTrue(group.explanation.contains { $0.contains("2.1 落实精准度") }, "a group lists its children: \(group.explanation)")
         let page = try await browser.get("assessments/\(id)").body.string
-        XCTAssertTrue(page.contains("<details class=\"why\"><summary>计算过程</summary>"))
+        XCTAssertTrue(page.contains("<details class=\"why\" data-code=\"2.1\"><summary>计算过程</summary>"))
         if let grade = sheet.grade {
             XCTAssertTrue(sheet.gradeBasis?.contains(grade) ?? false)
             XCTAssertTrue(page.contains("定等："))

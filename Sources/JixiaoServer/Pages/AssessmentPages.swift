@@ -162,7 +162,7 @@ struct SheetPage {
                     },
                     .td(.class("num"), .text(lost.map { $0 > .zero ? $0.formatted() : "" } ?? "")),
                     .td(.class("rule"), .text(DeductionText.draft(final, index: index, indicator: indicator) ?? indicator.text ?? ""),
-                        Self.derivation((final.explanations.indices.contains(index) ? final.explanations[index] : []))))
+                        Self.derivation(final.explanations.indices.contains(index) ? final.explanations[index] : [], code: indicator.code)))
             },
             .tr(.th(""), .th("合计"), .th(.class("num"), .text(final.totalMax.formatted())),
                 .forEach(view.stageResults) { .th(.class("num"), .text($0.total.statusText)) },
@@ -172,8 +172,8 @@ struct SheetPage {
     }
 
     /// How the engine arrived at a score, step by step, folded away until asked for.
-    static func derivation(_ lines: [String]) -> Node<HTML.BodyContext> {
-        .if(!lines.isEmpty, .details(.class("why"), .summary("计算过程"), .ol(.forEach(lines) { .li(.text($0)) })))
+    static func derivation(_ lines: [String], code: String) -> Node<HTML.BodyContext> {
+        .if(!lines.isEmpty, .details(.class("why"), .escaped("data-code", code), .summary("计算过程"), .ol(.forEach(lines) { .li(.text($0)) })))
     }
 
     private var evidenceList: Node<HTML.BodyContext> {
