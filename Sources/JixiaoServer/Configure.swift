@@ -122,6 +122,7 @@ func routes(_ app: Application) throws {
     let signedIn = forms.grouped(RequireSignIn())
     try signedIn.register(collection: SchemeController())
     try signedIn.register(collection: AssessmentController())
+    try signedIn.register(collection: WhatIfController())
     try signedIn.register(collection: RankingController())
     try signedIn.register(collection: OrgController())
 }

@@ -95,6 +95,38 @@ final class ServerTests: XCTestCase {
         }
     }
 
+    /// Figures tried on the what-if page move total, grade and rank, and nothing is saved; a read-only
+    /// leader may try too, a county of another city may not look.
+    func testWhatIf_triesFiguresWithoutSaving() async throws {
+        let id = try await assessmentID(app, unit: "510101")
+        let before = try await Assessment.find(id, on: app.db)
+        let entries = try await EntryValue.query(on: app.db).count()
+        for user in ["jinjiang", "lingdao"] {
+            let browser = Browser(app)
+            try await browser.login(user)
+            let plain = try await browser.get("assessments/\(id)/whatif").body.string
+            XCTAssertTrue(plain.contains("尚未改动任何数字"), user)
+            // The form's field for 落实精准度 (a ranking metric): name="vN" data-key="落实精准度".
+            let field = try XCTUnwrap(plain.firstMatch(of: /name="(v[0-9]+)" data-key="落实精准度"/)?.1, user)
+            let tried = try await browser.get("assessments/\(id)/whatif?\(field)=10%25")
+            XCTAssertEqual(tried.status, .ok, user)
+            let page = tried.body.string
+            XCTAssertTrue(page.contains("<td class=\"num moved\" id=\"whatif-total\">"), "the total moves: \(user)")
+            XCTAssertTrue(page.contains("落实精准度"), user)
+            let refused = try await browser.get("assessments/\(id)/whatif?\(field)=abc%25%25")
+            XCTAssertEqual(refused.status, .unprocessableEntity, user)
+        }
+        let after = try await Assessment.find(id, on: app.db)
+        XCTAssertEqual(after?.revision, before?.revision, "nothing saved")
+        let entriesAfter = try await EntryValue.query(on: app.db).count()
+        XCTAssertEqual(entriesAfter, entries)
+        let stranger = Browser(app)
+        try await stranger.login("qingyang")
+        let other = try await assessmentID(app, unit: "510101")
+        let status = try await stranger.get("assessments/\(other)/whatif").status
+        XCTAssertNotEqual(status, .ok, "青羊区 cannot look at 锦江区's sheet")
+    }
+
     func testLogout_endsTheSession() async throws {
         let browser = Browser(app)
         try await browser.login("jinjiang")

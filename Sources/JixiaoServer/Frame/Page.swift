@@ -112,7 +112,7 @@ enum Page {
         input[type=text]{width:9em}input.reason{width:16em}.actions form{display:inline-block;margin-right:1em;vertical-align:top}
         .total{font-size:1.3em;font-weight:bold}.live{position:sticky;top:0;background:#fff;padding:.3em 0;z-index:1}svg text{font-family:inherit}
         details.why summary{cursor:pointer;color:#8b1a1a;font-size:.9em}details.why ol{margin:.2em 0;padding-left:1.4em}
-        .grade-basis{font-weight:normal;max-width:28em}
+        .grade-basis{font-weight:normal;max-width:28em}.moved{background:#fff3cd;font-weight:bold}tr.tried td{background:#fffbea}
         @media print{header,.actions,form,.noprint{display:none}main{padding:0}details.why{display:none}}
         """
 }

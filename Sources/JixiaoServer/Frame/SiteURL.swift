@@ -15,6 +15,8 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case assessmentAction(UUID, String)
     case assessmentTemplate(UUID)
     case assessmentSheetWorkbook(UUID)
+    /// The what-if page of an assessment (nothing saved).
+    case whatIf(UUID)
     case evidenceList(UUID)
     case evidence(UUID, UUID)
     case rankings
@@ -46,6 +48,7 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .assessmentAction(let id, let action): return Self.join("assessments", id.uuidString, action)
         case .assessmentTemplate(let id): return Self.join("assessments", id.uuidString, "template.xlsx")
         case .assessmentSheetWorkbook(let id): return Self.join("assessments", id.uuidString, "sheet.xlsx")
+        case .whatIf(let id): return Self.join("assessments", id.uuidString, "whatif")
         case .evidenceList(let id): return Self.join("assessments", id.uuidString, "evidence")
         case .evidence(let id, let file): return Self.join("assessments", id.uuidString, "evidence", file.uuidString)
         case .rankings: return "/rankings"

@@ -74,6 +74,7 @@ struct SheetPage {
                .text(" · 第 \(assessment.revision) 版 · \(view.workflow.stages[assessment.stage])得分 "),
                .span(.class("total"), .id("total"), .text(view.current.total.statusText)),
                .text(" / \(view.current.totalMax.formatted()) · 等级 \(view.current.grade ?? "—") · 名次 \(view.current.rank.map(String.init) ?? "—")"),
+               .text(" · "), .a(.href(SiteURL.whatIf(view.row.assessmentID)), .id("whatif-link"), .class("noprint"), .text("试算 · 离下一等级")),
                .text(" · "), .a(.href(SiteURL.assessmentSheetWorkbook(view.row.assessmentID)), .text("导出得分表 xlsx")),
                .text(" · "), .a(.href(SiteURL.assessment(view.row.assessmentID)), .escaped("data-action", "print"), .class("noprint"), .text("打印"))),
             .unwrap(assessment.comment) { .p(.class("bad"), .text("退回意见：\($0)")) },
