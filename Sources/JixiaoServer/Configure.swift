@@ -70,9 +70,12 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.passwordHasher = hasher
     let parsing = WorkerThreads()
     app.uploadParsing = parsing
+    let whatIf = WorkerThreads()
+    app.whatIfWork = whatIf
     app.lifecycle.use(ShutdownHook {
         try await hasher.shutdown()
         try await parsing.shutdown()
+        try await whatIf.shutdown()
     })
     app.routes.defaultMaxBodySize = "1mb"
     // Sessions live in the database: any app server can answer any request, and a restart signs nobody out.

@@ -3,7 +3,8 @@ import Vapor
 
 /// Threads of their own for CPU-heavy work that must not run on an event loop (where `/healthz` and every
 /// other request would wait) nor on the application's thread pool (which SQLite's blocking calls share):
-/// reading uploaded files (xlsx, CSV, YAML), and Bcrypt. Each use gets its own small pool, so a burst of
+/// reading uploaded files (xlsx, CSV, YAML), Bcrypt, and what-if analyses (each re-scores the period once per
+/// breakpoint it tries). Each use gets its own small pool, so a burst of
 /// one never queues the other; at most `threads` jobs run at once and the rest wait here.
 final class WorkerThreads: Sendable {
     private let pool: NIOThreadPool
@@ -27,5 +28,13 @@ extension Application {
     var uploadParsing: WorkerThreads {
         get { storage[UploadParsingKey.self]! }
         set { storage[UploadParsingKey.self] = newValue }
+    }
+
+    private struct WhatIfWorkKey: StorageKey { typealias Value = WorkerThreads }
+
+    /// Where what-if analyses and trials run: seconds of CPU for a large period, never on an event loop.
+    var whatIfWork: WorkerThreads {
+        get { storage[WhatIfWorkKey.self]! }
+        set { storage[WhatIfWorkKey.self] = newValue }
     }
 }
