@@ -157,6 +157,44 @@ import Testing
         #expect(rate.gain == Self.x("0.83"))  // 10 − 9.17 (10 × 11/12 = 9.1666… → 9.17)
     }
 
+    // R9, R10, R15, R12, R22, R8: a month earlier at a time; the unmet items, most points first; each better growth
+    // tier at its start (10,000 last year: 1% is 10,100, 2% is 10,200); one item more up to the cap; full marks.
+    @Test func otherKinds_theirBreakpoints() throws {
+        let report = try Self.report("""
+              - {code: l, name: 完成及时性, max: 1.11, rule: {kind: lateness, due: 2019-10, deduct: 0.15}}
+              - code: k
+                name: 立项依据
+                max: 2
+                rule: {kind: checklist, items: [{id: "1", text: 甲, points: 1}, {id: "2", text: 乙, points: 0.5}, {id: "3", text: 丙, points: 0.5}]}
+              - code: g
+                name: 缴费人数增长
+                max: 4
+                rule:
+                  kind: growth
+                  current: 人数
+                  previous: 上年人数
+                  tiers: [{to: 0, to_inclusive: true, points: 0}, {from: 0, from_exclusive: true, to: 1%, points: 2}, {from: 1%, to: 2%, points: 3}, {from: 2%, points: 4}]
+              - {code: b, name: 信息发布, kind: bonus, max: 2, rule: {kind: bonus, per: 0.5, free: 12, cap: 2}}
+              - {code: r, name: 驻村扶贫, max: 40, rule: {kind: rescale, input: 检查得分, from: 100}}
+              - {code: d, name: 活动场次, max: 1.25, target: 40, rule: {kind: deviation}}
+            """, total: 50, subjects: """
+              - {id: s, inputs: {人数: 10050, 上年人数: 10000, 检查得分: 85}, values: {l: 2019-12, k: ["2"], b: 13, d: 36}}
+            """)
+        let analysis = Self.analyse(report)
+        #expect(Self.steps(analysis, "l").map(\.to) == [.text("2019-11"), .text("2019-10")])
+        #expect(Self.steps(analysis, "l").map(\.gain) == [Self.x("0.15"), Self.x("0.3")])
+        #expect(Self.steps(analysis, "k").map(\.to) == [.list([.text("2"), .text("1")]), .list([.text("2"), .text("1"), .text("3")])])
+        #expect(Self.steps(analysis, "k").map(\.gain) == [Exact(1), Self.x("1.5")])
+        #expect(Self.steps(analysis, "g").map(\.to) == [.number(10100), .number(10200)])
+        #expect(Self.steps(analysis, "g").map(\.gain) == [Exact(1), Exact(2)])
+        #expect(Self.steps(analysis, "b").map(\.to) == [.number(14), .number(15), .number(16)])
+        #expect(Self.steps(analysis, "b").map(\.gain) == [Self.x("0.5"), Exact(1), Self.x("1.5")])
+        #expect(Self.steps(analysis, "r").map(\.to) == [.number(100)])
+        #expect(Self.steps(analysis, "r").map(\.gain) == [Exact(6)])  // 40 − 85 × 0.4
+        #expect(Self.steps(analysis, "d").map(\.to) == [.number(40)])
+        #expect(Self.steps(analysis, "d").map(\.gain) == [Self.x("0.12")])  // 1.25 − (1 − 4/40) × 1.25 = 1.125 → 1.13
+    }
+
     // A formula over yes/no figures that needs both: flipping one gains nothing, the pair gains the 0.5.
     @Test func flags_flippedTogetherWhenOneAloneGainsNothing() throws {
         let report = try Self.report("""

@@ -65,8 +65,8 @@ public enum WhatIf {
     /// Re-scores the stage with several figures changed and reports where the subject (or the composite) stood
     /// before and stands after; nothing is stored. `figures` are keyed as the server's preview keys them: an input
     /// by its name, an indicator's entered value by `#code`; `subject::key` changes another subject (required for
-    /// the composite, which has no figures of its own). A value of `nil` meaning is not offered: to clear a figure
-    /// is not a what-if.
+    /// the composite, which has no figures of its own). `.notApplicable` marks a figure 不适用; a figure cannot be
+    /// cleared (missing is not a what-if).
     public static func trial(_ report: ScoreReport, stage: Int, subject: Int, figures: [String: Value]) throws -> WhatIfTrial {
         guard report.stages.indices.contains(stage) else { throw WhatIfError.noStage(stage) }
         let focus: WhatIfContext.Focus

@@ -53,7 +53,6 @@ extension WhatIfContext {
     func routes(subject: Int, index: Int, data: DataSet, baseline: SubjectResult, noRoute: inout WhatIfNoRoute) -> [WhatIfRoute] {
         guard let box = compiled.nodes[index].rule, let score = baseline.outcomes[index].score else { return [] }
         let max = baseline.maxima[index]
-        let indicator = compiled.indicator(at: index)
         func value(_ expression: BoundExpression) -> Exact? { number(expression, subject: subject, data: data) }
         func numeric(_ operand: BoundExpression, _ goals: [WhatIfGoal]) -> WhatIfRoute? {
             goals.isEmpty ? nil : numericRoute(subject: subject, index: index, operand: operand, count: goals.count, data: data,
@@ -180,7 +179,6 @@ extension WhatIfContext {
                 }
             }
         }
-        _ = indicator
         routes += flagRoutes(subject: subject, index: index, performance, data: data)
         return routes
     }

@@ -120,7 +120,8 @@ public struct WhatIfOpportunity: Sendable, Hashable {
     public var score: Exact
     public var max: Fixed
     /// Points still open: max − score (regular), the deduction that could be avoided (deduction items), the
-    /// bonus still open up to its cap; nil for a bonus without a cap (不封顶).
+    /// bonus still open up to its cap; nil for a bonus without a cap (不封顶). In the subject's own points, also when
+    /// the composite is analysed (the steps' gains are the composite's).
     public var open: Exact?
     /// Whether an entered figure can change the score (false: judged, vetoed, or no figure the rule reads).
     public var changeable: Bool
