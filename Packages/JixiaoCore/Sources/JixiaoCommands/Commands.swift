@@ -6,7 +6,7 @@ import JixiaoXLSX
 
 /// The batch verbs of `jixiao`. The root package's executable mounts these next to `serve`.
 public enum JixiaoCommands {
-    public static let all: [ParsableCommand.Type] = [Validate.self, Score.self, AuditCommand.self, Explain.self]
+    public static let all: [ParsableCommand.Type] = [Validate.self, Score.self, AuditCommand.self, Explain.self, WhatIfCommand.self]
 }
 
 /// Loading with the CLI's error contract: one line per problem on stderr, exit status 2.
