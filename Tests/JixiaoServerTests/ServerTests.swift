@@ -3,6 +3,7 @@ import Fluent
 import XCTVapor
 @testable import JixiaoServer
 import JixiaoXLSX
+import JixiaoCore
 
 /// The web application's pages, sign-in and safety nets, on SQLite in memory with the small demo.
 final class ServerTests: XCTestCase {
@@ -125,6 +126,36 @@ final class ServerTests: XCTestCase {
         let other = try await assessmentID(app, unit: "510101")
         let status = try await stranger.get("assessments/\(other)/whatif").status
         XCTAssertNotEqual(status, .ok, "青羊区 cannot look at 锦江区's sheet")
+    }
+
+    /// How far 良 is, where the points are, and a plan that the trial confirms (nothing saved).
+    func testWhatIfJSON_distancesOpportunitiesAndAPlanTheTrialConfirms() async throws {
+        let id = try await assessmentID(app, unit: "510101")
+        let browser = Browser(app)
+        try await browser.login("jinjiang")
+        let sheet = try await browser.json("api/assessments/\(id)", as: SheetDTO.self)
+        let analysis = try await browser.json("api/assessments/\(id)/whatif?target=%E8%89%AF", as: WhatIfDTO.self)
+        print("whatif:", analysis.standing.text, analysis.distances.map(\.text), analysis.plan?.text ?? [])
+        XCTAssertEqual(analysis.target, "良")
+        XCTAssertEqual(analysis.standing.grade, sheet.grade)
+        XCTAssertEqual(analysis.standing.total, sheet.totals.first)
+        XCTAssertFalse(analysis.opportunities.isEmpty)
+        for item in analysis.opportunities where item.changeable {
+            for step in item.steps { XCTAssertTrue(Fixed(step.gain).map { $0 > .zero } ?? false, "\(item.code): \(step.text)") }
+        }
+        XCTAssertTrue(analysis.assumptions.contains { $0.contains("排名") }, "rankings assume the peers stay")
+        let plan = try XCTUnwrap(analysis.plan)
+        XCTAssertEqual(plan.target, "良")
+        if plan.reachable, sheet.grade != "良" {
+            // The page's "按此计划试算" link re-scores with the plan's figures: the trial reaches 良.
+            let page = try await browser.get("assessments/\(id)/whatif?target=%E8%89%AF").body.string
+            let link = try XCTUnwrap(page.firstMatch(of: /href="(\/assessments\/[^"]+)" id="try-plan"/)?.1)
+            let tried = try await browser.get(String(link.dropFirst()).replacingOccurrences(of: "&amp;", with: "&")).body.string
+            XCTAssertTrue(tried.contains(">\(plan.after.grade ?? "")</td>"), "the trial shows the plan's grade")
+        }
+        let unknown = try await browser.get("api/assessments/\(id)/whatif?target=%E7%89%B9%E7%AD%89")
+        XCTAssertEqual(unknown.status, .unprocessableEntity)
+        XCTAssertTrue(unknown.body.string.contains("没有等级"))
     }
 
     func testLogout_endsTheSession() async throws {

@@ -17,6 +17,9 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case assessmentSheetWorkbook(UUID)
     /// The what-if page of an assessment (nothing saved).
     case whatIf(UUID)
+    /// The what-if page with figures to try (form keys and values) or a target grade.
+    case whatIfTrying(UUID, [QueryItem])
+    case whatIfJSON(UUID, target: String?)
     case evidenceList(UUID)
     case evidence(UUID, UUID)
     case rankings
@@ -32,6 +35,12 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case org
     case orgImport
     case script
+
+    /// One `name=value` of a query, encoded on the way out like every other part.
+    struct QueryItem: Sendable, Hashable {
+        let name: String
+        let value: String
+    }
 
     var description: String { path }
 
@@ -49,6 +58,10 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .assessmentTemplate(let id): return Self.join("assessments", id.uuidString, "template.xlsx")
         case .assessmentSheetWorkbook(let id): return Self.join("assessments", id.uuidString, "sheet.xlsx")
         case .whatIf(let id): return Self.join("assessments", id.uuidString, "whatif")
+        case .whatIfTrying(let id, let items):
+            return Self.join("assessments", id.uuidString, "whatif") + (items.isEmpty ? "" : Self.query(items.map { ($0.name, $0.value) }))
+        case .whatIfJSON(let id, let target):
+            return Self.join("api", "assessments", id.uuidString, "whatif") + (target.map { Self.query([("target", $0)]) } ?? "")
         case .evidenceList(let id): return Self.join("assessments", id.uuidString, "evidence")
         case .evidence(let id, let file): return Self.join("assessments", id.uuidString, "evidence", file.uuidString)
         case .rankings: return "/rankings"
@@ -75,7 +88,11 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     }
 
     private static func query(_ items: KeyValuePairs<String, String>) -> String {
-        "?" + items.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: segmentCharacters) ?? "")" }.joined(separator: "&")
+        query(items.map { ($0.key, $0.value) })
+    }
+
+    private static func query(_ items: [(String, String)]) -> String {
+        "?" + items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: segmentCharacters) ?? "")" }.joined(separator: "&")
     }
 }
 

@@ -17,6 +17,7 @@ struct WhatIfPage {
             .if(!view.problems.isEmpty, .group(.p(.class("bad"), .text("无法试算，请改正：")),
                                               .ul(.class("problems"), .id("problems"), .forEach(view.problems) { .li(.text($0)) }))),
             comparison,
+            distance,
             .h2(.text("改动数字（\(view.stageName)）")),
             .form(.method(.get), .action(SiteURL.whatIf(id)), .id("whatif"),
                   .table(
@@ -27,8 +28,55 @@ struct WhatIfPage {
                             .td(.input(.type(.text), .escaped("name", WhatIfView.formKey(index)), .escaped("data-key", field.key),
                                        .escaped("value", field.tried ?? field.saved))))
                     }),
+                  .unwrap(view.target) { .input(.type(.hidden), .name("target"), .escaped("value", $0)) },
                   .button(.type(.submit), .id("try"), .text("试算")), .text(" "),
                   .a(.href(SiteURL.whatIf(id)), .id("reset"), .text("还原为已保存的数字"))))
+    }
+
+    /// How far each grade above is, where the points are (cheapest first), and the fewest changes to the target.
+    private var distance: Node<HTML.BodyContext> {
+        let id = view.sheet.row.assessmentID
+        return .group(
+            .h2("离更高等级还差多少"),
+            .form(.method(.get), .action(SiteURL.whatIf(id)), .id("target-form"),
+                  .text("目标等级 "),
+                  .select(.escaped("name", "target"), .escaped("id", "target"),
+                          .forEach(view.grades) { grade in
+                              .option(.escaped("value", grade), .escaped("label", grade), .isSelected(grade == view.target))
+                          }),
+                  .text(" "), .button(.type(.submit), .id("analyse"), .text("分析"))),
+            .unwrap(view.analysis) { analysis in
+                let changeable = analysis.opportunities.filter { $0.changeable && !$0.steps.isEmpty }
+                let fixed = analysis.opportunities.filter { !$0.changeable }
+                return .div(.id("analysis"),
+                    .p(.text("现状：" + analysis.standing.text)),
+                    .if(!analysis.problems.isEmpty, .ul(.class("problems"), .forEach(analysis.problems) { .li(.text($0)) })),
+                    .ul(.id("distances"), .forEach(analysis.distances) { .li(.text($0.text)) }),
+                    .unwrap(analysis.plan) { plan in
+                        .div(.id("plan"), .class(plan.reachable ? "flash" : "bad"),
+                             .forEach(plan.text) { .p(.text($0)) },
+                             .if(plan.reachable && !plan.changes.isEmpty,
+                                 .p(.a(.href(view.trialURL(plan.changes)), .id("try-plan"), .text("按此计划试算")))))
+                    },
+                    .h3("哪些指标还能得分（最省力的在前）"),
+                    .table(.id("opportunities"),
+                        .tr(.th("代码"), .th("指标"), .th("得分 / 分值"), .th("尚可得"), .th("改动与所得")),
+                        .forEach(changeable) { item in
+                            .tr(.td(.text(item.code)), .td(.text(item.name)),
+                                .td(.class("num"), .text("\(item.score.formatted()) / \(item.max.formatted())")),
+                                .td(.class("num"), .text(item.open.map { $0.formatted() } ?? "不封顶")),
+                                .td(.class("rule"), .ul(.forEach(item.steps.prefix(4)) { step in
+                                    .li(.a(.href(view.trialURL(step.changes)), .text(step.text)))
+                                })))
+                        }),
+                    .if(!fixed.isEmpty, .group(
+                        .h3("不由填报数字决定的指标"),
+                        .ul(.id("fixed"), .forEach(fixed) { item in
+                            .li(.text("\(item.code) \(item.name)：\(item.score.formatted()) / \(item.max.formatted())"
+                                      + (item.why.map { "，\($0)" } ?? "")))
+                        }))),
+                    .if(!analysis.assumptions.isEmpty, .ul(.class("muted"), .forEach(analysis.assumptions) { .li(.text($0)) })))
+            })
     }
 
     private var comparison: Node<HTML.BodyContext> {

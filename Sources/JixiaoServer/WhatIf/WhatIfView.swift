@@ -35,6 +35,26 @@ struct WhatIfView: Sendable {
     let changes: [Change]
     /// Figures that could not be read (the trial is then not computed).
     let problems: [String]
+    /// The grades a target may name, best first.
+    let grades: [String]
+    /// The grade asked for, and the analysis (distances, where the points are, a plan), when one was asked for:
+    /// it re-scores the period once per breakpoint, so it runs only on request.
+    let target: String?
+    let analysis: WhatIfAnalysis?
+
+    /// The entry form's field index of each key, for links that fill the trial form.
+    func fieldIndex(_ key: String) -> Int? { fields.firstIndex { $0.key == key } }
+
+    /// The trial form filled with `changes` (keyed as the entry form keys them).
+    func trialURL(_ changes: [WhatIfChange]) -> SiteURL {
+        var query: [SiteURL.QueryItem] = []
+        for change in changes {
+            guard let index = fieldIndex(change.key) else { continue }
+            query.append(.init(name: Self.formKey(index), value: change.to.description))
+        }
+        if let target { query.append(.init(name: "target", value: target)) }
+        return .whatIfTrying(sheet.row.assessmentID, query)
+    }
 
     var title: String { "\(sheet.loaded.unit.name) · \(sheet.scores.scheme.compiled.scheme.name) · \(sheet.loaded.assessment.period)" }
     var stageName: String { sheet.workflow.stages[stage] }
@@ -42,8 +62,20 @@ struct WhatIfView: Sendable {
     /// The query fields of the trial form: `v0`, `v1` … in the entry form's order.
     static func formKey(_ index: Int) -> String { "v\(index)" }
 
-    static func load(_ id: UUID, request: Request) async throws -> WhatIfView {
+    /// The grades of a scheme, best first: rank shares, then bands from the top (a veto's or threshold's grade
+    /// is never a target).
+    static func grades(_ rules: GradeRules) -> [String] {
+        var grades = rules.byRank.map(\.grade)
+        for band in rules.bands.sorted(by: { $0.min > $1.min }) where !grades.contains(band.grade) { grades.append(band.grade) }
+        return grades
+    }
+
+    static func load(_ id: UUID, request: Request, analyse always: Bool = false) async throws -> WhatIfView {
         let sheet = try await SheetView.load(id, request: request)
+        let grades = Self.grades(sheet.scores.scheme.compiled.scheme.grades)
+        let asked = (try? request.query.get(String.self, at: "target"))?.trimmingCharacters(in: .whitespaces)
+        let target = asked.flatMap { grades.contains($0) ? $0 : nil }
+        let analyse = always || target != nil || (try? request.query.get(String.self, at: "analyse")) == "1"
         let entryFields = sheet.loaded.scheme.entryFields
         let stage = min(sheet.loaded.assessment.stage, sheet.stageResults.count - 1)
         // Only figures that differ from the saved ones count as tried: an untouched form tries nothing.
@@ -63,11 +95,21 @@ struct WhatIfView: Sendable {
             guard let text = field.tried, !text.isEmpty, let message = AssessmentStore.problem(with: text) else { return nil }
             return "“\(field.label)”：\(message)"
         }
+        if let asked, !asked.isEmpty, target == nil { problems.append("没有等级“\(asked)”：可选 \(grades.joined(separator: "、"))") }
+        let scores = sheet.scores
+        let row = sheet.row
         if !typed.isEmpty, problems.isEmpty {
+            let figures = typed
             do {
-                trial = try sheet.scores.preview(sheet.row, figures: typed, stage: stage)
+                trial = try await request.application.whatIfWork.run { try scores.preview(row, figures: figures, stage: stage) }
             } catch let refused as InputProblems {
                 problems = refused.problems
+            }
+        }
+        var analysis: WhatIfAnalysis?
+        if analyse {
+            analysis = try await request.application.whatIfWork.run {
+                WhatIf.analyse(scores.report, stage: stage, subject: row.subject, target: target)
             }
         }
         var changes: [Change] = []
@@ -79,6 +121,7 @@ struct WhatIfView: Sendable {
                                       before: saved.outcomes[index].statusText, after: trial.outcomes[index].statusText))
             }
         }
-        return WhatIfView(sheet: sheet, fields: fields, stage: stage, saved: saved, trial: trial, changes: changes, problems: problems)
+        return WhatIfView(sheet: sheet, fields: fields, stage: stage, saved: saved, trial: trial, changes: changes, problems: problems,
+                          grades: grades, target: target, analysis: analysis)
     }
 }
