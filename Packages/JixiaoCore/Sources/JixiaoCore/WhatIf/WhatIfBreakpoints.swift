@@ -270,7 +270,10 @@ extension WhatIfContext {
         return counts
     }
 
-    /// Each better-ranked peer's metric value, nearest first: reaching it shares its rank (ties share the better rank).
+    /// Better-ranked peers' metric values, nearest first: reaching one shares its rank (ties share the better rank).
+    /// Among many peers (a province's 183 counties) not every rank is tried, since each try re-scores the period:
+    /// the next `RankSelection.nearest` peers, then ever wider gaps (Fibonacci positions), and always the top.
+    /// Every rank shown is still exact; only ranks in between are not listed.
     func rankingGoals(_ ranking: Ranking, _ metric: BoundExpression, subject: Int, data: DataSet) -> [WhatIfGoal] {
         let run = self.run(data, executed: needsScores(metric))
         guard let own = try? metric.number(Cursor(run: run, subject: subject), what: "metric") else { return [] }
@@ -280,7 +283,9 @@ extension WhatIfContext {
             if ranking.descending ? own < value : value < own { better.insert(value) }
         }
         let sorted = better.sorted { ranking.descending ? $0 < $1 : $1 < $0 }
-        return sorted.map { WhatIfGoal(op: ranking.descending ? .greaterOrEqual : .lessOrEqual, bound: $0) }
+        return RankSelection.positions(sorted.count).map {
+            WhatIfGoal(op: ranking.descending ? .greaterOrEqual : .lessOrEqual, bound: sorted[$0])
+        }
     }
 
     /// The others ranked with `subject`: the same level, or the same parent.
@@ -484,5 +489,22 @@ extension Run {
         case .regular, .bonus: return (shape.floor ?? .zero, shape.cap ?? max)
         case .deduction: return (shape.floor ?? -max, shape.cap ?? .zero)
         }
+    }
+}
+
+/// Which of `count` better-ranked peers a what-if tries to overtake (indices, nearest first).
+enum RankSelection {
+    static let nearest = 3
+
+    static func positions(_ count: Int) -> [Int] {
+        guard count > nearest else { return Array(0..<count) }
+        var chosen = Array(0..<nearest)
+        var (a, b) = (nearest, nearest + 2)  // 1-based positions 3, 5, 8, 13, 21 …
+        while b < count {
+            chosen.append(b - 1)
+            (a, b) = (b, a + b)
+        }
+        if chosen.last != count - 1 { chosen.append(count - 1) }
+        return chosen
     }
 }

@@ -124,6 +124,28 @@ extension WhatIfContext {
         return needs
     }
 
+    /// True when the expression reads only its own subject's figures: no score, no peer or child aggregate.
+    /// Such an expression can be evaluated on a data set of that subject alone (far cheaper than the period).
+    func readsOwnFiguresOnly(_ expression: BoundExpression) -> Bool {
+        var own = !needsScores(expression)
+        func visit(_ node: BoundExpression, _ depth: Int) {
+            guard own else { return }
+            guard depth < 64 else { own = false; return }
+            switch node {
+            case .aggregate: own = false
+            case .metric(let metric): visit(compiled.metrics[metric].expression, depth + 1)
+            case .unary(_, let operand): visit(operand, depth + 1)
+            case .binary(_, let lhs, let rhs, _):
+                visit(lhs, depth + 1)
+                visit(rhs, depth + 1)
+            case .call(_, let arguments): arguments.forEach { visit($0, depth + 1) }
+            default: break
+            }
+        }
+        visit(expression, 0)
+        return own
+    }
+
     /// The operand's value for one subject of `data`.
     func evaluate(_ expression: BoundExpression, subject: Int, data: DataSet) -> Term? {
         let run = self.run(data, executed: needsScores(expression))
@@ -169,10 +191,19 @@ extension WhatIfContext {
         }
         let grain = grain(key)
         let executed = needsScores(expression)
+        let alone = readsOwnFiguresOnly(expression)
         func holds(_ value: Exact) -> Bool {
             guard within(value), value.isDecimal else { return false }
+            let written = Self.write(key, .number(value.fixed), into: data.subjects[subject], stage: stageIndex, stageName: stageName)
+            if alone {
+                // Its own figures are all it reads: a run over this subject alone gives the same value.
+                var single = written
+                single.parent = nil
+                let run = self.run(DataSet(schemeID: data.schemeID, period: data.period, subjects: [single]), executed: false)
+                return goal.holds(try? expression.evaluate(Cursor(run: run, subject: 0)))
+            }
             var changed = data
-            changed.subjects[subject] = Self.write(key, .number(value.fixed), into: data.subjects[subject], stage: stageIndex, stageName: stageName)
+            changed.subjects[subject] = written
             let run = self.run(changed, executed: executed)
             return goal.holds(try? expression.evaluate(Cursor(run: run, subject: subject)))
         }

@@ -12,7 +12,11 @@
 /// In both, each chosen change is then reduced to the least that still reaches: the nearest breakpoint of its
 /// ladder, and for a number the least value at its grain. The plan is verified by re-scoring with all its changes.
 extension WhatIfContext {
-    static let pairBudget = 400
+    /// How many pairs are re-scored at most: each re-scores the whole stage, so the budget is in subject-scorings
+    /// (a pair in a period of 30 subjects costs 30): 400 pairs for a city's counties, about 60 for a province's 200.
+    static let pairScoringBudget = 12_000
+
+    var pairBudget: Int { Swift.max(20, Swift.min(400, Self.pairScoringBudget / Swift.max(1, data.subjects.count))) }
 
     struct Move {
         var candidate: Int
@@ -76,7 +80,7 @@ extension WhatIfContext {
                     guard Set(x.changes.map(\.qualifiedKey)).isDisjoint(with: y.changes.map(\.qualifiedKey)) else { continue }
                     if let needed, x.gain + y.gain < needed { continue }
                     tried += 1
-                    if tried > Self.pairBudget {
+                    if tried > pairBudget {
                         exhaustive = false
                         break outer
                     }
