@@ -158,6 +158,19 @@ final class ServerTests: XCTestCase {
         XCTAssertTrue(unknown.body.string.contains("没有等级"))
     }
 
+    /// The home list shows each assessment's score at the stage it has reached, the figure its sheet headlines.
+    func testHomeList_showsTheScoreOfTheStageReached() async throws {
+        let browser = Browser(app)
+        try await browser.login("chengdu")
+        let list = try await browser.json("api/assessments", as: OverviewDTO.self)
+        for line in list.assessments where ["锦江区", "青羊区"].contains(line.unit) {
+            let sheet = try await browser.json("api/assessments/\(line.id)", as: SheetDTO.self)
+            let reached = try XCTUnwrap(sheet.stages.firstIndex { sheet.stage.hasPrefix($0) } ?? (sheet.status == "approved" ? sheet.stages.count - 1 : nil),
+                                        "\(sheet.stage)")
+            XCTAssertEqual(line.total, sheet.totals[reached], "\(line.unit) at \(sheet.stage)")
+        }
+    }
+
     func testLogout_endsTheSession() async throws {
         let browser = Browser(app)
         try await browser.login("jinjiang")

@@ -70,6 +70,11 @@ struct PeriodScores: Sendable {
 
     /// The latest figures' result (all stages' changes applied): what rankings show.
     func latest(_ row: Row) -> SubjectResult { report.finalStage.subjects[row.subject] }
+    /// The result at the stage the assessment has reached (what its sheet headlines): a unit still at 自评 is
+    /// shown with its 自评 score, ranked among its peers' 自评 figures, not the final stage's.
+    func current(_ row: Row) -> SubjectResult {
+        report.stages[Swift.min(row.state.stage, report.stages.count - 1)].subjects[row.subject]
+    }
 }
 
 /// Compiled schemes and scored periods. A scored period is kept with the stamp it was computed at (see

@@ -61,7 +61,7 @@ struct Overview: Sendable {
         let scores = try await request.application.scoreBoard.scores(version, period: selected.period, on: request.db)
         let workflow = scores.scheme.workflow
         let lines = scores.rows.filter { user.reach(toPath: $0.unitPath) != .outside }.map { row in
-            Line(row: row, result: scores.latest(row),
+            Line(row: row, result: scores.current(row),
                  mine: row.state.status != .approved && workflow.worksAtCurrentStage(user.actor(forPath: row.unitPath), row.state))
         }
         return Overview(choices: choices, selected: selected, scores: scores, counts: counts, lines: lines)
@@ -83,7 +83,7 @@ struct SheetView: Sendable {
     let audit: [AuditEntry]
     /// The evidence files' descriptions (not their contents).
     let evidence: [(id: UUID, filename: String, note: String, username: String, at: Date)]
-    /// Final totals of this subject under the same scheme, by period (oldest first).
+    /// Totals of this subject under the same scheme at the stage each period reached, by period (oldest first).
     let trend: [(period: String, total: Fixed?)]
     let actions: [WorkflowAction]
 
@@ -115,7 +115,7 @@ struct SheetView: Sendable {
         for other in others.suffix(12) {
             let version = try other.joined(SchemeVersion.self)
             let periodScores = try await board.scores(version, period: other.period, on: request.db)
-            trend.append((other.period, periodScores.row(try other.requireID()).flatMap { periodScores.latest($0).total.score?.fixed }))
+            trend.append((other.period, periodScores.row(try other.requireID()).flatMap { periodScores.current($0).total.score?.fixed }))
         }
         return SheetView(
             loaded: loaded, scores: scores, row: row,
