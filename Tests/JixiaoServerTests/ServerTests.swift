@@ -171,6 +171,30 @@ final class ServerTests: XCTestCase {
         }
     }
 
+    /// The sheet does not mislead: 扣分 is what an item lost by its kind (a deduction item that took nothing
+    /// away lost nothing, a bonus never loses), and stages not reached yet stay empty.
+    func testScoreSheet_deductionsByKind_andStagesNotReachedEmpty() async throws {
+        let browser = Browser(app)
+        try await browser.login("jinjiang")
+        let id = try await assessmentID(app, unit: "510101")  // at 自评
+        let book = try await browser.get("assessments/\(id)/sheet.xlsx")
+        let rows = try Workbook(xlsxData: Data(buffer: book.body)).sheets[0].rows
+        let header = try XCTUnwrap(rows.first { $0.first?.text == "代码" }).map(\.text)
+        let lostColumn = try XCTUnwrap(header.firstIndex(of: "扣分"))
+        func row(_ code: String) throws -> [Cell] { try XCTUnwrap(rows.first { $0.first?.text == code }, code) }
+        for code in ["2.2.3", "2.7"] {  // a deduction group and a bonus
+            let line = try row(code)
+            XCTAssertEqual(line[lostColumn], .empty, "\(code): \(line)")
+        }
+        let regular = try row("2.1")  // 12 points, a ranking
+        if case .number(let score) = regular[3], let max = Fixed("12"), let value = Fixed(score), value < max {
+            XCTAssertEqual(regular[lostColumn], .number((max - value).formatted()))
+        }
+        for stage in 1..<3 { XCTAssertEqual(try row("2.1")[3 + stage], .empty, "初评 and 审定 not reached") }
+        let page = try await browser.get("assessments/\(id)").body.string
+        XCTAssertTrue(page.contains(">—</td>"), "stages not reached read —")
+    }
+
     func testLogout_endsTheSession() async throws {
         let browser = Browser(app)
         try await browser.login("jinjiang")

@@ -144,32 +144,37 @@ struct SheetPage {
                   .button(.type(.submit), .text("上传导入"))))
     }
 
+    /// One column per stage (a stage not reached yet shows —), 扣分 and the notes of the stage reached.
     private var scoreTable: Node<HTML.BodyContext> {
         let compiled = view.scores.scheme.compiled
         let depths = view.scores.report.depths
-        let final = view.stageResults[view.stageResults.count - 1]
-        let current = min(view.loaded.assessment.stage, view.stageResults.count - 1)
+        // The stage reached: its scores are the sheet's 扣分, notes, derivations and grade.
+        let reached = view.current
+        let liveStage = min(view.loaded.assessment.stage, view.stageResults.count - 1)
         return .table(.id("sheet"),
             .tr(.th("代码"), .th("指标"), .th("分值"), .forEach(view.workflow.stages) { .th(.text($0)) }, .th("扣分"), .th("评分标准 / 说明")),
             .forEach(Array(0..<compiled.indicatorCount)) { index in
                 let indicator = compiled.indicator(at: index)
-                let lost = final.outcomes[index].score.map { final.maxima[index] - $0 }
+                let lost = SheetView.pointsLost(reached, index, kind: indicator.kind)
                 return .tr(
                     .td(.text(indicator.code)),
                     .td(.text(String(repeating: "\u{3000}", count: depths[index]) + indicator.name)),
                     .td(.class("num"), .text(indicator.max.formatted())),
                     .forEach(Array(view.stageResults.enumerated())) { stage, result in
-                        .td(.class("num"), .if(stage == current, .escaped("data-live", indicator.code)), .text(result.outcomes[index].statusText))
+                        .td(.class("num"), .if(stage == liveStage, .escaped("data-live", indicator.code)),
+                            .text(view.hasReached(stage) ? result.outcomes[index].statusText : "—"))
                     },
-                    .td(.class("num"), .text(lost.map { $0 > .zero ? $0.formatted() : "" } ?? "")),
-                    .td(.class("rule"), .text(DeductionText.draft(final, index: index, indicator: indicator) ?? indicator.text ?? ""),
-                        Self.derivation(final.explanations.indices.contains(index) ? final.explanations[index] : [], code: indicator.code)))
+                    .td(.class("num"), .text(lost?.formatted() ?? "")),
+                    .td(.class("rule"), .text(DeductionText.draft(reached, index: index, indicator: indicator) ?? indicator.text ?? ""),
+                        Self.derivation(reached.explanations.indices.contains(index) ? reached.explanations[index] : [], code: indicator.code)))
             },
-            .tr(.th(""), .th("合计"), .th(.class("num"), .text(final.totalMax.formatted())),
-                .forEach(view.stageResults) { .th(.class("num"), .text($0.total.statusText)) },
-                .th(.class("num"), .text(final.total.score.map { (final.totalMax - $0).formatted() } ?? "")),
-                .th(.text(final.grade.map { "等级 \($0)" } ?? ""),
-                    .if(final.gradeBasis != nil, .div(.class("rule grade-basis"), .text("定等：" + (final.gradeBasis?.text ?? "")))))))
+            .tr(.th(""), .th("合计"), .th(.class("num"), .text(reached.totalMax.formatted())),
+                .forEach(Array(view.stageResults.enumerated())) { stage, result in
+                    .th(.class("num"), .text(view.hasReached(stage) ? result.total.statusText : "—"))
+                },
+                .th(.class("num"), .text(reached.total.score.map { (reached.totalMax - $0).formatted() } ?? "")),
+                .th(.text(reached.grade.map { "等级 \($0)" } ?? ""),
+                    .if(reached.gradeBasis != nil, .div(.class("rule grade-basis"), .text("定等：" + (reached.gradeBasis?.text ?? "")))))))
     }
 
     /// How the engine arrived at a score, step by step, folded away until asked for.

@@ -91,6 +91,23 @@ struct SheetView: Sendable {
     var canSave: Bool { actions.contains(.save) }
     var current: SubjectResult { stageResults[min(loaded.assessment.stage, stageResults.count - 1)] }
 
+    /// Whether the assessment has reached `stage`: a later stage's column stays empty until someone works there
+    /// (it would only repeat the figures of the stage before it).
+    func hasReached(_ stage: Int) -> Bool { loaded.assessment.status == .approved || stage <= loaded.assessment.stage }
+
+    /// 扣分 as the documents print it: what a regular item fell short of its max, what a deduction item took
+    /// away; a bonus item loses nothing. nil when nothing was lost or the item is not scored.
+    static func pointsLost(_ result: SubjectResult, _ index: Int, kind: IndicatorKind) -> Exact? {
+        guard let score = result.outcomes[index].score else { return nil }
+        let lost: Exact
+        switch kind {
+        case .regular: lost = result.maxima[index] - score
+        case .deduction: lost = -score
+        case .bonus: return nil
+        }
+        return lost > .zero ? lost : nil
+    }
+
     static func load(_ id: UUID, request: Request, typed: (figures: [String: String], reasons: [String: String])? = nil) async throws -> SheetView {
         let board = request.application.scoreBoard
         let loaded = try await AssessmentStore(request).load(id)
@@ -130,16 +147,20 @@ struct SheetView: Sendable {
         let compiled = scores.scheme.compiled
         var rows: [[Cell]] = [[.text("\(loaded.unit.name) · \(compiled.scheme.name) · \(loaded.assessment.period)")]]
         rows.append([.text("代码"), .text("指标"), .text("分值")] + workflow.stages.map { .text($0) } + [.text("扣分"), .text("说明")])
-        let final = stageResults[stageResults.count - 1]
+        let current = self.current
         for index in 0..<compiled.indicatorCount {
             let indicator = compiled.indicator(at: index)
-            let scored = stageResults.map { result -> Cell in result.outcomes[index].score.map { .number($0.formatted()) } ?? .text(result.outcomes[index].statusText) }
-            let lost = final.outcomes[index].score.map { Cell.number((final.maxima[index] - $0).formatted()) } ?? .empty
-            let note = DeductionText.draft(final, index: index, indicator: indicator) ?? ""
+            let scored = stageResults.enumerated().map { stage, result -> Cell in
+                guard hasReached(stage) else { return .empty }
+                return result.outcomes[index].score.map { .number($0.formatted()) } ?? .text(result.outcomes[index].statusText)
+            }
+            let lost = Self.pointsLost(current, index, kind: indicator.kind).map { Cell.number($0.formatted()) } ?? .empty
+            let note = DeductionText.draft(current, index: index, indicator: indicator) ?? ""
             rows.append([.text(indicator.code), .text(indicator.name), .number(indicator.max.formatted())] + scored + [lost, .text(note)])
         }
-        rows.append([.text(""), .text("合计"), .number(final.totalMax.formatted())] + stageResults.map { .text($0.total.statusText) }
-                    + [final.total.score.map { .number((final.totalMax - $0).formatted()) } ?? .empty, .text(final.grade.map { "等级 \($0)" } ?? "")])
+        rows.append([.text(""), .text("合计"), .number(current.totalMax.formatted())]
+                    + stageResults.enumerated().map { hasReached($0.offset) ? .text($0.element.total.statusText) : .empty }
+                    + [current.total.score.map { .number((current.totalMax - $0).formatted()) } ?? .empty, .text(current.grade.map { "等级 \($0)" } ?? "")])
         return Workbook(sheets: [Sheet(name: "得分表", rows: rows)])
     }
 }
