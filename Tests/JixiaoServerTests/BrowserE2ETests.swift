@@ -126,8 +126,10 @@ final class BrowserE2ETests: XCTestCase {
             // The province approves; the assessment is locked.
             try await signIn("shengshending")
             try await browser.open(site + "/assessments/\(id)")
-            try await browser.follow("#approve")
-            let awaited6 = try await browser.text("#stage")
+            try await browser.click("#approve")
+            let question = try await browser.acceptDialog()
+            XCTAssertTrue(question.contains("锁定"), "approval asks first: \(question)")
+            let awaited6 = try await browser.wait("#stage", timeout: 10) { $0 == "已审定" }
             XCTAssertEqual(awaited6, "已审定")
             try await shot("province-approved")
             // Any score unfolds into how it was reached.

@@ -195,6 +195,27 @@ final class ServerTests: XCTestCase {
         XCTAssertTrue(page.contains(">—</td>"), "stages not reached read —")
     }
 
+    /// A figure the engine cannot score is shown with its reason, and the assessment cannot be submitted.
+    func testBrokenScore_isExplainedAndStopsTheWorkflow() async throws {
+        let browser = Browser(app)
+        try await browser.login("jinjiang")
+        let id = try await assessmentID(app, unit: "510101")
+        let revision = try await browser.json("api/assessments/\(id)", as: SheetDTO.self).revision
+        let saved = try await browser.putFigures(id, revision: revision, ["需求精准度": "[1, 2]"])  // a list where a rate is needed
+        XCTAssertEqual(saved.status, .ok, saved.body.string)
+        let page = try await browser.get("assessments/\(id)").body.string
+        XCTAssertTrue(page.contains("id=\"failures\""), "the sheet lists the indicator that cannot be scored")
+        XCTAssertTrue(page.contains("错误：") && page.contains("列表"), "with the engine's reason")
+        let sheet = try await browser.json("api/assessments/\(id)", as: SheetDTO.self)
+        let refused = try await browser.post("assessments/\(id)/submit", ["revision": String(sheet.revision)])
+        XCTAssertEqual(refused.status, .unprocessableEntity)
+        XCTAssertTrue(refused.body.string.contains("计算错误"), refused.body.string)
+        let after = try await browser.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(after.stage, sheet.stage, "still at 自评")
+        // The approve form asks first (app.js confirms a form with data-confirm).
+        XCTAssertTrue(Page.script.contains("dataset.confirm"))
+    }
+
     func testLogout_endsTheSession() async throws {
         let browser = Browser(app)
         try await browser.login("jinjiang")

@@ -95,6 +95,19 @@ final class WebDriver: @unchecked Sendable {
         _ = try await request("POST", "/session/\(session)/element/\(element)/value", ["text": text])
     }
 
+    /// Waits for the page's confirm() or alert() dialog, accepts it, and returns its text.
+    func acceptDialog(timeout: Double = 5) async throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let answer = try? await request("GET", "/session/\(session)/alert/text"), let text = answer["value"] as? String {
+                _ = try await request("POST", "/session/\(session)/alert/accept", [:])
+                return text
+            }
+            if Date() > deadline { throw Failure(description: "no dialog on \(try await currentURL())") }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+    }
+
     func text(_ selector: String) async throws -> String {
         try await request("GET", "/session/\(session)/element/\(try await find(selector))/text")["value"] as? String ?? ""
     }

@@ -62,6 +62,10 @@ enum Page {
     /// The pages' one script, served as a file (the Content-Security-Policy allows no inline script):
     /// the entry form's live score, and the print and back links.
     static let script = """
+        document.addEventListener('submit', (event) => {
+          const message = event.target.dataset.confirm;
+          if (message && !window.confirm(message)) event.preventDefault();
+        });
         document.addEventListener('click', (event) => {
           const link = event.target.closest('[data-action]');
           if (!link) return;

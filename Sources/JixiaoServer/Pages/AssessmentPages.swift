@@ -80,6 +80,8 @@ struct SheetPage {
             .unwrap(assessment.comment) { .p(.class("bad"), .text("退回意见：\($0)")) },
             .unwrap(flash) { .p(.class("flash"), .id("flash"), .text($0)) },
             .if(!problems.isEmpty, .group(.p(.class("bad"), .text("未保存，请改正：")), .ul(.class("problems"), .id("problems"), .forEach(problems) { .li(.text($0)) }))),
+            .if(!view.failures.isEmpty, .div(.class("bad"), .id("failures"),
+                .p(.text("以下指标无法计算，改正数据后才能提交：")), .ul(.forEach(view.failures) { .li(.text($0)) }))),
             actions,
             .if(view.canSave, entryForm),
             .h2("得分表"),
@@ -105,7 +107,8 @@ struct SheetPage {
                 .form(.method(.post), .action(SiteURL.assessmentAction(id, "submit")), context.csrfField, revisionField,
                       .button(.type(.submit), .id("submit"), .text(stage + 1 < stages.count ? "提交至“\(stages[stage + 1])”" : "提交")))),
             .if(view.actions.contains(.approve),
-                .form(.method(.post), .action(SiteURL.assessmentAction(id, "approve")), context.csrfField, revisionField,
+                .form(.method(.post), .action(SiteURL.assessmentAction(id, "approve")),
+                      .escaped("data-confirm", "审定通过后本考核即锁定，不能再修改。确定审定通过？"), context.csrfField, revisionField,
                       .button(.type(.submit), .id("approve"), .text("审定通过（锁定）")))),
             .if(view.actions.contains(.sendBack),
                 .form(.method(.post), .action(SiteURL.assessmentAction(id, "return")), context.csrfField, revisionField,
@@ -165,7 +168,7 @@ struct SheetPage {
                             .text(view.hasReached(stage) ? result.outcomes[index].statusText : "—"))
                     },
                     .td(.class("num"), .text(lost?.formatted() ?? "")),
-                    .td(.class("rule"), .text(DeductionText.draft(reached, index: index, indicator: indicator) ?? indicator.text ?? ""),
+                    .td(.class("rule"), .text(Self.note(reached, index: index, indicator: indicator)),
                         Self.derivation(reached.explanations.indices.contains(index) ? reached.explanations[index] : [], code: indicator.code)))
             },
             .tr(.th(""), .th("合计"), .th(.class("num"), .text(reached.totalMax.formatted())),
@@ -175,6 +178,12 @@ struct SheetPage {
                 .th(.class("num"), .text(reached.total.score.map { (reached.totalMax - $0).formatted() } ?? "")),
                 .th(.text(reached.grade.map { "等级 \($0)" } ?? ""),
                     .if(reached.gradeBasis != nil, .div(.class("rule grade-basis"), .text("定等：" + (reached.gradeBasis?.text ?? "")))))))
+    }
+
+    /// The sheet's note: why a score failed, else the drafted deduction text, else the printed rule.
+    static func note(_ result: SubjectResult, index: Int, indicator: Indicator) -> String {
+        if case .failed(let why) = result.outcomes[index] { return "错误：\(why)" }
+        return DeductionText.draft(result, index: index, indicator: indicator) ?? indicator.text ?? ""
     }
 
     /// How the engine arrived at a score, step by step, folded away until asked for.

@@ -158,6 +158,15 @@ struct AssessmentController: RouteCollection {
             var comment: String?
         }
         let form = try request.content.decode(Form.self)
+        if action == .submit || action == .approve {
+            // A score the engine cannot compute does not move on, and nothing is locked without a total.
+            let view = try await SheetView.load(id, request: request)
+            var problems = view.failures.map { "计算错误：\($0)" }
+            if action == .approve, problems.isEmpty, view.current.total.score == nil {
+                problems.append("总分尚未评出（\(view.current.total.statusText)），不能审定")
+            }
+            if !problems.isEmpty { throw InputProblems(problems: ["以下指标须先改正，才能\(action.chineseName)："] + problems) }
+        }
         try await store(request).act(id, action, revision: form.revision, comment: form.comment)
         request.session.data["flash"] = "已\(action.chineseName)。"
         return request.redirect(to: SiteURL.assessment(id))

@@ -91,6 +91,18 @@ struct SheetView: Sendable {
     var canSave: Bool { actions.contains(.save) }
     var current: SubjectResult { stageResults[min(loaded.assessment.stage, stageResults.count - 1)] }
 
+    /// The indicators whose score cannot be computed from the figures in force (a judged 9 on a 6-point item …),
+    /// with the engine's reason: the sheet lists them, and the workflow will not move on while there are any.
+    var failures: [String] { Self.failures(current, scores.scheme.compiled) }
+
+    static func failures(_ result: SubjectResult, _ compiled: CompiledScheme) -> [String] {
+        (0..<compiled.indicatorCount).compactMap { index in
+            let indicator = compiled.indicator(at: index)
+            guard case .failed(let why) = result.outcomes[index], !indicator.isGroup else { return nil }
+            return "\(indicator.code) \(indicator.name)：\(why)"
+        }
+    }
+
     /// Whether the assessment has reached `stage`: a later stage's column stays empty until someone works there
     /// (it would only repeat the figures of the stage before it).
     func hasReached(_ stage: Int) -> Bool { loaded.assessment.status == .approved || stage <= loaded.assessment.stage }
