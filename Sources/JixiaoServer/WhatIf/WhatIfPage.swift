@@ -53,10 +53,10 @@ struct WhatIfPage {
                     .if(!analysis.problems.isEmpty, .ul(.class("problems"), .forEach(analysis.problems) { .li(.text($0)) })),
                     .ul(.id("distances"), .forEach(analysis.distances) { .li(.text($0.text)) }),
                     .unwrap(analysis.plan) { plan in
-                        .div(.id("plan"), .class(plan.reachable ? "flash" : "bad"),
+                        .div(.id("plan"), .if(plan.reachable, .class("flash"), else: .class("bad")),
                              .forEach(plan.text) { .p(.text($0)) },
                              .if(plan.reachable && !plan.changes.isEmpty,
-                                 .p(.a(.href(view.trialURL(plan.changes)), .id("try-plan"), .text("按此计划试算")))))
+                                 .p(.a(.href(SiteURL.whatIfTrying(id, view.trialQuery(plan.changes))), .id("try-plan"), .text("按此计划试算")))))
                     },
                     .h3("哪些指标还能得分（最省力的在前）"),
                     .table(.id("opportunities"),
@@ -66,7 +66,7 @@ struct WhatIfPage {
                                 .td(.class("num"), .text("\(item.score.formatted()) / \(item.max.formatted())")),
                                 .td(.class("num"), .text(item.open.map { $0.formatted() } ?? "不封顶")),
                                 .td(.class("rule"), .ul(.forEach(item.steps.prefix(4)) { step in
-                                    .li(.a(.href(view.trialURL(step.changes)), .text(step.text)))
+                                    .li(.a(.href(SiteURL.whatIfTrying(id, view.trialQuery(step.changes))), .text(step.text)))
                                 })))
                         }),
                     .if(!fixed.isEmpty, .group(

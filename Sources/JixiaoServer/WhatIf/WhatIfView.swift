@@ -45,15 +45,15 @@ struct WhatIfView: Sendable {
     /// The entry form's field index of each key, for links that fill the trial form.
     func fieldIndex(_ key: String) -> Int? { fields.firstIndex { $0.key == key } }
 
-    /// The trial form filled with `changes` (keyed as the entry form keys them).
-    func trialURL(_ changes: [WhatIfChange]) -> SiteURL {
+    /// The trial form's query filled with `changes` (keyed as the entry form keys them), and the target kept.
+    func trialQuery(_ changes: [WhatIfChange]) -> [SiteURL.QueryItem] {
         var query: [SiteURL.QueryItem] = []
         for change in changes {
             guard let index = fieldIndex(change.key) else { continue }
             query.append(.init(name: Self.formKey(index), value: change.to.description))
         }
         if let target { query.append(.init(name: "target", value: target)) }
-        return .whatIfTrying(sheet.row.assessmentID, query)
+        return query
     }
 
     var title: String { "\(sheet.loaded.unit.name) · \(sheet.scores.scheme.compiled.scheme.name) · \(sheet.loaded.assessment.period)" }
