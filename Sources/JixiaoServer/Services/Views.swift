@@ -251,7 +251,7 @@ struct SheetDTO: Content {
 
     init(_ view: SheetView) {
         let compiled = view.scores.scheme.compiled
-        let final = view.stageResults[view.stageResults.count - 1]
+        let reached = view.current  // the stage reached, as the page headlines it
         id = view.row.assessmentID
         unit = view.loaded.unit.name
         scheme = compiled.scheme.name
@@ -261,16 +261,16 @@ struct SheetDTO: Content {
         status = view.loaded.assessment.status.rawValue
         revision = view.loaded.assessment.revision
         totals = view.stageResults.map(\.total.statusText)
-        grade = final.grade
-        gradeBasis = final.gradeBasis?.text
-        rank = final.rank
+        grade = reached.grade
+        gradeBasis = reached.gradeBasis?.text
+        rank = reached.rank
         figures = view.inForce
         indicators = (0..<compiled.indicatorCount).map { index in
             let indicator = compiled.indicator(at: index)
             return Indicator(code: indicator.code, name: indicator.name, max: indicator.max.formatted(),
                              scores: view.stageResults.map { $0.outcomes[index].statusText },
-                             deduction: DeductionText.draft(final, index: index, indicator: indicator),
-                             explanation: (final.explanations.indices.contains(index) ? final.explanations[index] : []))
+                             deduction: DeductionText.draft(reached, index: index, indicator: indicator),
+                             explanation: (reached.explanations.indices.contains(index) ? reached.explanations[index] : []))
         }
         audit = view.audit.map { AuditRow(at: $0.at, user: $0.username, action: $0.action, field: $0.field, old: $0.oldValue, new: $0.newValue, reason: $0.reason) }
         trend = view.trend.map { [$0.period, $0.total?.formatted() ?? ""] }
