@@ -216,6 +216,19 @@ final class ServerTests: XCTestCase {
         XCTAssertTrue(Page.script.contains("dataset.confirm"))
     }
 
+    /// 待我办理 counts every scheme and period: a page on an older period points to the work waiting elsewhere.
+    func testToDo_countsEverySchemeAndPeriod() async throws {
+        let browser = Browser(app)
+        try await browser.login("chengdu")
+        let home = try await browser.get("/").body.string
+        XCTAssertTrue(home.contains("2018-06（21 份，待我办理 "), "the choice says how many wait")
+        XCTAssertFalse(home.contains("waiting-elsewhere"), "nothing waits outside the period on screen")
+        let version = try await SchemeVersion.query(on: app.db).filter(\.$code == "000").first()
+        let older = try await browser.get("/?scheme=\(try XCTUnwrap(version).requireID().uuidString)&period=2018-05").body.string
+        XCTAssertTrue(older.contains("待我办理（0）"))
+        XCTAssertTrue(older.contains("id=\"waiting-elsewhere\""), "an older period points to the work waiting in 2018-06")
+    }
+
     func testLogout_endsTheSession() async throws {
         let browser = Browser(app)
         try await browser.login("jinjiang")

@@ -20,7 +20,8 @@ struct DashboardPage {
                        .forEach(overview.choices) { choice in
                            let current = choice.schemeID == selected.schemeID && choice.period == selected.period
                            return .a(.href(SiteURL.homeFor(scheme: choice.schemeID, period: choice.period)), .if(current, .class("status")),
-                                     .text("\(choice.schemeName) · \(choice.period)（\(choice.count) 份）  "))
+                                     .text("\(choice.schemeName) · \(choice.period)（\(choice.count) 份"
+                                           + (choice.waiting > 0 ? "，待我办理 \(choice.waiting)" : "") + "）  "))
                        }),
                     .p(.text("进度："),
                        .forEach(overview.counts) { count in
@@ -29,6 +30,13 @@ struct DashboardPage {
                        .text(" · "), .a(.href(SiteURL.ranking(scheme: selected.schemeID, period: selected.period)), .id("ranking-link"), .text("查看排名")),
                        .text(" · "), .a(.href(SiteURL.overviewWorkbook(scheme: selected.schemeID, period: selected.period)), .text("导出 xlsx"))),
                     .h2(.text("待我办理（\(mine.count)）")),
+                    .if(overview.waitingElsewhere > 0,
+                        .p(.class("flash"), .id("waiting-elsewhere"),
+                           .text("其他考核还有 \(overview.waitingElsewhere) 份待我办理："),
+                           .forEach(overview.choices.filter { $0.waiting > 0 && !($0.schemeID == selected.schemeID && $0.period == selected.period) }) { choice in
+                               .a(.href(SiteURL.homeFor(scheme: choice.schemeID, period: choice.period)),
+                                  .text("\(choice.schemeName) · \(choice.period)（\(choice.waiting)）  "))
+                           })),
                     table(mine, stages: stages, id: "todo"),
                     .h2(.text("全部（\(overview.lines.count)）")),
                     table(overview.lines, stages: stages, id: "all")

@@ -12,6 +12,8 @@ struct Overview: Sendable {
         let schemeName: String
         let period: String
         let count: Int
+        /// Of these, how many wait for the signed-in user (their stage, their part of the tree).
+        let waiting: Int
     }
 
     struct Line: Sendable {
@@ -27,6 +29,11 @@ struct Overview: Sendable {
     let counts: [(stage: Int, status: WorkflowState.Status, count: Int)]
     let lines: [Line]
 
+    /// Assessments waiting for the user in the schemes and periods not on screen.
+    var waitingElsewhere: Int {
+        choices.filter { !($0.schemeID == selected?.schemeID && $0.period == selected?.period) }.map(\.waiting).reduce(0, +)
+    }
+
     static func load(_ request: Request, user: SignedIn) async throws -> Overview {
         guard let sql = request.db as? any SQLDatabase else { throw Abort(.internalServerError) }
         struct PairRow: Decodable {
@@ -40,11 +47,41 @@ struct Overview: Sendable {
             JOIN org_units u ON u.id = a.unit_id JOIN scheme_versions s ON s.id = a.scheme_id
             WHERE \(OrgScope.within(user.unitPath, column: "u.path")) GROUP BY a.scheme_id, s.name, a.period ORDER BY a.period DESC, s.name
             """).all(decoding: PairRow.self)
-        let choices = pairs.map { Choice(schemeID: $0.scheme_id, schemeName: $0.name, period: $0.period, count: $0.n) }
+        // What waits for this user in every scheme and period, not only the one on screen.
+        struct OpenRow: Decodable {
+            let scheme_id: UUID
+            let period: String
+            let stage: Int
+            let status: String
+            let path: String
+        }
+        let open = try await sql.raw("""
+            SELECT a.scheme_id, a.period, a.stage, a.status, u.path FROM assessments a JOIN org_units u ON u.id = a.unit_id
+            WHERE a.status <> 'approved' AND \(OrgScope.within(user.unitPath, column: "u.path"))
+            """).all(decoding: OpenRow.self)
+        var waiting: [String: Int] = [:]
+        var workflows: [UUID: Workflow] = [:]
+        for row in open {
+            guard let status = WorkflowState.Status(rawValue: row.status) else { continue }
+            if workflows[row.scheme_id] == nil {
+                let version = try await request.application.scoreBoard.version(row.scheme_id, on: request.db)
+                workflows[row.scheme_id] = try await request.application.scoreBoard.scheme(version).workflow
+            }
+            if workflows[row.scheme_id]!.worksAtCurrentStage(user.actor(forPath: row.path), WorkflowState(stage: row.stage, status: status)) {
+                waiting["\(row.scheme_id)|\(row.period)", default: 0] += 1
+            }
+        }
+        let choices = pairs.map {
+            Choice(schemeID: $0.scheme_id, schemeName: $0.name, period: $0.period, count: $0.n,
+                   waiting: waiting["\($0.scheme_id)|\($0.period)"] ?? 0)
+        }
         let wantScheme = request.query[String.self, at: "scheme"].flatMap(UUID.init(uuidString:))
         let wantPeriod = request.query[String.self, at: "period"]
-        let selected = choices.first { (wantScheme == nil || $0.schemeID == wantScheme) && (wantPeriod == nil || $0.period == wantPeriod) }
-            ?? choices.first
+        // Without a choice in the link, the home page opens where work waits (the newest such period), else the newest.
+        let selected = wantScheme == nil && wantPeriod == nil
+            ? (choices.first { $0.waiting > 0 } ?? choices.first)
+            : (choices.first { (wantScheme == nil || $0.schemeID == wantScheme) && (wantPeriod == nil || $0.period == wantPeriod) }
+                ?? choices.first)
         guard let selected else { return Overview(choices: choices, selected: nil, scores: nil, counts: [], lines: []) }
         let version = try await request.application.scoreBoard.version(selected.schemeID, on: request.db)
         struct CountRow: Decodable {
