@@ -63,11 +63,15 @@ struct Overview: Sendable {
         var workflows: [UUID: Workflow] = [:]
         for row in open {
             guard let status = WorkflowState.Status(rawValue: row.status) else { continue }
-            if workflows[row.scheme_id] == nil {
+            let workflow: Workflow
+            if let known = workflows[row.scheme_id] {
+                workflow = known
+            } else {
                 let version = try await request.application.scoreBoard.version(row.scheme_id, on: request.db)
-                workflows[row.scheme_id] = try await request.application.scoreBoard.scheme(version).workflow
+                workflow = try await request.application.scoreBoard.scheme(version).workflow
+                workflows[row.scheme_id] = workflow
             }
-            if workflows[row.scheme_id]!.worksAtCurrentStage(user.actor(forPath: row.path), WorkflowState(stage: row.stage, status: status)) {
+            if workflow.worksAtCurrentStage(user.actor(forPath: row.path), WorkflowState(stage: row.stage, status: status)) {
                 waiting["\(row.scheme_id)|\(row.period)", default: 0] += 1
             }
         }

@@ -9,15 +9,14 @@ struct Grading {
         // Rank by graded score among subjects at the same level; ties share the better rank.
         var byLevel: [Int: [Int]] = [:]
         for index in subjects.indices { byLevel[run.depths[index], default: []].append(index) }
-        for level in byLevel.keys.sorted() {
-            let members = byLevel[level]!
+        let levels = byLevel.sorted { $0.key < $1.key }
+        for (_, members) in levels {
             let scored = Grading.sortedByScore(members.filter { subjects[$0].gradedScore != nil }, subjects)
             for (index, rank) in Grading.ranks(scored, subjects) { subjects[index].rank = rank }
         }
 
         let unit = run.compiled.scheme.subjectKind == .person ? "人" : "个对象"
-        for level in byLevel.keys.sorted() {
-            let members = byLevel[level]!
+        for (_, members) in levels {
             var rankPool: [Int] = []
             for index in members {
                 guard let score = subjects[index].gradedScore else { continue }
@@ -56,10 +55,11 @@ struct Grading {
                     let inQuota = position < limit
                     let tied = !inQuota && position > 0 && subjects[sorted[position - 1]].grade == grade
                         && subjects[index].gradedScore == subjects[sorted[position - 1]].gradedScore
-                    guard inQuota || tied else { break }
+                    // Everyone in the pool has a graded score and a place (the pool is built from them).
+                    guard inQuota || tied, let score = subjects[index].gradedScore, let place = places[index] else { break }
                     subjects[index].grade = grade
                     subjects[index].gradeBasis = .rank(
-                        RankPlacement(grade: grade, score: subjects[index].gradedScore!, place: places[index]!, ranked: sorted.count,
+                        RankPlacement(grade: grade, score: score, place: place, ranked: sorted.count,
                                       base: rules.quota.base, baseCount: baseCount, rounding: rules.quota.rounding, quotas: quotas,
                                       tiedAtCut: tied, unit: unit))
                     position += 1

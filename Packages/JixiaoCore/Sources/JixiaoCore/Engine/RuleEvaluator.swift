@@ -430,19 +430,6 @@ final class TraceLines {
     var lines: [String] = []
 }
 
-extension ComparisonOperator {
-    func holds(_ lhs: Exact, _ rhs: Exact) -> Bool {
-        switch self {
-        case .greaterOrEqual: return lhs >= rhs
-        case .greater: return lhs > rhs
-        case .lessOrEqual: return lhs <= rhs
-        case .less: return lhs < rhs
-        case .equal: return lhs == rhs
-        case .notEqual: return lhs != rhs
-        }
-    }
-}
-
 extension Tier {
     func contains(_ x: Exact) -> Bool {
         if let from, fromExclusive ? !(x > Exact(from)) : !(x >= Exact(from)) { return false }

@@ -88,7 +88,7 @@ public enum Rule: Sendable, Hashable {
 public enum ComparisonOperator: String, Sendable, Hashable, CaseIterable {
     case greaterOrEqual = ">=", greater = ">", lessOrEqual = "<=", less = "<", equal = "==", notEqual = "!="
 
-    func holds(_ lhs: Fixed, _ rhs: Fixed) -> Bool {
+    func holds(_ lhs: Exact, _ rhs: Exact) -> Bool {
         switch self {
         case .greaterOrEqual: return lhs >= rhs
         case .greater: return lhs > rhs
@@ -98,6 +98,8 @@ public enum ComparisonOperator: String, Sendable, Hashable, CaseIterable {
         case .notEqual: return lhs != rhs
         }
     }
+
+    func holds(_ lhs: Fixed, _ rhs: Fixed) -> Bool { holds(Exact(lhs), Exact(rhs)) }
 
     public var symbol: String {
         switch self {
