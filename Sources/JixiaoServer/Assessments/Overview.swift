@@ -1,0 +1,112 @@
+import Fluent
+import Foundation
+import JixiaoCore
+import JixiaoXLSX
+import SQLKit
+import Vapor
+
+/// The overview of one scheme version and period, limited to the user's part of the org tree.
+struct Overview: Sendable {
+    struct Choice: Sendable {
+        let schemeID: UUID
+        let schemeName: String
+        let period: String
+        let count: Int
+        /// Of these, how many wait for the signed-in user (their stage, their part of the tree).
+        let waiting: Int
+    }
+
+    struct Line: Sendable {
+        let row: PeriodScores.Row
+        let result: SubjectResult
+        let mine: Bool
+    }
+
+    let choices: [Choice]
+    let selected: Choice?
+    let scores: PeriodScores?
+    /// Count of assessments by stage and status, from SQL.
+    let counts: [(stage: Int, status: WorkflowState.Status, count: Int)]
+    let lines: [Line]
+
+    /// Assessments waiting for the user in the schemes and periods not on screen.
+    var waitingElsewhere: Int {
+        choices.filter { !($0.schemeID == selected?.schemeID && $0.period == selected?.period) }.map(\.waiting).reduce(0, +)
+    }
+
+    static func load(_ request: Request, user: SignedIn) async throws -> Overview {
+        guard let sql = request.db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        struct PairRow: Decodable {
+            let scheme_id: UUID
+            let name: String
+            let period: String
+            let n: Int
+        }
+        let pairs = try await sql.raw("""
+            SELECT a.scheme_id, s.name, a.period, COUNT(*) AS n FROM assessments a
+            JOIN org_units u ON u.id = a.unit_id JOIN scheme_versions s ON s.id = a.scheme_id
+            WHERE \(OrgScope.within(user.unitPath, column: "u.path")) GROUP BY a.scheme_id, s.name, a.period ORDER BY a.period DESC, s.name
+            """).all(decoding: PairRow.self)
+        // What waits for this user in every scheme and period, not only the one on screen.
+        struct OpenRow: Decodable {
+            let scheme_id: UUID
+            let period: String
+            let stage: Int
+            let status: String
+            let path: String
+        }
+        let open = try await sql.raw("""
+            SELECT a.scheme_id, a.period, a.stage, a.status, u.path FROM assessments a JOIN org_units u ON u.id = a.unit_id
+            WHERE a.status <> 'approved' AND \(OrgScope.within(user.unitPath, column: "u.path"))
+            """).all(decoding: OpenRow.self)
+        var waiting: [String: Int] = [:]
+        var workflows: [UUID: Workflow] = [:]
+        for row in open {
+            guard let status = WorkflowState.Status(rawValue: row.status) else { continue }
+            let workflow: Workflow
+            if let known = workflows[row.scheme_id] {
+                workflow = known
+            } else {
+                let version = try await request.application.scoreBoard.version(row.scheme_id, on: request.db)
+                workflow = try await request.application.scoreBoard.scheme(version).workflow
+                workflows[row.scheme_id] = workflow
+            }
+            if workflow.worksAtCurrentStage(user.actor(forPath: row.path), WorkflowState(stage: row.stage, status: status)) {
+                waiting["\(row.scheme_id)|\(row.period)", default: 0] += 1
+            }
+        }
+        let choices = pairs.map {
+            Choice(schemeID: $0.scheme_id, schemeName: $0.name, period: $0.period, count: $0.n,
+                   waiting: waiting["\($0.scheme_id)|\($0.period)"] ?? 0)
+        }
+        let wantScheme = request.query[String.self, at: "scheme"].flatMap(UUID.init(uuidString:))
+        let wantPeriod = request.query[String.self, at: "period"]
+        // Without a choice in the link, the home page opens where work waits (the newest such period), else the newest.
+        let selected = wantScheme == nil && wantPeriod == nil
+            ? (choices.first { $0.waiting > 0 } ?? choices.first)
+            : (choices.first { (wantScheme == nil || $0.schemeID == wantScheme) && (wantPeriod == nil || $0.period == wantPeriod) }
+                ?? choices.first)
+        guard let selected else { return Overview(choices: choices, selected: nil, scores: nil, counts: [], lines: []) }
+        let version = try await request.application.scoreBoard.version(selected.schemeID, on: request.db)
+        struct CountRow: Decodable {
+            let stage: Int
+            let status: String
+            let n: Int
+        }
+        let counts = try await sql.raw("""
+            SELECT a.stage, a.status, COUNT(*) AS n FROM assessments a JOIN org_units u ON u.id = a.unit_id
+            WHERE a.scheme_id = \(bind: selected.schemeID) AND a.period = \(bind: selected.period) AND \(OrgScope.within(user.unitPath, column: "u.path"))
+            GROUP BY a.stage, a.status ORDER BY a.stage, a.status
+            """).all(decoding: CountRow.self)
+            .compactMap { row in WorkflowState.Status(rawValue: row.status).map { (row.stage, $0, row.n) } }
+        let scores = try await request.application.scoreBoard.scores(version, period: selected.period, on: request.db)
+        let workflow = scores.scheme.workflow
+        let lines = scores.rows.filter { user.reach(toPath: $0.unitPath) != .outside }.map { row in
+            Line(row: row, result: scores.current(row),
+                 mine: row.state.status != .approved && workflow.worksAtCurrentStage(user.actor(forPath: row.unitPath), row.state))
+        }
+        return Overview(choices: choices, selected: selected, scores: scores, counts: counts, lines: lines)
+    }
+}
+
+/// Everything one assessment's page shows: the figures in force, each stage's scores, the audit log, the trend.
