@@ -1,6 +1,10 @@
 import AsyncHTTPClient
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
+import Vapor
+import XCTest
+@testable import JixiaoServer
 
 /// A minimal W3C WebDriver client (plain JSON over HTTP) for chromedriver driving headless Chromium.
 final class WebDriver: @unchecked Sendable {
@@ -127,6 +131,16 @@ final class WebDriver: @unchecked Sendable {
         }
     }
 
+    /// Sets the window's size, as a phone (390 × 844) or a desktop (1366 × 1000) would show the page.
+    func resize(width: Int, height: Int) async throws {
+        _ = try await request("POST", "/session/\(session)/window/rect", ["width": width, "height": height])
+    }
+
+    /// Runs `script` in the page and returns what it returns (numbers, strings and booleans as Any).
+    func evaluate(_ script: String, _ arguments: [Any] = []) async throws -> Any? {
+        try await request("POST", "/session/\(session)/execute/sync", ["script": script, "args": arguments])["value"]
+    }
+
     func screenshot(to path: String) async throws {
         guard let encoded = try await request("GET", "/session/\(session)/screenshot")["value"] as? String,
             let data = Data(base64Encoded: encoded)
@@ -148,5 +162,68 @@ final class WebDriver: @unchecked Sendable {
             throw Failure(description: "\(method) \(path): \(error): \(value["message"] ?? "")")
         }
         return object
+    }
+}
+
+/// One browser test's setup: the small demo app on a random port, a headless Chromium, numbered screenshots
+/// in artifacts/e2e/<prefix>-NN-name.png, and sign-in as a demo user. Skips when Chromium is not installed.
+struct BrowserHarness {
+    let app: Application
+    let browser: WebDriver
+    let site: String
+    let prefix: String
+    private let step = NIOLockedValueBox(0)
+
+    static func run(_ prefix: String, _ body: (BrowserHarness) async throws -> Void) async throws {
+        let chromedriver = ProcessInfo.processInfo.environment["CHROMEDRIVER"] ?? "/usr/bin/chromedriver"
+        let chromium = ProcessInfo.processInfo.environment["CHROMIUM"] ?? "/usr/bin/chromium"
+        guard FileManager.default.isExecutableFile(atPath: chromedriver), FileManager.default.isExecutableFile(atPath: chromium) else {
+            throw XCTSkip("chromium and chromium-driver are not installed: the browser test is skipped")
+        }
+        try FileManager.default.createDirectory(at: repository.appendingPathComponent("artifacts/e2e"), withIntermediateDirectories: true)
+        let port = Int.random(in: 20000..<30000)
+        let app = try await makeApp()
+        try await app.server.start(address: .hostname("127.0.0.1", port: port))
+        let browser: WebDriver
+        do {
+            browser = try await WebDriver(chromedriver: chromedriver, chromium: chromium, port: port + 1)
+        } catch {
+            await app.server.shutdown()
+            try await app.asyncShutdown()
+            throw error
+        }
+        let harness = BrowserHarness(app: app, browser: browser, site: "http://127.0.0.1:\(port)", prefix: prefix)
+        do {
+            try await body(harness)
+        } catch {
+            try? await harness.shot("failure")
+            await browser.quit()
+            await app.server.shutdown()
+            try await app.asyncShutdown()
+            throw error
+        }
+        await browser.quit()
+        await app.server.shutdown()
+        try await app.asyncShutdown()
+    }
+
+    /// Saves a screenshot as artifacts/e2e/<prefix>-NN-<name>.png.
+    func shot(_ name: String) async throws {
+        let number = step.withLockedValue { $0 += 1; return $0 }
+        let path = repository.appendingPathComponent(String(format: "artifacts/e2e/%@-%02d-%@.png", prefix, number, name)).path
+        try await browser.screenshot(to: path)
+        print("screenshot: \(path)")
+    }
+
+    func signIn(_ username: String, password: String = DemoData.password) async throws {
+        try await browser.open(site + "/login")
+        try await browser.type("#username", username)
+        try await browser.type("#password", password)
+        try await browser.follow("#login")
+    }
+
+    func signOut() async throws {
+        try await browser.click("#logout")
+        _ = try await browser.find("#username")
     }
 }
