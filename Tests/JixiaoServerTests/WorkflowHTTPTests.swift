@@ -66,7 +66,7 @@ final class WorkflowHTTPTests: XCTestCase {
             let form = try await county.post("assessments/\(id)/save", ["revision": String(after.revision), "v0": "abc"])
             XCTAssertEqual(page.status, .ok)
             XCTAssertEqual(form.status, .unprocessableEntity)
-            XCTAssertTrue(form.body.string.contains("不是数字"))
+            XCTAssertTrue(form.body.string.contains("按评分规则无法计分") && form.body.string.contains("abc"), "the rule's refusal, with what was typed")
         }
     }
 
@@ -197,6 +197,25 @@ final class WorkflowHTTPTests: XCTestCase {
         // The ranking follows the adjusted figures.
         let overview = try await province.json("api/assessments", as: OverviewDTO.self)
         XCTAssertEqual(overview.assessments.first { $0.code == "510101" }?.stage, "已审定")
+
+        // Reopened by the approving level with a reason: editable at 审定 again, the approval's snapshot kept.
+        let approvedTotal = sheet.totals[2]
+        let noReason = try await province.post("assessments/\(id)/reopen", ["revision": String(sheet.revision)]).status
+        XCTAssertEqual(noReason, .unprocessableEntity)
+        let byCity = try await city.post("assessments/\(id)/reopen", ["revision": String(sheet.revision), "comment": "x"]).status
+        XCTAssertEqual(byCity, .forbidden, "the city did not approve: it cannot reopen")
+        let reopened = try await province.post("assessments/\(id)/reopen", ["revision": String(sheet.revision), "comment": "复核发现需求数据有误"]).status
+        XCTAssertEqual(reopened, .seeOther)
+        sheet = try await province.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(sheet.stage, "审定")
+        XCTAssertEqual(sheet.audit.last?.action, "重新打开")
+        XCTAssertEqual(sheet.audit.last?.reason, "复核发现需求数据有误")
+        let changed = try await province.putFigures(id, revision: sheet.revision, ["需求精准度": "60%"], reasons: ["需求精准度": "复核"]).status
+        XCTAssertEqual(changed, .ok)
+        let sheetPage = try await province.get("assessments/\(id)").body.string
+        XCTAssertTrue(sheetPage.contains("id=\"snapshot\"") && sheetPage.contains("当时总分 \(approvedTotal)"), "the approval is remembered")
+        XCTAssertTrue(sheetPage.contains("<th>审定时</th>"))
+        XCTAssertTrue(sheetPage.contains("class=\"num moved\" id=\"snapshot-total\""), "the total moved since the approval, and says so")
     }
 
     /// Two editors read revision N; the first save wins, the second is refused with 409 and writes nothing.

@@ -22,6 +22,8 @@ struct SheetView: Sendable {
     /// Totals of this subject under the same scheme at the stage each period reached, by period (oldest first).
     let trend: [(period: String, total: Fixed?)]
     let actions: [WorkflowAction]
+    /// The latest approval's snapshot, shown beside the scores of now (they move when reopened or when peers change).
+    let snapshot: ApprovalSnapshot?
 
     var workflow: Workflow { loaded.scheme.workflow }
     var canSave: Bool { actions.contains(.save) }
@@ -38,6 +40,9 @@ struct SheetView: Sendable {
             return "\(indicator.code) \(indicator.name)：\(why)"
         }
     }
+
+    /// When the score at the stage reached is computed from the peers that have entered: says so and who is missing.
+    var provisional: String? { scores.provisionalNote(current) }
 
     /// Whether the assessment has reached `stage`: a later stage's column stays empty until someone works there
     /// (it would only repeat the figures of the stage before it).
@@ -82,12 +87,13 @@ struct SheetView: Sendable {
             let periodScores = try await board.scores(version, period: other.period, on: request.db)
             trend.append((other.period, periodScores.row(try other.requireID()).flatMap { periodScores.current($0).total.score?.fixed }))
         }
+        let snapshot = try await ApprovalSnapshot.query(on: request.db).filter(\.$assessment.$id == id).sort(\.$at, .descending).first()
         return SheetView(
             loaded: loaded, scores: scores, row: row,
             stageResults: scores.report.stages.map { $0.subjects[row.subject] },
             inForce: AssessmentStore.effective(entries, upTo: loaded.assessment.stage), typed: typed, changedAt: changedAt,
             audit: audit, evidence: evidence, trend: trend,
-            actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state))
+            actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state), snapshot: snapshot)
     }
 
     /// The score sheet as the seeds print it: indicator, max, one column per stage, 扣分, the drafted deduction text.

@@ -35,6 +35,7 @@ enum Page {
                     .if(context?.user != nil,
                         .group(
                             .a(.href(SiteURL.rankings), .text("排名")),
+                            .if(context?.user?.role != .filler, .a(.href(SiteURL.summaryIndex), .text("总体情况"))),
                             .a(.href(SiteURL.schemes), .text("考核方案")),
                             .a(.href(SiteURL.org), .text("组织机构"))
                         )),
@@ -117,7 +118,15 @@ enum Page {
         .total{font-size:1.3em;font-weight:bold}.live{position:sticky;top:0;background:#fff;padding:.3em 0;z-index:1}svg text{font-family:inherit}
         details.why summary{cursor:pointer;color:#8b1a1a;font-size:.9em}details.why ol{margin:.2em 0;padding-left:1.4em}
         .grade-basis{font-weight:normal;max-width:28em}.moved{background:#fff3cd;font-weight:bold}tr.tried td{background:#fffbea}
+        .warn{background:#fff6e0;border:1px solid #e0b050;padding:.5em}.provisional{color:#a15c00;font-weight:bold}
         @media print{header,.actions,form,.noprint{display:none}main{padding:0}details.why{display:none}}
+        header{flex-wrap:wrap}header a{white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}.phone-code{display:none}
+        @media (max-width:640px){
+        header{gap:.3em .9em;padding:.5em .8em}.who{margin-left:0;width:100%;font-size:.85em}main{padding:.6em}h1{font-size:1.15em}
+        .scroll table th:nth-child(2),.scroll table td:nth-child(2){position:sticky;left:0;background:#fff;z-index:1;min-width:7em}
+        .scroll table th:nth-child(2){background:#f3f0ea}#sheet th:first-child,#sheet td:first-child{display:none}
+        .phone-code{display:inline;color:#777;font-size:.85em;margin-right:.3em}.rule{min-width:13em}input[type=text]{width:7em}
+        .actions form{display:block;margin:0 0 .6em}textarea{width:100%}}
         """
 }
 

@@ -190,7 +190,7 @@ final class Run {
             outcome = .scored(score)
         }
         outcomes[cell(subject, index)] = outcome
-        if !peerGaps.isEmpty, shape.isLeaf { notePeerGaps(index, subject) }
+        if !peerGaps.isEmpty, shape.isLeaf, case .scored = outcome { notePeerGaps(index, subject) }
         if shape.hasEffects { applyEffects(index, subject, cursor, trace: &trace) }
     }
 
