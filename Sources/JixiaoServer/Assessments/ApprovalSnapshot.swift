@@ -11,6 +11,8 @@ final class ApprovalSnapshot: Model, @unchecked Sendable {
     @Parent(key: "assessment_id") var assessment: Assessment
     @Field(key: "at") var at: Date
     @Field(key: "username") var username: String
+    /// The approver's name as people read it (the account's display name at the time).
+    @Field(key: "display_name") var displayName: String
     @Field(key: "revision") var revision: Int
     @Field(key: "total") var total: String
     @OptionalField(key: "grade") var grade: String?
@@ -18,10 +20,11 @@ final class ApprovalSnapshot: Model, @unchecked Sendable {
     @Field(key: "body") var body: String
 
     init() {}
-    init(assessmentID: UUID, at: Date, username: String, revision: Int, total: String, grade: String?, body: String) {
+    init(assessmentID: UUID, at: Date, username: String, displayName: String, revision: Int, total: String, grade: String?, body: String) {
         self.$assessment.id = assessmentID
         self.at = at
         self.username = username
+        self.displayName = displayName
         self.revision = revision
         self.total = total
         self.grade = grade
@@ -61,6 +64,7 @@ struct CreateApprovalSnapshots: AsyncMigration {
             .field("assessment_id", .uuid, .required, .references(Assessment.schema, .id))
             .field("at", .datetime, .required)
             .field("username", .string, .required)
+            .field("display_name", .string, .required)
             .field("revision", .int, .required)
             .field("total", .string, .required)
             .field("grade", .string)

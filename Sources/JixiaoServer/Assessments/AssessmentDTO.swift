@@ -101,7 +101,7 @@ struct SheetDTO: Content {
         grade = reached.grade
         gradeBasis = reached.gradeBasis?.text
         provisional = view.provisional
-        approval = view.snapshot.map { Approval(at: $0.at, by: $0.username, total: $0.total, grade: $0.grade) }
+        approval = view.snapshot.map { Approval(at: $0.at, by: $0.displayName, total: $0.total, grade: $0.grade) }
         rank = reached.rank
         figures = view.inForce
         indicators = (0..<compiled.indicatorCount).map { index in

@@ -190,10 +190,11 @@ struct AssessmentStore {
         let stages = loaded.scheme.workflow.stages
         let from = loaded.assessment.state
         let username = user.username
+        let displayName = user.displayName
         try await serialized { database in try await database.transaction { db in
             let newRevision = try await Self.bumpRevision(id, from: revision, on: db)
             if let snapshot {
-                try await ApprovalSnapshot(assessmentID: id, at: Date(), username: username, revision: newRevision, total: snapshot.total,
+                try await ApprovalSnapshot(assessmentID: id, at: Date(), username: username, displayName: displayName, revision: newRevision, total: snapshot.total,
                                            grade: snapshot.grade, body: snapshot.body).create(on: db)
             }
             try await Assessment.query(on: db).filter(\.$id == id)

@@ -29,7 +29,7 @@ struct SheetPage {
             .unwrap(assessment.comment) { .p(.class("bad"), .text("退回意见：\($0)")) },
             .unwrap(view.snapshot) { snapshot in
                 .p(.escaped("class", assessment.status == .approved ? "muted" : "warn"), .id("snapshot"),
-                   .text("\(Self.time(snapshot.at)) 审定通过（\(snapshot.username)），当时总分 \(snapshot.total)，等级 \(snapshot.grade ?? "—")"),
+                   .text("\(Self.time(snapshot.at)) 审定通过（\(snapshot.displayName)），当时总分 \(snapshot.total)，等级 \(snapshot.grade ?? "—")"),
                    .text(assessment.status == .approved ? "。" : "；现已重新打开，得分表“审定时”一列为当时的得分，变化处标出。"))
             },
             .unwrap(flash) { .p(.class("flash"), .id("flash"), .text($0)) },
@@ -88,7 +88,7 @@ struct SheetPage {
             .form(.method(.post), .action(SiteURL.assessmentAction(view.row.assessmentID, "save")), .id("entry"),
                   .escaped("data-preview", SiteURL.assessmentAction(view.row.assessmentID, "preview").path),
                   context.csrfField, revisionField,
-                  .table(
+                  .div(.class("scroll"), .table(
                     .tr(.th("填报项"), .th("单位"), .th("填报值"), .if(needsReason, .th("调整理由")), .th("说明")),
                     .forEach(Array(fields.enumerated())) { index, field in
                         let value = view.typed?.figures[field.key] ?? view.inForce[field.key] ?? ""
@@ -99,7 +99,7 @@ struct SheetPage {
                             .td(.input(.type(.text), .escaped("name", "v\(index)"), .escaped("id", "field-\(index)"), .escaped("value", value), .escaped("data-key", field.key))),
                             .if(needsReason, .td(.input(.type(.text), .class("reason"), .escaped("name", "r\(index)"), .escaped("value", reason)))),
                             .td(.class("rule"), .text(field.text ?? "")))
-                    }),
+                    })),
                   .button(.type(.submit), .id("save"), .text("保存"))),
             .form(.method(.post), .action(SiteURL.assessmentAction(view.row.assessmentID, "upload")), .attribute(named: "enctype", value: "multipart/form-data"),
                   context.csrfField, revisionField,
@@ -181,13 +181,13 @@ struct SheetPage {
     private var auditTable: Node<HTML.BodyContext> {
         let labels = Dictionary(view.loaded.scheme.entryFields.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
         return .if(view.audit.isEmpty, .p(.class("muted"), .text("尚无修改记录。")),
-            else: .table(.id("audit"),
+            else: .div(.class("scroll"), .table(.id("audit"),
                 .tr(.th("时间"), .th("用户"), .th("操作"), .th("项目"), .th("原值"), .th("新值"), .th("理由 / 意见")),
                 .forEach(view.audit) { entry in
                     .tr(.td(.text(Self.time(entry.at))), .td(.text(entry.username)), .td(.text(entry.action)),
                         .td(.text(entry.field.map { labels[$0] ?? $0 } ?? "")), .td(.text(entry.oldValue ?? "")),
                         .td(.text(entry.newValue ?? "")), .td(.text(entry.reason ?? "")))
-                }))
+                })))
     }
 
     static func time(_ date: Date) -> String {

@@ -27,7 +27,7 @@ struct SummaryPage {
                 })),
             .h2("等级分布"),
             .svg(Chart.bars(view.grades.map { ($0.grade, Fixed($0.count)) }, maximum: Fixed(max(view.grades.map(\.count).max() ?? 1, 1)),
-                            title: "各等级的考核份数")),
+                            title: "各等级的考核份数", places: 0)),
             .h2("失分最多的指标"),
             .if(view.losses.isEmpty, .p(.class("muted"), .text("没有失分的指标。")),
                 else: .group(
