@@ -48,6 +48,38 @@ final class WorkflowHTTPTests: XCTestCase {
         }
     }
 
+    /// A return names the indicators to correct: the county sees them marked until it submits again.
+    func testReturnOfIndicators_marksThemUntilSubmittedAgain() async throws {
+        try await withApp { app in
+            let id = try await assessmentID(app, unit: "510102")  // 青羊区, at 初评 for 成都市
+            let city = Browser(app)
+            try await city.login("chengdu")
+            var sheet = try await city.json("api/assessments/\(id)", as: SheetDTO.self)
+            XCTAssertEqual(sheet.stage, "初评")
+            let page = try await city.get("assessments/\(id)").body.string
+            XCTAssertTrue(page.contains("id=\"return-indicators\""), "the return form lists the indicators")
+            let unknown = try await city.post("assessments/\(id)/return", pairs: [
+                ("revision", String(sheet.revision)), ("comment", "x"), ("indicators[]", "9.9.9")])
+            XCTAssertEqual(unknown.status, .unprocessableEntity)
+            let returned = try await city.post("assessments/\(id)/return", pairs: [
+                ("revision", String(sheet.revision)), ("comment", "落实记录与台账不符，请核对"), ("indicators[]", "2.1"), ("indicators[]", "2.4")])
+            XCTAssertEqual(returned.status, .seeOther, returned.body.string)
+
+            let county = Browser(app)
+            try await county.login("qingyang")
+            let marked = try await county.get("assessments/\(id)").body.string
+            XCTAssertTrue(marked.contains("id=\"returned-items\""))
+            XCTAssertTrue(marked.contains("2.1 ") && marked.contains("落实记录与台账不符，请核对"), "each returned indicator with the message")
+            XCTAssertEqual(marked.components(separatedBy: "<tr class=\"returned\">").count - 1, 2, "both rows marked")
+            sheet = try await county.json("api/assessments/\(id)", as: SheetDTO.self)
+            XCTAssertEqual(sheet.audit.last?.reason, "退回指标 2.1、2.4：落实记录与台账不符，请核对")
+            let submitted = try await county.post("assessments/\(id)/submit", ["revision": String(sheet.revision)]).status
+            XCTAssertEqual(submitted, .seeOther)
+            let after = try await city.get("assessments/\(id)").body.string
+            XCTAssertFalse(after.contains("id=\"returned-items\""), "answered by submitting again")
+        }
+    }
+
     func testBadFiguresAreExplainedAndNothingIsSaved() async throws {
         try await withApp { app in
             let county = Browser(app)

@@ -156,8 +156,20 @@ struct AssessmentController: RouteCollection {
         struct Form: Content {
             var revision: Int
             var comment: String?
+            /// A return's indicators (`indicators[]` in the form), each a code of the scheme.
+            var indicators: [String]?
         }
         let form = try request.content.decode(Form.self)
+        var returning: [String] = []
+        if action == .sendBack, let codes = form.indicators, !codes.isEmpty {
+            let loaded = try await store(request).load(id)
+            let compiled = loaded.scheme.compiled
+            guard codes.count <= compiled.indicatorCount else { throw InputProblems(problems: ["退回的指标过多"]) }
+            let unknown = codes.filter { compiled.index(of: $0) == nil }
+            if !unknown.isEmpty { throw InputProblems(problems: unknown.prefix(5).map { "“\($0)”不是本方案的指标" }) }
+            var seen: Set<String> = []
+            returning = codes.filter { seen.insert($0).inserted }
+        }
         var snapshot: (total: String, grade: String?, body: String)?
         if action == .submit || action == .approve {
             // A score the engine cannot compute does not move on, and nothing is locked without a total.
@@ -176,7 +188,7 @@ struct AssessmentController: RouteCollection {
             }
             if !problems.isEmpty { throw InputProblems(problems: ["以下指标须先改正，才能\(action.chineseName)："] + problems) }
         }
-        try await store(request).act(id, action, revision: form.revision, comment: form.comment, snapshot: snapshot)
+        try await store(request).act(id, action, revision: form.revision, comment: form.comment, snapshot: snapshot, returning: returning)
         request.session.data["flash"] = "已\(action.chineseName)。"
         return request.redirect(to: SiteURL.assessment(id))
     }

@@ -176,8 +176,9 @@ struct AssessmentStore {
 
     /// Submit, return or approve, at the revision the user saw. A return needs a comment.
     /// `snapshot` (approval only): the total, grade and body of the score approved, stored with the lock.
+    /// `returning` (a return only): the indicator codes the reviewer means, marked on the sheet with the comment.
     func act(_ id: UUID, _ action: WorkflowAction, revision: Int, comment: String?,
-             snapshot: (total: String, grade: String?, body: String)? = nil) async throws {
+             snapshot: (total: String, grade: String?, body: String)? = nil, returning: [String] = []) async throws {
         let loaded = try await load(id)
         let next: WorkflowState
         do { next = try loaded.scheme.workflow.apply(action, to: loaded.assessment.state, by: loaded.actor) } catch {
@@ -197,13 +198,23 @@ struct AssessmentStore {
                 try await ApprovalSnapshot(assessmentID: id, at: Date(), username: username, displayName: displayName, revision: newRevision, total: snapshot.total,
                                            grade: snapshot.grade, body: snapshot.body).create(on: db)
             }
+            if action == .submit {
+                // Submitted again: the marks of the last return have been answered.
+                try await ReturnedItem.query(on: db).filter(\.$assessment.$id == id).filter(\.$open == true).set(\.$open, to: false).update()
+            }
+            if action == .sendBack {
+                for code in returning {
+                    try await ReturnedItem(assessmentID: id, code: code, message: comment ?? "", at: Date(), displayName: displayName).create(on: db)
+                }
+            }
             try await Assessment.query(on: db).filter(\.$id == id)
                 .set(\.$stage, to: next.stage).set(\.$status, to: next.status)
                 .set(\.$comment, to: action == .sendBack ? comment : nil)
                 .update()
             try await AuditEntry(assessmentID: id, username: username, action: action.chineseName, field: "阶段",
                                  oldValue: Self.describe(from, stages), newValue: Self.describe(next, stages),
-                                 reason: comment?.isEmpty == false ? comment : nil).create(on: db)
+                                 reason: returning.isEmpty ? (comment?.isEmpty == false ? comment : nil)
+                                     : "退回指标 \(returning.joined(separator: "、"))：\(comment ?? "")").create(on: db)
         } }
     }
 

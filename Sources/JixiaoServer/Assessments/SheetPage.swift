@@ -27,7 +27,13 @@ struct SheetPage {
                .text(" · "), .a(.href(SiteURL.assessmentSheetWorkbook(view.row.assessmentID)), .text("导出得分表 xlsx")),
                .text(" · "), .a(.href(SiteURL.assessment(view.row.assessmentID)), .escaped("data-action", "print"), .class("noprint"), .text("打印"))),
             .unwrap(assessment.comment) { .p(.class("bad"), .text("退回意见：\($0)")) },
-            .unwrap(view.snapshot) { snapshot in
+.if(!view.returned.isEmpty, .div(.class("warn"), .id("returned-items"),
+                .p(.text("退回修改的指标（再次提交后清除）：")),
+                .ul(.forEach(view.returned) { item in
+                    let name = compiled.index(of: item.code).map { compiled.indicator(at: $0).name } ?? ""
+                    return .li(.text("\(item.code) \(name)：\(item.message)（\(item.displayName)，\(Self.time(item.at))）"))
+                }))),
+                        .unwrap(view.snapshot) { snapshot in
                 .p(.escaped("class", assessment.status == .approved ? "muted" : "warn"), .id("snapshot"),
                    .text("\(Self.time(snapshot.at)) 审定通过（\(snapshot.displayName)），当时总分 \(snapshot.total)，等级 \(snapshot.grade ?? "—")"),
                    .text(assessment.status == .approved ? "。" : "；现已重新打开，得分表“审定时”一列为当时的得分，变化处标出。"))
@@ -53,6 +59,15 @@ struct SheetPage {
         .input(.type(.hidden), .name("revision"), .escaped("value", String(view.loaded.assessment.revision)))
     }
 
+    /// The leaf indicators a return may name.
+    private var returnable: [(code: String, name: String)] {
+        let compiled = view.scores.scheme.compiled
+        return (0..<compiled.indicatorCount).compactMap { index in
+            let indicator = compiled.indicator(at: index)
+            return indicator.isGroup ? nil : (indicator.code, indicator.name)
+        }
+    }
+
     private var actions: Node<HTML.BodyContext> {
         let id = view.row.assessmentID
         let stages = view.workflow.stages
@@ -68,6 +83,9 @@ struct SheetPage {
             .if(view.actions.contains(.sendBack),
                 .form(.method(.post), .action(SiteURL.assessmentAction(id, "return")), context.csrfField, revisionField,
                       .textarea(.name("comment"), .id("return-comment"), .attribute(named: "placeholder", value: "退回意见（必填）"), .attribute(named: "rows", value: "2")),
+                      .select(.escaped("name", "indicators[]"), .escaped("id", "return-indicators"), .attribute(named: "multiple", value: "multiple"),
+                              .attribute(named: "size", value: "4"), .attribute(named: "title", value: "退回的指标（可多选，可不选）"),
+                              .forEach(returnable) { code, name in .option(.escaped("value", code), .escaped("label", "\(code) \(name)")) }),
                       .button(.type(.submit), .id("return"), .text("退回")))),
             .if(view.actions.contains(.reopen),
                 .form(.method(.post), .action(SiteURL.assessmentAction(id, "reopen")),
@@ -116,13 +134,14 @@ struct SheetPage {
         let reached = view.current
         let liveStage = min(view.loaded.assessment.stage, view.stageResults.count - 1)
         let snapshot = view.snapshot?.scores
+        let returnedCodes = Set(view.returned.map(\.code))
         return .div(.class("scroll"), .table(.id("sheet"),
             .tr(.th("代码"), .th("指标"), .th("分值"), .forEach(view.workflow.stages) { .th(.text($0)) },
                 .if(snapshot != nil, .th("审定时")), .th("扣分"), .th("评分标准 / 说明")),
             .forEach(Array(0..<compiled.indicatorCount)) { index in
                 let indicator = compiled.indicator(at: index)
                 let lost = SheetView.pointsLost(reached, index, kind: indicator.kind)
-                return .tr(
+                return .tr(.if(returnedCodes.contains(indicator.code), .class("returned")),
                     .td(.text(indicator.code)),
                     .td(.span(.class("phone-code"), .text(indicator.code)), .text(String(repeating: "\u{3000}", count: depths[index]) + indicator.name)),
                     .td(.class("num"), .text(indicator.max.formatted())),

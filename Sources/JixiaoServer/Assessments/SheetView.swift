@@ -24,6 +24,8 @@ struct SheetView: Sendable {
     let actions: [WorkflowAction]
     /// The latest approval's snapshot, shown beside the scores of now (they move when reopened or when peers change).
     let snapshot: ApprovalSnapshot?
+    /// Indicators returned with a message and not yet answered by submitting again.
+    let returned: [ReturnedItem]
 
     var workflow: Workflow { loaded.scheme.workflow }
     var canSave: Bool { actions.contains(.save) }
@@ -87,13 +89,14 @@ struct SheetView: Sendable {
             let periodScores = try await board.scores(version, period: other.period, on: request.db)
             trend.append((other.period, periodScores.row(try other.requireID()).flatMap { periodScores.current($0).total.score?.fixed }))
         }
+        let returned = try await ReturnedItem.query(on: request.db).filter(\.$assessment.$id == id).filter(\.$open == true).sort(\.$at).all()
         let snapshot = try await ApprovalSnapshot.query(on: request.db).filter(\.$assessment.$id == id).sort(\.$at, .descending).first()
         return SheetView(
             loaded: loaded, scores: scores, row: row,
             stageResults: scores.report.stages.map { $0.subjects[row.subject] },
             inForce: AssessmentStore.effective(entries, upTo: loaded.assessment.stage), typed: typed, changedAt: changedAt,
             audit: audit, evidence: evidence, trend: trend,
-            actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state), snapshot: snapshot)
+            actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state), snapshot: snapshot, returned: returned)
     }
 
     /// The score sheet as the seeds print it: indicator, max, one column per stage, 扣分, the drafted deduction text.
