@@ -36,7 +36,7 @@ final class SummaryTests: XCTestCase {
         XCTAssertTrue(zip(view.losses, view.losses.dropFirst()).allSatisfy { $0.points >= $1.points })
         let index = try XCTUnwrap(scores.scheme.compiled.index(of: first.code))
         let kind = scores.scheme.compiled.indicator(at: index).kind
-        let recomputed = scores.rows.compactMap { SheetView.pointsLost(scores.current($0), index, kind: kind) }.reduce(Exact.zero, +)
+        let recomputed = scores.rows.compactMap { scores.current($0).pointsLost(at: index, kind: kind) }.reduce(Exact.zero, +)
         XCTAssertEqual(first.points, recomputed)
 
         XCTAssertTrue(html.contains("id=\"progress\"") && html.contains("成都市") && html.contains("绵阳市"))

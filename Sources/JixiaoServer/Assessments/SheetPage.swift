@@ -140,7 +140,7 @@ struct SheetPage {
                 .if(snapshot != nil, .th("审定时")), .th("扣分"), .th("评分标准 / 说明")),
             .forEach(Array(0..<compiled.indicatorCount)) { index in
                 let indicator = compiled.indicator(at: index)
-                let lost = SheetView.pointsLost(reached, index, kind: indicator.kind)
+                let lost = reached.pointsLost(at: index, kind: indicator.kind)
                 return .tr(.if(returnedCodes.contains(indicator.code), .class("returned")),
                     .td(.text(indicator.code)),
                     .td(.span(.class("phone-code"), .text(indicator.code)), .text(String(repeating: "\u{3000}", count: depths[index]) + indicator.name)),

@@ -50,19 +50,6 @@ struct SheetView: Sendable {
     /// (it would only repeat the figures of the stage before it).
     func hasReached(_ stage: Int) -> Bool { loaded.assessment.status == .approved || stage <= loaded.assessment.stage }
 
-    /// 扣分 as the documents print it: what a regular item fell short of its max, what a deduction item took
-    /// away; a bonus item loses nothing. nil when nothing was lost or the item is not scored.
-    static func pointsLost(_ result: SubjectResult, _ index: Int, kind: IndicatorKind) -> Exact? {
-        guard let score = result.outcomes[index].score else { return nil }
-        let lost: Exact
-        switch kind {
-        case .regular: lost = result.maxima[index] - score
-        case .deduction: lost = -score
-        case .bonus: return nil
-        }
-        return lost > .zero ? lost : nil
-    }
-
     static func load(_ id: UUID, request: Request, typed: (figures: [String: String], reasons: [String: String])? = nil) async throws -> SheetView {
         let board = request.application.scoreBoard
         let loaded = try await AssessmentStore(request).load(id)
@@ -111,7 +98,7 @@ struct SheetView: Sendable {
                 guard hasReached(stage) else { return .empty }
                 return result.outcomes[index].score.map { .number($0.formatted()) } ?? .text(result.outcomes[index].statusText)
             }
-            let lost = Self.pointsLost(current, index, kind: indicator.kind).map { Cell.number($0.formatted()) } ?? .empty
+            let lost = current.pointsLost(at: index, kind: indicator.kind).map { Cell.number($0.formatted()) } ?? .empty
             let note = DeductionText.draft(current, index: index, indicator: indicator) ?? ""
             rows.append([.text(indicator.code), .text(indicator.name), .number(indicator.max.formatted())] + scored + [lost, .text(note)])
         }

@@ -92,7 +92,7 @@ struct SummaryView: Sendable {
         if ungraded > 0 { grades.append(("未评分", ungraded)) }
         self.grades = grades
 
-        // Points lost per leaf indicator, by its kind (see SheetView.pointsLost), over the rows scored on it.
+        // Points lost per leaf indicator, by its kind (see SubjectResult.pointsLost), over the rows scored on it.
         var losses: [Loss] = []
         for index in 0..<compiled.indicatorCount {
             let indicator = compiled.indicator(at: index)
@@ -102,7 +102,7 @@ struct SummaryView: Sendable {
             var scored = 0
             for result in results where result.outcomes[index].score != nil {
                 scored += 1
-                if let lost = SheetView.pointsLost(result, index, kind: indicator.kind) {
+                if let lost = result.pointsLost(at: index, kind: indicator.kind) {
                     points += lost
                     units += 1
                 }
