@@ -160,9 +160,20 @@ struct AssessmentController: RouteCollection {
             var indicators: [String]?
         }
         let form = try request.content.decode(Form.self)
+        try await Self.perform(request, id, action, revision: form.revision, comment: form.comment, indicators: form.indicators ?? [])
+        request.session.data["flash"] = "已\(action.chineseName)。"
+        return request.redirect(to: SiteURL.assessment(id))
+    }
+
+    /// One workflow step with every check it needs: permission, then the figures (errors, an unscored total, a
+    /// provisional score at approval), then the write. The sheet's buttons and the inbox's batch both come here.
+    static func perform(_ request: Request, _ id: UUID, _ action: WorkflowAction, revision: Int, comment: String?,
+                        indicators: [String] = []) async throws {
+        let store = try AssessmentStore(request)
         var returning: [String] = []
-        if action == .sendBack, let codes = form.indicators, !codes.isEmpty {
-            let loaded = try await store(request).load(id)
+        let codes = indicators
+        if action == .sendBack, !codes.isEmpty {
+            let loaded = try await store.load(id)
             let compiled = loaded.scheme.compiled
             guard codes.count <= compiled.indicatorCount else { throw InputProblems(problems: ["退回的指标过多"]) }
             let unknown = codes.filter { compiled.index(of: $0) == nil }
@@ -173,7 +184,7 @@ struct AssessmentController: RouteCollection {
         var snapshot: (total: String, grade: String?, body: String)?
         if action == .submit || action == .approve {
             // Permission first (the store checks it again in the write): who may not act learns nothing of the figures.
-            let loaded = try await store(request).load(id)
+            let loaded = try await store.load(id)
             do { _ = try loaded.scheme.workflow.apply(action, to: loaded.assessment.state, by: loaded.actor) } catch {
                 throw Abort(.forbidden, reason: error.message)
             }
@@ -200,9 +211,7 @@ struct AssessmentController: RouteCollection {
             }
             if !problems.isEmpty { throw InputProblems(problems: ["以下指标须先改正，才能\(action.chineseName)："] + problems) }
         }
-        try await store(request).act(id, action, revision: form.revision, comment: form.comment, snapshot: snapshot, returning: returning)
-        request.session.data["flash"] = "已\(action.chineseName)。"
-        return request.redirect(to: SiteURL.assessment(id))
+        try await store.act(id, action, revision: revision, comment: comment, snapshot: snapshot, returning: returning)
     }
 
     // MARK: Spreadsheets
