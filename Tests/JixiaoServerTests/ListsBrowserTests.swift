@@ -23,6 +23,9 @@ final class ListsBrowserTests: XCTestCase {
             let browser = h.browser
             let scheme = try await SchemeVersion.query(on: h.app.db).filter(\.$code == "000").first()!.requireID()
             try await h.signIn("shengshenhe")
+            func scroll(_ selector: String) async throws {
+                _ = try await browser.evaluate("document.querySelector(arguments[0]).scrollIntoView()", [selector])
+            }
             for (width, height, label) in [(1366, 1000, "desktop"), (390, 844, "phone")] {
                 try await browser.resize(width: width, height: height)
                 try await browser.open(h.site + "/?scheme=\(scheme)&period=2018-06")
@@ -37,6 +40,7 @@ final class ListsBrowserTests: XCTestCase {
                 XCTAssertTrue(found.contains("锦江区") && !found.contains("青羊区"), found)
                 let seen1 = try await browser.text("#all-pager .count")
                 XCTAssertEqual(seen1, "共 1 条")
+                try await scroll("#all-heading")
                 try await h.shot("\(label)-search")
 
                 // Filter by city: choosing 绵阳市 submits the form; the search is cleared first.
@@ -63,6 +67,7 @@ final class ListsBrowserTests: XCTestCase {
                 let numbers = totals.compactMap { Double($0) }
                 XCTAssertEqual(numbers.count, 10, "\(totals)")
                 XCTAssertEqual(numbers, numbers.sorted(by: >))
+                try await scroll("#all-heading")
                 try await h.shot("\(label)-city-sorted")
 
                 // Pages of 20 over all 31: the second page holds 11, and the filters travel with the pager's links.
@@ -75,12 +80,15 @@ final class ListsBrowserTests: XCTestCase {
                 XCTAssertEqual(seen4, "共 31 条，第 2 / 2 页")
                 let rows = try await browser.evaluate("return document.querySelectorAll('#all tr:not(.head)').length") as? Int
                 XCTAssertEqual(rows, 11)
+                try await scroll("#all-heading")
                 try await h.shot("\(label)-page-2")
 
                 if label == "phone" {
                     // A card per row, nothing wider than the screen.
                     let display = try await browser.evaluate("return getComputedStyle(document.querySelector('#all tr:not(.head)')).display") as? String
-                    XCTAssertEqual(display, "block")
+                    XCTAssertEqual(display, "grid", "a card per row")
+                    let heading = try await browser.evaluate("return getComputedStyle(document.querySelector('#all tr.head')).display") as? String
+                    XCTAssertEqual(heading, "none", "the form sorts on a phone")
                     let right = try await browser.evaluate("return Math.ceil(document.querySelector('#all').getBoundingClientRect().right)") as? Int ?? 9999
                     XCTAssertLessThanOrEqual(right, width, "the list fits the phone's width")
                 }
@@ -104,6 +112,7 @@ final class ListsBrowserTests: XCTestCase {
                 XCTAssertFalse(only.contains("成都市"), "the cities' table is gone when counties are chosen")
                 let second = try? await browser.find("#ranking-1", timeout: 0.5)
                 XCTAssertNil(second, "one table when one kind is chosen")
+                try await scroll("#ranking-0")
                 try await h.shot("\(label)-ranking-counties")
                 let printedRanking = try await browser.evaluate(Self.printedControls) as? [String] ?? ["?"]
                 XCTAssertEqual(printedRanking, [], "controls that would print on the ranking")

@@ -59,7 +59,7 @@ struct DashboardPage {
         overview.selected.map { SiteURL.homeFor(scheme: $0.schemeID, period: $0.period) } ?? SiteURL.home
     }
 
-    static let titles = ["代码", "单位", "类别", "阶段", "得分", "等级", "名次"]
+    static let titles = ["代码", "单位", "类别", "阶段", "得分", "等级", "同类名次"]
 
     static func describe(_ stage: Int, _ status: WorkflowState.Status, _ stages: [String]) -> String {
         stage < stages.count ? AssessmentStore.describe(WorkflowState(stage: stage, status: status), stages) : "?"
@@ -71,7 +71,7 @@ struct DashboardPage {
             header,
             .forEach(lines) { line in
                 .tr(ListView.cell(titles[0], .text(line.row.unitCode)),
-                    ListView.cell(titles[1], .a(.href(SiteURL.assessment(line.row.assessmentID)), .text(line.row.unitName))),
+                    ListView.cell(titles[1], unit: true, .a(.href(SiteURL.assessment(line.row.assessmentID)), .text(line.row.unitName))),
                     ListView.cell(titles[2], .text(line.row.unitKind)),
                     ListView.cell(titles[3], .text(AssessmentStore.describe(line.row.state, stages))),
                     ListView.cell(titles[4], numeric: true, .text(line.result.total.statusText)),

@@ -51,7 +51,7 @@ struct Overview: Sendable {
             ListColumn(key: "grade", title: "等级", descendingFirst: false) { line in
                 line.result.grade.map { .number(Fixed(order[$0] ?? order.count)) }
             },
-            ListColumn(key: "rank", title: "名次", descendingFirst: false) { $0.result.rank.map { .number(Fixed($0)) } },
+            ListColumn(key: "rank", title: "同类名次", descendingFirst: false) { $0.result.rank.map { .number(Fixed($0)) } },
         ]
     }
 

@@ -99,8 +99,9 @@ enum ListView {
     }
 
     /// A cell with its column's name, shown before the value when the table becomes cards on a phone.
-    static func cell(_ label: String, numeric: Bool = false, _ content: Node<HTML.BodyContext>) -> Node<HTML.TableRowContext> {
-        .td(.escaped("data-label", label), .if(numeric, .class("num")), content)
+    /// `unit`: the cell that names the row (the card's heading on a phone).
+    static func cell(_ label: String, numeric: Bool = false, unit: Bool = false, _ content: Node<HTML.BodyContext>) -> Node<HTML.TableRowContext> {
+        .td(.escaped("data-label", label), .if(numeric, .class("num")), .if(unit, .class("unit")), content)
     }
 }
 
@@ -118,11 +119,11 @@ extension Page {
         table.list th a{color:inherit;text-decoration:none}table.list th a:hover{text-decoration:underline}
         .chart-box{overflow-x:auto;max-width:100%}
         @media (max-width:640px){
-        table.list,table.list tbody,table.list tr,table.list td{display:block;width:auto}table.list{border:none}
-        table.list tr.head{display:none}table.list tr{border:1px solid #ccc;border-radius:4px;margin:0 0 .6em;padding:.3em .5em;background:#fff}
-        table.list td{border:none;padding:.15em 0;text-align:left}table.list td.num{text-align:left}
-        table.list td[data-label]::before{content:attr(data-label) "：";color:#777;display:inline-block;min-width:5.5em}
-        table.list td:first-child{font-weight:bold;font-size:1.05em}
+        table.list,table.list tbody{display:block;width:auto}table.list{border:none}table.list tr.head{display:none}
+        table.list tr{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:0 .8em;border:1px solid #ccc;border-radius:4px;margin:0 0 .5em;padding:.3em .6em;background:#fff}
+        table.list td{display:block;border:none;padding:.1em 0;text-align:left;overflow-wrap:anywhere}table.list td.num{text-align:left}
+        table.list td[data-label]::before{content:attr(data-label) "：";color:#777}
+        table.list td.unit{grid-column:1/-1;order:-1;font-weight:bold;font-size:1.05em}table.list td.unit::before{content:none}
         .list-filter label{display:flex;gap:.3em;align-items:center}.list-filter input.search{width:100%}
         }
         @media print{.list-filter,.pager nav,nav,form,button,select,input,.noprint,[data-action],a[href*=".xlsx"],a[href*="/api/"]{display:none!important}

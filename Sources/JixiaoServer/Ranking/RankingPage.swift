@@ -43,7 +43,7 @@ struct RankingPage {
                                 .tr(.escaped("data-code", row.code),
                                     ListView.cell("名次", numeric: true, .text(row.rank.map(String.init) ?? "—")),
                                     ListView.cell("代码", .text(row.code)),
-                                    ListView.cell("单位", .a(.href(SiteURL.assessment(row.assessmentID)), .text(row.name))),
+                                    ListView.cell("单位", unit: true, .a(.href(SiteURL.assessment(row.assessmentID)), .text(row.name))),
                                     ListView.cell("阶段", .text(row.stage)),
                                     .forEach(Array(zip(ranking.stages, row.totals))) { stage, total in ListView.cell(stage, numeric: true, .text(total)) },
                                     ListView.cell("等级", .text(row.grade ?? "—")),

@@ -37,13 +37,17 @@ public struct PageLayout: Sendable, Equatable {
     public var maximumColumnWidth: Int
     /// The first rows (title and header) repeated at the top of every printed page; 0 for none.
     public var repeatedRows: Int
+    /// A heading among the repeated rows widens its column to at most this and wraps beyond it, so that a long
+    /// heading ("2.2.2 服务残疾人覆盖率 系数") over short figures does not push the sheet to several pages across.
+    public var maximumHeadingWidth: Int
 
     public init(orientation: Orientation = .automatic, columnWidths: [Int: Int] = [:], maximumColumnWidth: Int = 40,
-                repeatedRows: Int = 0) {
+                repeatedRows: Int = 0, maximumHeadingWidth: Int = 12) {
         self.orientation = orientation
         self.columnWidths = columnWidths
         self.maximumColumnWidth = maximumColumnWidth
         self.repeatedRows = repeatedRows
+        self.maximumHeadingWidth = maximumHeadingWidth
     }
 
     /// What a portrait A4 page holds across at 100 %, in character units (about 90); wider goes landscape.
@@ -240,8 +244,9 @@ extension Workbook {
         return (0..<count).map { column in
             if let given = sheet.layout.columnWidths[column] { return max(1, min(255, given)) }
             var widest = 0
-            for row in sheet.rows where column < row.count && !isTitle(row, columns: count) {
-                widest = max(widest, displayWidth(row[column].text))
+            for (index, row) in sheet.rows.enumerated() where column < row.count && !isTitle(row, columns: count) {
+                let width = displayWidth(row[column].text)
+                widest = max(widest, index < sheet.layout.repeatedRows ? min(width, sheet.layout.maximumHeadingWidth) : width)
             }
             return min(max(6, sheet.layout.maximumColumnWidth), max(6, widest + 2))
         }

@@ -57,6 +57,17 @@ import Testing
         #expect(read.sheets.first?.rows == sheet.rows)
     }
 
+    @Test func longHeadings_amongTheRepeatedRows_wrapOverShortFigures() throws {
+        let heading = "2.2.2 服务残疾人覆盖率 系数"
+        let sheet = Sheet(name: "表", rows: [[.text("标题")], [.text("代码"), .text(heading)], [.text("510101"), .number("0.8857")]],
+                          layout: PageLayout(repeatedRows: 2))
+        let xml = try Self.part(Workbook(sheets: [sheet]), "xl/worksheets/sheet1.xml")
+        #expect(Self.widths(xml) == [8, 14], "12 for the heading, 2 of margin")
+        #expect(xml.contains("<c r=\"B2\" s=\"1\" t=\"inlineStr\">"), "the heading wraps")
+        let unrepeated = Sheet(name: "表", rows: sheet.rows)
+        #expect(Self.widths(try Self.part(Workbook(sheets: [unrepeated]), "xl/worksheets/sheet1.xml")) == [8, 29])
+    }
+
     @Test func repeatedRows_becomePrintTitles() throws {
         let sheet = Sheet(name: "O'Brien 表", rows: [[.text("标题")], [.text("a"), .text("b")]], layout: PageLayout(repeatedRows: 2))
         let plain = Sheet(name: "二", rows: [[.text("a")]])
