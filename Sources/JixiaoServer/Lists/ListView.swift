@@ -124,7 +124,8 @@ extension Page {
         table.list td{display:block;border:none;padding:.1em 0;text-align:left;overflow-wrap:anywhere}table.list td.num{text-align:left}
         table.list td[data-label]::before{content:attr(data-label) "：";color:#777}
         table.list td.unit{grid-column:1/-1;order:-1;font-weight:bold;font-size:1.05em}table.list td.unit::before{content:none}
-        .list-filter label{display:flex;gap:.3em;align-items:center}.list-filter input.search{width:100%}
+        .list-filter label{display:flex;gap:.3em;align-items:center;white-space:nowrap}
+        .list-filter label:first-of-type{width:100%}.list-filter input.search{flex:1;width:auto;min-width:0}
         }
         @media print{.list-filter,.pager nav,nav,form,button,select,input,.noprint,[data-action],a[href*=".xlsx"],a[href*="/api/"]{display:none!important}
         a{color:inherit;text-decoration:none}table.list{width:100%}table.list tr{page-break-inside:avoid}th,td{font-size:10pt}}
