@@ -49,16 +49,22 @@ struct AssessmentController: RouteCollection {
         return Page.html(DashboardPage(context: PageContext(request), overview: overview).document)
     }
 
-    /// The overview's table as xlsx (same scheme and period parameters as the page).
+    /// The overview's list as xlsx: the same scheme, period, search, filters and sort as the page, every page.
+    /// Codes are text, figures numbers (a total not yet scored reads 未评分 as text).
     @Sendable func dashboardWorkbook(_ request: Request) async throws -> Response {
-        let overview = OverviewDTO(try await Overview.load(request, user: try request.user))
-        var rows: [[Cell]] = [[.text("\(overview.scheme ?? "") · \(overview.period ?? "")")],
-                              ["单位代码", "单位", "阶段", "版本", "得分", "等级", "名次"].map { .text($0) }]
-        for line in overview.assessments {
-            rows.append([.text(line.code), .text(line.unit), .text(line.stage), .number(String(line.revision)), Fixed(line.total) == nil ? .text(line.total) : .number(line.total),
-                         .text(line.grade ?? ""), line.rank.map { .number(String($0)) } ?? .empty])
+        let overview = try await Overview.load(request, user: try request.user)
+        let stages = overview.scores?.scheme.workflow.stages ?? []
+        let title = "\(overview.selected?.schemeName ?? "") · \(overview.selected?.period ?? "") 考核一览"
+            + (overview.list.isFiltered ? "（筛选后 \(overview.listed.count) / \(overview.lines.count) 份）" : "")
+        var rows: [[Cell]] = [[.text(title)],
+                              ["单位代码", "单位", "类别", "阶段", "版本", "得分", "等级", "名次"].map { .text($0) }]
+        for line in overview.listed {
+            rows.append([.text(line.row.unitCode), .text(line.row.unitName), .text(line.row.unitKind),
+                         .text(AssessmentStore.describe(line.row.state, stages)), .number(String(line.row.revision)),
+                         .figure(line.result.total.statusText), .text(line.result.grade ?? ""), line.result.rank.map { .number(String($0)) } ?? .empty])
         }
-        return try Self.xlsx(Workbook(sheets: [Sheet(name: "考核", rows: rows)]), name: "\(overview.scheme ?? "考核")-\(overview.period ?? "")-考核一览.xlsx")
+        let sheet = Sheet(name: "考核", rows: rows, layout: PageLayout(repeatedRows: 2))
+        return try Self.xlsx(Workbook(sheets: [sheet]), name: "\(overview.selected?.schemeName ?? "考核")-\(overview.selected?.period ?? "")-考核一览.xlsx")
     }
 
     @Sendable func listJSON(_ request: Request) async throws -> OverviewDTO {
@@ -222,7 +228,7 @@ struct AssessmentController: RouteCollection {
         var rows: [[Cell]] = [EntryTemplate.header.map { .text($0) }]
         for field in view.loaded.scheme.entryFields {
             rows.append([.text(field.key), .text(field.label), .text(field.unit ?? ""), .text(field.text ?? ""),
-                         view.inForce[field.key].map { .text($0) } ?? .empty, .empty])
+                         view.inForce[field.key].map { Cell.figure($0) } ?? .empty, .empty])
         }
         let workbook = Workbook(sheets: [Sheet(name: "填报", rows: rows)])
         return try Self.xlsx(workbook, name: "\(view.loaded.unit.name)-\(view.loaded.assessment.period)-填报模板.xlsx")

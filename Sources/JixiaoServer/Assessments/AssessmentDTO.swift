@@ -10,6 +10,7 @@ struct OverviewDTO: Content {
         let id: UUID
         let unit: String
         let code: String
+        let kind: String
         let stage: String
         let status: String
         let revision: Int
@@ -21,6 +22,11 @@ struct OverviewDTO: Content {
     let scheme: String?
     let schemeID: UUID?
     let period: String?
+    /// Assessments after the list's filters (all pages).
+    let count: Int
+    /// With `page=` in the query: that page (`per=` rows); without: every row, and `page` is 1 of 1.
+    let page: Int
+    let pages: Int
     let assessments: [Line]
 
     init(_ overview: Overview) {
@@ -28,8 +34,12 @@ struct OverviewDTO: Content {
         schemeID = overview.selected?.schemeID
         period = overview.selected?.period
         let stages = overview.scores?.scheme.workflow.stages ?? []
-        assessments = overview.lines.map { line in
-            Line(id: line.row.assessmentID, unit: line.row.unitName, code: line.row.unitCode,
+        count = overview.listed.count
+        let rows = overview.list.page == nil ? overview.listed[...] : overview.paged
+        page = overview.list.page == nil ? 1 : overview.page.number
+        pages = overview.list.page == nil ? 1 : overview.page.pages
+        assessments = rows.map { line in
+            Line(id: line.row.assessmentID, unit: line.row.unitName, code: line.row.unitCode, kind: line.row.unitKind,
                  stage: AssessmentStore.describe(line.row.state, stages), status: line.row.state.status.rawValue,
                  revision: line.row.revision, total: line.result.total.statusText, grade: line.result.grade, rank: line.result.rank,
                  mine: line.mine)

@@ -27,8 +27,10 @@ struct DashboardPage {
                        .forEach(overview.counts) { count in
                            .span(.class("status"), .text("\(Self.describe(count.stage, count.status, stages)) \(count.count)"))
                        },
-                       .text(" · "), .a(.href(SiteURL.ranking(scheme: selected.schemeID, period: selected.period)), .id("ranking-link"), .text("查看排名")),
-                       .text(" · "), .a(.href(SiteURL.overviewWorkbook(scheme: selected.schemeID, period: selected.period)), .text("导出 xlsx"))),
+                       .span(.class("noprint"),
+                             .text(" · "), .a(.href(SiteURL.ranking(scheme: selected.schemeID, period: selected.period)), .id("ranking-link"), .text("查看排名")),
+                             .text(" · "), .a(.href(SiteURL.overviewWorkbook(scheme: selected.schemeID, period: selected.period, list: overview.list.on(page: nil))),
+                                              .id("overview-xlsx"), .text("导出 xlsx")))),
                     .h2(.text("待我办理（\(mine.count)）")),
                     .if(overview.waitingElsewhere > 0,
                         .p(.class("flash"), .id("waiting-elsewhere"),
@@ -37,27 +39,44 @@ struct DashboardPage {
                                .a(.href(SiteURL.homeFor(scheme: choice.schemeID, period: choice.period)),
                                   .text("\(choice.schemeName) · \(choice.period)（\(choice.waiting)）  "))
                            })),
-                    table(mine, stages: stages, id: "todo"),
-                    .h2(.text("全部（\(overview.lines.count)）")),
-                    table(overview.lines, stages: stages, id: "all")
+                    .if(!mine.isEmpty, table(mine[...], stages: stages, id: "todo", header: .tr(.class("head"), .forEach(Self.titles) { .th(.text($0)) }))),
+                    .h2(.id("all-heading"), .text("全部（\(overview.lines.count)）")),
+                    ListView.form(base, hidden: [("scheme", selected.schemeID.uuidString), ("period", selected.period)],
+                                  query: overview.list, options: overview.options, id: "all-filter"),
+                    ListView.pager(overview.page, query: overview.list, base: base, id: "all-pager"),
+                    .if(overview.listed.isEmpty && !overview.lines.isEmpty, .p(.class("muted"), .id("all-none"), .text("没有符合条件的考核。"))),
+                    .if(!overview.listed.isEmpty,
+                        table(overview.paged, stages: stages, id: "all",
+                              header: ListView.header(Overview.columns(grades: overview.options.grades), query: overview.list, base: base))),
+                    .if(overview.page.pages > 1, ListView.pager(overview.page, query: overview.list, base: base, id: "all-pager-bottom"))
                 )
             }
         )
     }
 
+    /// The list's own URL: the scheme and period on screen (the filter form and the pager keep them).
+    private var base: SiteURL {
+        overview.selected.map { SiteURL.homeFor(scheme: $0.schemeID, period: $0.period) } ?? SiteURL.home
+    }
+
+    static let titles = ["代码", "单位", "类别", "阶段", "得分", "等级", "同类名次"]
+
     static func describe(_ stage: Int, _ status: WorkflowState.Status, _ stages: [String]) -> String {
         stage < stages.count ? AssessmentStore.describe(WorkflowState(stage: stage, status: status), stages) : "?"
     }
 
-    private func table(_ lines: [Overview.Line], stages: [String], id: String) -> Node<HTML.BodyContext> {
-        .table(.escaped("id", id),
-            .tr(.th("单位"), .th("阶段"), .th("得分"), .th("等级"), .th("名次")),
+    private func table(_ lines: ArraySlice<Overview.Line>, stages: [String], id: String, header: Node<HTML.TableContext>) -> Node<HTML.BodyContext> {
+        let titles = Self.titles
+        return .table(.escaped("id", id), .class("list"),
+            header,
             .forEach(lines) { line in
-                .tr(.td(.a(.href(SiteURL.assessment(line.row.assessmentID)), .text(line.row.unitName))),
-                    .td(.text(AssessmentStore.describe(line.row.state, stages))),
-                    .td(.class("num"), .text(line.result.total.statusText)),
-                    .td(.text(line.result.grade ?? "—")),
-                    .td(.class("num"), .text(line.result.rank.map(String.init) ?? "—")))
+                .tr(ListView.cell(titles[0], .text(line.row.unitCode)),
+                    ListView.cell(titles[1], unit: true, .a(.href(SiteURL.assessment(line.row.assessmentID)), .text(line.row.unitName))),
+                    ListView.cell(titles[2], .text(line.row.unitKind)),
+                    ListView.cell(titles[3], .text(AssessmentStore.describe(line.row.state, stages))),
+                    ListView.cell(titles[4], numeric: true, .text(line.result.total.statusText)),
+                    ListView.cell(titles[5], .text(line.result.grade ?? "—")),
+                    ListView.cell(titles[6], numeric: true, .text(line.result.rank.map(String.init) ?? "—")))
             })
     }
 }

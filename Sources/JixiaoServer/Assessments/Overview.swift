@@ -27,7 +27,43 @@ struct Overview: Sendable {
     let scores: PeriodScores?
     /// Count of assessments by stage and status, from SQL.
     let counts: [(stage: Int, status: WorkflowState.Status, count: Int)]
+    /// Every assessment of the period in the user's part of the tree, in the tree's order.
     let lines: [Line]
+    /// The search, filters, sort and page of the list, checked against `options`.
+    var list = ListQuery()
+    var options = ListOptions()
+    /// `lines` after the list's filters, in its order (every page).
+    var listed: [Line] = []
+    var page = ListRows.page(count: 0, asked: 1, perPage: ListQuery.defaultPerPage)
+
+    /// The rows of the page asked for.
+    var paged: ArraySlice<Line> { listed[page.range] }
+
+    /// The overview's columns, each sortable: 代码 单位 类别 阶段 得分 等级 名次.
+    static func columns(grades: [String]) -> [ListColumn<Line>] {
+        let order = Dictionary(grades.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        return [
+            ListColumn(key: "code", title: "代码", descendingFirst: false) { .text($0.row.unitCode) },
+            ListColumn(key: "unit", title: "单位", descendingFirst: false) { .text($0.row.unitName) },
+            ListColumn(key: "kind", title: "类别", descendingFirst: false) { .text($0.row.unitKind) },
+            ListColumn(key: "stage", title: "阶段", descendingFirst: false) { .number(Fixed(Self.progress($0.row.state))) },
+            ListColumn(key: "total", title: "得分", descendingFirst: true) { $0.result.total.score.map { .number($0.fixed) } },
+            ListColumn(key: "grade", title: "等级", descendingFirst: false) { line in
+                line.result.grade.map { .number(Fixed(order[$0] ?? order.count)) }
+            },
+            ListColumn(key: "rank", title: "同类名次", descendingFirst: false) { $0.result.rank.map { .number(Fixed($0)) } },
+        ]
+    }
+
+    /// How far along the workflow: by stage, a returned assessment before one being worked at the same stage,
+    /// approved last.
+    static func progress(_ state: WorkflowState) -> Int {
+        switch state.status {
+        case .returned: return state.stage * 2
+        case .editing: return state.stage * 2 + 1
+        case .approved: return Int(Int32.max)
+        }
+    }
 
     /// Assessments waiting for the user in the schemes and periods not on screen.
     var waitingElsewhere: Int {
@@ -87,6 +123,7 @@ struct Overview: Sendable {
             : (choices.first { (wantScheme == nil || $0.schemeID == wantScheme) && (wantPeriod == nil || $0.period == wantPeriod) }
                 ?? choices.first)
         guard let selected else { return Overview(choices: choices, selected: nil, scores: nil, counts: [], lines: []) }
+        let cities = try await ListOptions.cities(request, user: user)
         let version = try await request.application.scoreBoard.version(selected.schemeID, on: request.db)
         struct CountRow: Decodable {
             let stage: Int
@@ -105,7 +142,28 @@ struct Overview: Sendable {
             Line(row: row, result: scores.current(row),
                  mine: row.state.status != .approved && workflow.worksAtCurrentStage(user.actor(forPath: row.unitPath), row.state))
         }
-        return Overview(choices: choices, selected: selected, scores: scores, counts: counts, lines: lines)
+        var overview = Overview(choices: choices, selected: selected, scores: scores, counts: counts, lines: lines)
+        overview.select(ListQuery(request), cities: cities)
+        return overview
+    }
+
+    /// Filters, sorts and pages `lines` as the query asks (values the list does not offer fall back to defaults).
+    mutating func select(_ asked: ListQuery, cities: [ListOptions.City]) {
+        guard let scores else { return }
+        let grades = ListOptions.grades(scores.scheme.compiled.scheme.grades)
+        let columns = Self.columns(grades: grades)
+        let kinds = Set(lines.map(\.row.unitKind))
+        options = ListOptions(stages: ListOptions.stages(scores.scheme.workflow.stages), grades: grades,
+                              cities: cities, kinds: OrgImport.kinds.filter(kinds.contains),
+                              columns: columns.map { ($0.key, $0.title) })
+        list = asked.checked(against: options)
+        let list = self.list, options = self.options
+        let kept = lines.filter { line in
+            ListRows.matches(list, options: options, code: line.row.unitCode, name: line.row.unitName, kind: line.row.unitKind,
+                             path: line.row.unitPath, state: line.row.state, grade: line.result.grade)
+        }
+        listed = ListRows.sorted(kept, by: columns.first { $0.key == list.sort }, descending: list.descending, code: \.row.unitCode)
+        page = ListRows.page(count: listed.count, asked: list.pageNumber, perPage: list.perPage)
     }
 }
 

@@ -26,7 +26,7 @@ enum Page {
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 // Not Plot's `.title`, which also writes the title into unescaped <meta content> tags.
                 .element(named: "title", text: "\(title) · 绩效"),
-                .element(named: "style", text: stylesheet),
+                .element(named: "style", text: stylesheet + listStylesheet),
                 .script(.src(SiteURL.script), .attribute(named: "defer"))
             ),
             .body(
@@ -95,7 +95,7 @@ enum Page {
             }, 300);
           });
         }
-        """
+        """ + listScript
 
     /// A one-message page (errors, refusals), with a way back.
     static func message(title: String, lines: [String], context: PageContext?, status: HTTPResponseStatus) -> Response {

@@ -7,8 +7,9 @@ import Vapor
 /// link can carry a quote or a script into the page.
 enum SiteURL: URLRepresentable, Sendable, Hashable {
     case home
-    case homeFor(scheme: UUID, period: String)
-    case overviewWorkbook(scheme: UUID, period: String)
+    /// The overview of a scheme version and period; `list` carries its search, filters, sort and page.
+    case homeFor(scheme: UUID, period: String, list: ListQuery = ListQuery())
+    case overviewWorkbook(scheme: UUID, period: String, list: ListQuery = ListQuery())
     case login(next: String?)
     case logout
     case assessment(UUID)
@@ -27,9 +28,9 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case inbox
     case inboxBatch
     case summary(scheme: UUID, period: String)
-    case ranking(scheme: UUID, period: String)
-    case rankingWorkbook(scheme: UUID, period: String)
-    case rankingJSON(scheme: UUID, period: String)
+    case ranking(scheme: UUID, period: String, list: ListQuery = ListQuery())
+    case rankingWorkbook(scheme: UUID, period: String, list: ListQuery = ListQuery())
+    case rankingJSON(scheme: UUID, period: String, list: ListQuery = ListQuery())
     case schemes
     case schemeUpload
     case example(String)
@@ -52,9 +53,10 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     var path: String {
         switch self {
         case .home: return "/"
-        case .homeFor(let scheme, let period): return "/" + Self.query(["scheme": scheme.uuidString, "period": period])
-        case .overviewWorkbook(let scheme, let period):
-            return "/assessments.xlsx" + Self.query(["scheme": scheme.uuidString, "period": period])
+        case .homeFor(let scheme, let period, let list):
+            return "/" + Self.query([("scheme", scheme.uuidString), ("period", period)] + Self.items(list))
+        case .overviewWorkbook(let scheme, let period, let list):
+            return "/assessments.xlsx" + Self.query([("scheme", scheme.uuidString), ("period", period)] + Self.items(list))
         case .login(let next): return "/login" + (next.map { Self.query(["next": $0]) } ?? "")
         case .logout: return "/logout"
         case .assessment(let id): return Self.join("assessments", id.uuidString)
@@ -73,9 +75,10 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .inbox: return "/inbox"
         case .inboxBatch: return "/inbox/batch"
         case .summary(let scheme, let period): return Self.join("summary", scheme.uuidString, period)
-        case .ranking(let scheme, let period): return Self.join("rankings", scheme.uuidString, period)
-        case .rankingWorkbook(let scheme, let period): return Self.join("rankings", scheme.uuidString, period, "ranking.xlsx")
-        case .rankingJSON(let scheme, let period): return Self.join("api", "rankings", scheme.uuidString, period)
+        case .ranking(let scheme, let period, let list): return Self.join("rankings", scheme.uuidString, period) + Self.listQuery(list)
+        case .rankingWorkbook(let scheme, let period, let list):
+            return Self.join("rankings", scheme.uuidString, period, "ranking.xlsx") + Self.listQuery(list)
+        case .rankingJSON(let scheme, let period, let list): return Self.join("api", "rankings", scheme.uuidString, period) + Self.listQuery(list)
         case .schemes: return "/schemes"
         case .schemeUpload: return "/schemes/upload"
         case .example(let id): return Self.join("schemes", id)
@@ -94,6 +97,11 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     private static func join(_ segments: String...) -> String {
         "/" + segments.map { $0.addingPercentEncoding(withAllowedCharacters: segmentCharacters) ?? "" }.joined(separator: "/")
     }
+
+    private static func items(_ list: ListQuery) -> [(String, String)] { list.queryItems.map { ($0.name, $0.value) } }
+
+    /// A list's query, or nothing when it asks for the defaults.
+    private static func listQuery(_ list: ListQuery) -> String { list.isDefault ? "" : query(items(list)) }
 
     private static func query(_ items: KeyValuePairs<String, String>) -> String {
         query(items.map { ($0.key, $0.value) })
