@@ -94,6 +94,20 @@ final class Browser: @unchecked Sendable {
         return try await send(.POST, path, form: form)
     }
 
+    /// Posts a form whose fields may repeat (`units[]` once per ticked box), as a browser sends checkboxes.
+    func post(_ path: String, pairs: [(String, String)]) async throws -> XCTHTTPResponse {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
+        let body = ([("_csrf", csrf)] + pairs).map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        var headers = HTTPHeaders()
+        if let cookie { headers.replaceOrAdd(name: .cookie, value: cookie) }
+        headers.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded")
+        var captured: XCTHTTPResponse?
+        try await app.test(.POST, path, headers: headers, body: ByteBuffer(string: body)) { response async in captured = response }
+        guard let response = captured else { throw Abort(.internalServerError) }
+        return response
+    }
+
     /// Posts a multipart form (the session's CSRF token, `fields`, and one file), as a browser uploads.
     func upload(_ path: String, fields: [String: String] = [:], file name: String, _ data: Data) async throws -> XCTHTTPResponse {
         let boundary = "jixiao-test-boundary"

@@ -6,6 +6,7 @@ enum Migrations {
     static let all: [any Migration] = [
         CreateSchema(),  // 1: org tree, accounts, schemes, assessments, figures, audit log, evidence
         CreateSharedState(),  // 2: sessions, sign-in attempts, change counters (what app servers must agree on)
+        CreatePendingSchemeUploads(),  // 3: scheme uploads with warnings, waiting for their admin's confirmation
     ]
 }
 
