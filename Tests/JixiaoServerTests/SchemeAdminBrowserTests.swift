@@ -52,13 +52,22 @@ final class SchemeAdminBrowserTests: XCTestCase {
             // Open a period: 成都市 and all its counties with one "全选", and one county of 绵阳市.
             try await h.browser.follow("#open-period-link")
             try await h.browser.type("#period", "2030-03")
+            // "全部县市区" ticks every county and clears them again.
+            let counties = try await OrgUnit.query(on: db).filter(\.$kind == "县市区").count()
+            let countTicked = "return document.querySelectorAll('input[name=\"units[]\"]:checked').length"
+            try await h.browser.click("input[data-select-all=\"县市区\"]")
+            let allCounties = try await h.browser.evaluate(countTicked) as? Int
+            XCTAssertEqual(allCounties, counties)
+            try await h.browser.click("input[data-select-all=\"县市区\"]")
+            let cleared = try await h.browser.evaluate(countTicked) as? Int
+            XCTAssertEqual(cleared, 0)
             try await h.browser.click("fieldset[data-unit=\"5101\"] > legend input")
             let mianyangCounty = try await OrgUnit.query(on: db).filter(\.$kind == "县市区").all().filter { $0.path.hasPrefix("/51/5107/") }
                 .sorted { $0.code < $1.code }.first
             let county = try XCTUnwrap(mianyangCounty)
             try await h.browser.click("input[value=\"\(county.code)\"]")
             let chengdu = try await OrgUnit.query(on: db).all().filter { $0.path.hasPrefix("/51/5101/") }.count
-            let ticked = try await h.browser.evaluate("return document.querySelectorAll('input[name=\"units[]\"]:checked').length") as? Int
+            let ticked = try await h.browser.evaluate(countTicked) as? Int
             XCTAssertEqual(ticked, chengdu + 1, "成都市, its counties and one county of 绵阳市")
             let fits = try await h.browser.evaluate("return document.getElementById('unit-tree').scrollWidth <= document.documentElement.clientWidth") as? Bool
             XCTAssertEqual(fits, true, "the tree fits the window's width")

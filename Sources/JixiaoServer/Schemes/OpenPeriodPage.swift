@@ -21,15 +21,16 @@ struct OpenPeriodPage {
         .unit-tree > fieldset{border-color:#bbb}.open-period .period{margin:.6em 0}
         """
 
-    /// The kinds of the tickable units, in the order the scheme's kinds list them ("全部市州", "全部县市区").
-    private var kindsPresent: [String] {
-        var present = Set<String>()
+    /// The kinds with more than one tickable unit, in the order the scheme's kinds list them, for the
+    /// "全部市州" / "全部县市区" boxes (only when there is more than one kind to tell apart).
+    private var kindsToPick: [String] {
+        var counts: [String: Int] = [:]
         func walk(_ node: PeriodOpening.Node) {
-            if node.selectable { present.insert(node.kind) }
+            if node.selectable { counts[node.kind, default: 0] += 1 }
             node.children.forEach(walk)
         }
         tree.forEach(walk)
-        return present.count > 1 ? SchemeWording.unitKinds(scheme.subjectKind).filter(present.contains) : []
+        return counts.count > 1 ? SchemeWording.unitKinds(scheme.subjectKind).filter { (counts[$0] ?? 0) > 1 } : []
     }
 
     var document: HTML {
@@ -55,10 +56,13 @@ struct OpenPeriodPage {
                     .div(.class("unit-tree"), .id("unit-tree"),
                          .element(named: "fieldset", nodes: [
                             .element(named: "legend", nodes: [
-                                .label(.input(.type(.checkbox), .escaped("data-select-all", ""), .id("select-all")), .text(" 全选")),
-                                .forEach(kindsPresent) { kind in
+                                // One tree has its own "全选" on its root; several roots get one here.
+                                .if(tree.count > 1 || tree.first?.children.isEmpty == true,
+                                    .label(.class("unit"), .input(.type(.checkbox), .escaped("data-select-all", ""), .id("select-all")), .text(" 全选"))),
+                                .forEach(kindsToPick) { kind in
                                     .label(.class("unit"), .input(.type(.checkbox), .escaped("data-select-all", kind)), .text(" 全部\(kind)"))
                                 },
+                                .if(tree.count == 1 && kindsToPick.isEmpty && tree.first?.children.isEmpty == false, .text("单位")),
                             ]),
                          ] + tree.map(unitNode))),
                     .button(.type(.submit), .id("open-period"), .text("开启考核")))),

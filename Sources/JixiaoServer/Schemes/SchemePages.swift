@@ -31,10 +31,8 @@ struct SchemeListPage {
                     .tr(.td(.text(line.code)), .td(.a(.href(SiteURL.version(line.id)), .text(line.name))),
                         .td(.text(line.year.map(String.init) ?? "")), .td(.class("num"), .text("\(line.version)")),
                         .td(.text(line.frozen ? "已冻结" : "可修改")), .td(.class("num"), .text("\(line.assessments)")),
-                        .if(canManage, .td(
-                            .a(.href(SiteURL.versionAction(line.id, "open")), .text("开启考核")),
-                            .form(.class("inline"), .method(.post), .action(SiteURL.versionAction(line.id, "copy")), context.csrfField,
-                                  .button(.type(.submit), .text("复制到下一年度"))))))
+                        // Copying is on the version's page, where its result is shown.
+                        .if(canManage, .td(.a(.href(SiteURL.versionAction(line.id, "open")), .text("开启考核")))))
                 }),
             .if(canManage,
                 .form(.method(.post), .action(SiteURL.schemeUpload), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
@@ -115,12 +113,13 @@ struct SchemePage {
                 .forEach(rows) { row in row }
             ),
             .h2(.text("填报项（\(fields.count)）")),
-            .table(.id("inputs"),
-                .tr(.th("填报项"), .th("单位"), .th("说明")),
-                .forEach(fields) { name in
-                    .tr(.td(.text(name)), .td(.text(declared[name]?.unit ?? "")),
-                        .td(.class("rule"), .text(SchemeWording.hint(declared[name]?.text ?? ""))))
-                })
+            .if(fields.isEmpty, .p(.class("muted"), .text("本方案的得分都由评审直接打分，没有其他填报项。")),
+                else: .table(.id("inputs"),
+                    .tr(.th("填报项"), .th("单位"), .th("说明")),
+                    .forEach(fields) { name in
+                        .tr(.td(.text(name)), .td(.text(declared[name]?.unit ?? "")),
+                            .td(.class("rule"), .text(SchemeWording.hint(declared[name]?.text ?? ""))))
+                    }))
         )
     }
 
