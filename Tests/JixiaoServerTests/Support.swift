@@ -94,16 +94,17 @@ final class Browser: @unchecked Sendable {
         return try await send(.POST, path, form: form)
     }
 
-    /// Posts a form whose fields may repeat (`units[]` once per ticked box), as a browser sends checkboxes.
+    /// Posts a form whose names may repeat (a multiple select's `name[]`), with this session's CSRF token.
     func post(_ path: String, pairs: [(String, String)]) async throws -> XCTHTTPResponse {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
-        let body = ([("_csrf", csrf)] + pairs).map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+        let body = (pairs + [("_csrf", csrf)]).map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
         var headers = HTTPHeaders()
         if let cookie { headers.replaceOrAdd(name: .cookie, value: cookie) }
         headers.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded")
         var captured: XCTHTTPResponse?
-        try await app.test(.POST, path, headers: headers, body: ByteBuffer(string: body)) { response async in captured = response }
+        try await app.test(.POST, path, headers: headers, body: ByteBuffer(string: body), afterResponse: { response async in
+            captured = response
+        })
         guard let response = captured else { throw Abort(.internalServerError) }
         return response
     }

@@ -25,7 +25,7 @@ final class PendingSchemeUpload: Model, @unchecked Sendable {
     static let lifetime: TimeInterval = 24 * 3600
 }
 
-/// Migration 3: uploads waiting for confirmation (see PendingSchemeUpload).
+/// Migration 5: uploads waiting for confirmation (see PendingSchemeUpload).
 struct CreatePendingSchemeUploads: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(PendingSchemeUpload.schema)

@@ -25,7 +25,7 @@ struct SchemeListPage {
                 .if(!warnings.isEmpty, .group(
                     .p(.text("另有 \(warnings.count) 条警告（改正错误后再上传时，须确认这些警告才能保存）：")),
                     .ul(.class("warnings"), .forEach(warnings) { .li(.text($0)) }))))),
-            .table(.id("versions"),
+            .div(.class("scroll"), .table(.id("versions"),
                 .tr(.th("编号"), .th("方案"), .th("年度"), .th("版本"), .th("状态"), .th("考核份数"), .if(canManage, .th("管理"))),
                 .forEach(versions) { line in
                     .tr(.td(.text(line.code)), .td(.a(.href(SiteURL.version(line.id)), .text(line.name))),
@@ -33,7 +33,7 @@ struct SchemeListPage {
                         .td(.text(line.frozen ? "已冻结" : "可修改")), .td(.class("num"), .text("\(line.assessments)")),
                         // Copying is on the version's page, where its result is shown.
                         .if(canManage, .td(.a(.href(SiteURL.versionAction(line.id, "open")), .text("开启考核")))))
-                }),
+                })),
             .if(canManage,
                 .form(.method(.post), .action(SiteURL.schemeUpload), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
                       .p(.text("上传方案文件（YAML 文本，写法可参照下方的种子方案示例）。先校验内容，再核对版本号；"
@@ -41,7 +41,7 @@ struct SchemeListPage {
                       .input(.type(.file), .name("file"), .id("scheme-file"), .attribute(named: "accept", value: ".yaml,.yml")),
                       .button(.type(.submit), .id("upload-scheme"), .text("校验并上传")))),
             .h2("种子文件示例（印刷数字核对）"),
-            .table(
+            .div(.class("scroll"), .table(
                 .tr(.th("编号"), .th("方案"), .th("年度"), .th("指标数"), .th("考核对象"), .th("")),
                 .forEach(examples) { entry in
                     let scheme = entry.scheme.scheme
@@ -54,7 +54,7 @@ struct SchemeListPage {
                         .td(.if(entry.report != nil, .a(.href(SiteURL.exampleResults(scheme.id)), .text("得分与核对"))))
                     )
                 }
-            )
+            ))
         )
     }
 }
@@ -108,18 +108,18 @@ struct SchemePage {
                             })))
             },
             .h2("指标"),
-            .table(
+            .div(.class("scroll"), .table(
                 .tr(.th("代码"), .th("指标"), .th("分值"), .th("评分标准"), .th("计分方式")),
                 .forEach(rows) { row in row }
-            ),
+            )),
             .h2(.text("填报项（\(fields.count)）")),
             .if(fields.isEmpty, .p(.class("muted"), .text("本方案的得分都由评审直接打分，没有其他填报项。")),
-                else: .table(.id("inputs"),
+                else: .div(.class("scroll"), .table(.id("inputs"),
                     .tr(.th("填报项"), .th("单位"), .th("说明")),
                     .forEach(fields) { name in
                         .tr(.td(.text(name)), .td(.text(declared[name]?.unit ?? "")),
                             .td(.class("rule"), .text(SchemeWording.hint(declared[name]?.text ?? ""))))
-                    }))
+                    })))
         )
     }
 
