@@ -296,7 +296,7 @@ final class ServerTests: XCTestCase {
         let region = try XCTUnwrap(employment?.id)
         let opened = try await admin.post("versions/\(region)/open", pairs: [("period", "2019-01")] + counties.map { ("units[]", $0.code) })
         XCTAssertEqual(opened.status, .seeOther)
-        let count = try await Assessment.query(on: app.db).filter(\.$scheme.$id == region).count()
+        let count = try await Assessment.query(on: app.db).filter(\.$scheme.$id == region).filter(\.$period == "2019-01").count()
         XCTAssertEqual(count, 20, "成都市's 20 districts and counties")
         let frozen = try await SchemeVersion.find(region, on: app.db)
         XCTAssertEqual(frozen?.frozen, true)
