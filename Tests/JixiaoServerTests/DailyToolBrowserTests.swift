@@ -26,6 +26,12 @@ final class DailyToolBrowserTests: XCTestCase {
             // 成都市's filler types the figures of the example's 南京市 (words too: 已调整, all) and saves.
             try await h.signIn("chengdutianbao")
             try await browser.open(h.site + SiteURL.assessment(chengdu).path)
+            // A word where the rule needs a rate is refused at save time, naming the field and the rule's reason.
+            try await browser.type("input[data-key='鉴定通过率']", "很高")
+            try await browser.follow("#save")
+            let problems = try await browser.text("#problems")
+            XCTAssertTrue(problems.contains("鉴定通过率") && problems.contains("按评分规则无法计分"), problems)
+            try await h.shot("chengdu-refused-word")
             let figures = try PeerScoreTests.figures(of: "南京市")
             for (key, value) in figures {
                 _ = try await browser.evaluate(

@@ -37,6 +37,10 @@ final class PeerScoreTests: XCTestCase {
         try await filler.login("chengdutianbao")
         let sheet = try await filler.json("api/assessments/\(chengdu)", as: SheetDTO.self)
         XCTAssertNil(sheet.provisional, "成都 itself has no total yet, nothing to mark")
+        // Nothing entered yet: submitting is refused, naming what is unscored.
+        let early = try await filler.post("assessments/\(chengdu)/submit", ["revision": String(sheet.revision)])
+        XCTAssertEqual(early.status, .unprocessableEntity)
+        XCTAssertTrue(early.body.string.contains("未评分的指标：1.1.1 "), early.body.string)
         let saved = try await filler.putFigures(chengdu, revision: sheet.revision, try Self.figures(of: "南京市"))
         XCTAssertEqual(saved.status, .ok, saved.body.string)
 

@@ -170,8 +170,8 @@ S.append("require_children_sum: true")
 S.append("# A region's total is printed out of 100 over the indicators that apply to it: 省本级 60.14 of an applicable 83\n# is printed 72.46, 延安市 71.08 of 97 is printed 73.28 (found by a reviewer; both exact).\nnot_applicable_total: rescale")
 # Declared inputs (validate warns about a name a rule reads that nothing declares).
 S.append("""inputs:
-  - {name: 受到投诉, text: 3.2.2 质量达标（残疾人康复）：如受到投诉，计0分（true/false）}
-  - {name: 资金全部到位, text: 2.1.1 预算资金已全部到位（true/false；§三(二)1(1)）}
+  - {name: 受到投诉, text: 3.2.2 质量达标（残疾人康复）：如受到投诉，计0分（是/否）}
+  - {name: 资金全部到位, text: 2.1.1 预算资金已全部到位（是/否；§三(二)1(1)）}
   - {name: 实际到位资金, unit: 万元, text: 2.1.1 实际到位资金}
   - {name: 预算资金, unit: 万元, text: 2.1.1 预算资金（应到位资金）}
   - {name: 资金到位及时率, text: 2.1.2 及时到位资金 ÷ 预算资金（§三(二)1(2)）}

@@ -160,9 +160,20 @@ struct AssessmentController: RouteCollection {
             var indicators: [String]?
         }
         let form = try request.content.decode(Form.self)
+        try await Self.perform(request, id, action, revision: form.revision, comment: form.comment, indicators: form.indicators ?? [])
+        request.session.data["flash"] = "已\(action.chineseName)。"
+        return request.redirect(to: SiteURL.assessment(id))
+    }
+
+    /// One workflow step with every check it needs: permission, then the figures (errors, an unscored total, a
+    /// provisional score at approval), then the write. The sheet's buttons and the inbox's batch both come here.
+    static func perform(_ request: Request, _ id: UUID, _ action: WorkflowAction, revision: Int, comment: String?,
+                        indicators: [String] = []) async throws {
+        let store = try AssessmentStore(request)
         var returning: [String] = []
-        if action == .sendBack, let codes = form.indicators, !codes.isEmpty {
-            let loaded = try await store(request).load(id)
+        let codes = indicators
+        if action == .sendBack, !codes.isEmpty {
+            let loaded = try await store.load(id)
             let compiled = loaded.scheme.compiled
             guard codes.count <= compiled.indicatorCount else { throw InputProblems(problems: ["退回的指标过多"]) }
             let unknown = codes.filter { compiled.index(of: $0) == nil }
@@ -172,6 +183,11 @@ struct AssessmentController: RouteCollection {
         }
         var snapshot: (total: String, grade: String?, body: String)?
         if action == .submit || action == .approve {
+            // Permission first (the store checks it again in the write): who may not act learns nothing of the figures.
+            let loaded = try await store.load(id)
+            do { _ = try loaded.scheme.workflow.apply(action, to: loaded.assessment.state, by: loaded.actor) } catch {
+                throw Abort(.forbidden, reason: error.message)
+            }
             // A score the engine cannot compute does not move on, and nothing is locked without a total.
             let view = try await SheetView.load(id, request: request)
             if action == .approve {
@@ -179,8 +195,15 @@ struct AssessmentController: RouteCollection {
                             try ApprovalSnapshot.body(view.current, view.scores.scheme.compiled))
             }
             var problems = view.failures.map { "计算错误：\($0)" }
-            if action == .approve, problems.isEmpty, view.current.total.score == nil {
-                problems.append("总分尚未评出（\(view.current.total.statusText)），不能审定")
+            if problems.isEmpty, view.current.total.score == nil {
+                // Unscored: say which indicators still lack figures (the first few), not only that the total does.
+                let compiled = view.scores.scheme.compiled
+                let unscored = (0..<compiled.indicatorCount).filter { index in
+                    if case .missing = view.current.outcomes[index], !compiled.indicator(at: index).isGroup { return true }
+                    return false
+                }.map { "\(compiled.indicator(at: $0).code) \(compiled.indicator(at: $0).name)" }
+                let listed = unscored.prefix(10).joined(separator: "、") + (unscored.count > 10 ? " 等 \(unscored.count) 项" : "")
+                problems.append("总分尚未评出，未评分的指标：\(unscored.isEmpty ? view.current.total.statusText : listed)")
             }
             if action == .approve, problems.isEmpty, let provisional = view.provisional {
                 // Approval locks a final score; a provisional one still moves when the missing peers enter.
@@ -188,9 +211,7 @@ struct AssessmentController: RouteCollection {
             }
             if !problems.isEmpty { throw InputProblems(problems: ["以下指标须先改正，才能\(action.chineseName)："] + problems) }
         }
-        try await store(request).act(id, action, revision: form.revision, comment: form.comment, snapshot: snapshot, returning: returning)
-        request.session.data["flash"] = "已\(action.chineseName)。"
-        return request.redirect(to: SiteURL.assessment(id))
+        try await store.act(id, action, revision: revision, comment: comment, snapshot: snapshot, returning: returning)
     }
 
     // MARK: Spreadsheets

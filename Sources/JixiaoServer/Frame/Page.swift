@@ -34,6 +34,7 @@ enum Page {
                     .a(.href(SiteURL.home), .text("绩效 Jixiao")),
                     .if(context?.user != nil,
                         .group(
+                            .a(.href(SiteURL.inbox), .id("inbox-link"), .text("待我办理")),
                             .a(.href(SiteURL.rankings), .text("排名")),
                             .if(context?.user?.role != .filler, .a(.href(SiteURL.summaryIndex), .text("总体情况"))),
                             .a(.href(SiteURL.schemes), .text("考核方案")),
@@ -64,7 +65,8 @@ enum Page {
     /// the entry form's live score, and the print and back links.
     static let script = """
         document.addEventListener('submit', (event) => {
-          const message = event.target.dataset.confirm;
+          // A form asks before it is sent, or the button that sends it does (the inbox's batch approval).
+          const message = (event.submitter && event.submitter.dataset.confirm) || event.target.dataset.confirm;
           if (message && !window.confirm(message)) event.preventDefault();
         });
         document.addEventListener('change', (event) => {

@@ -24,6 +24,8 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case evidence(UUID, UUID)
     case rankings
     case summaryIndex
+    case inbox
+    case inboxBatch
     case summary(scheme: UUID, period: String)
     case ranking(scheme: UUID, period: String)
     case rankingWorkbook(scheme: UUID, period: String)
@@ -71,6 +73,8 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .evidence(let id, let file): return Self.join("assessments", id.uuidString, "evidence", file.uuidString)
         case .rankings: return "/rankings"
         case .summaryIndex: return "/summary"
+        case .inbox: return "/inbox"
+        case .inboxBatch: return "/inbox/batch"
         case .summary(let scheme, let period): return Self.join("summary", scheme.uuidString, period)
         case .ranking(let scheme, let period): return Self.join("rankings", scheme.uuidString, period)
         case .rankingWorkbook(let scheme, let period): return Self.join("rankings", scheme.uuidString, period, "ranking.xlsx")
