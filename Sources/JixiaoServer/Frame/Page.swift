@@ -69,6 +69,15 @@ enum Page {
           const message = (event.submitter && event.submitter.dataset.confirm) || event.target.dataset.confirm;
           if (message && !window.confirm(message)) event.preventDefault();
         });
+        document.addEventListener('change', (event) => {
+          // A "select all" box ticks or clears every box of its fieldset, or only those of one data-kind
+          // (the unit tree of opening a period).
+          const all = event.target.closest('input[data-select-all]');
+          if (!all) return;
+          const kind = all.dataset.selectAll;
+          const boxes = all.closest('fieldset').querySelectorAll(kind ? 'input[data-kind="' + CSS.escape(kind) + '"]' : 'input[type=checkbox]');
+          for (const box of boxes) box.checked = all.checked;
+        });
         document.addEventListener('click', (event) => {
           const link = event.target.closest('[data-action]');
           if (!link) return;

@@ -33,6 +33,9 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case rankingJSON(scheme: UUID, period: String, list: ListQuery = ListQuery())
     case schemes
     case schemeUpload
+    /// An uploaded scheme file with warnings, waiting for the admin to confirm (or discard) it.
+    case pendingScheme(UUID)
+    case pendingSchemeAction(UUID, String)
     case example(String)
     case exampleResults(String)
     case version(UUID)
@@ -81,6 +84,8 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .rankingJSON(let scheme, let period, let list): return Self.join("api", "rankings", scheme.uuidString, period) + Self.listQuery(list)
         case .schemes: return "/schemes"
         case .schemeUpload: return "/schemes/upload"
+        case .pendingScheme(let id): return Self.join("schemes", "upload", id.uuidString)
+        case .pendingSchemeAction(let id, let action): return Self.join("schemes", "upload", id.uuidString, action)
         case .example(let id): return Self.join("schemes", id)
         case .exampleResults(let id): return Self.join("schemes", id, "results")
         case .version(let id): return Self.join("versions", id.uuidString)

@@ -8,6 +8,7 @@ enum Migrations {
         CreateSharedState(),  // 2: sessions, sign-in attempts, change counters (what app servers must agree on)
         CreateApprovalSnapshots(),  // 3: what an assessment scored when approved (Assessments/ApprovalSnapshot.swift)
         CreateReturnedItems(),  // 4: indicators a reviewer returned with a message (Assessments/ReturnedItem.swift)
+        CreatePendingSchemeUploads(),  // 5: scheme uploads with warnings, waiting for their admin's confirmation (Schemes/PendingSchemeUpload.swift)
     ]
 }
 

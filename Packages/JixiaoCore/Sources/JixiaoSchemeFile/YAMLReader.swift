@@ -28,10 +28,11 @@ struct YAMLReader {
         } catch let error as YamlError {
             throw yamlError(error)
         } catch {
-            throw FileError(SourceLocation(file: file, line: 1), "无法读取 YAML：\(error)")
+            throw FileError(SourceLocation(file: file, line: 1), "无法读取 YAML 文件（原文：\(error)）")
         }
     }
 
+    /// Yams' errors as Chinese sentences with line and column (see YAMLProblemWording).
     private func yamlError(_ error: YamlError) -> FileError {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
@@ -40,14 +41,19 @@ struct YAMLReader {
             if problem.contains("nesting level") {
                 return FileError(SourceLocation(file: file, line: mark.line, column: mark.column), "YAML 嵌套过深")
             }
-            let detail = context.map { "\($0.text)，" } ?? ""
-            return FileError(SourceLocation(file: file, line: mark.line, column: mark.column), "YAML 格式错误：\(detail)\(problem)")
+            let message = YAMLProblemWording.sentence(
+                problem: problem, at: .init(line: mark.line, column: mark.column),
+                context: context?.text, contextPlace: context.map { .init(line: $0.mark.line, column: $0.mark.column) })
+            return FileError(SourceLocation(file: file, line: mark.line, column: mark.column), message)
         case .duplicatedKeysInMapping(let duplicates, let context):
             return FileError(SourceLocation(file: file, line: context.mark.line), "YAML 键重复：\(duplicates.joined(separator: "、"))")
-        case .reader(let problem, _, _, _):
-            return FileError(SourceLocation(file: file, line: 1), "无法读取文件：\(problem)")
+        case .reader(let problem, let offset, _, let yaml):
+            let line = offset.map { offset in 1 + yaml.prefix(offset).reduce(0) { $0 + ($1 == "\n" ? 1 : 0) } } ?? 1
+            return FileError(SourceLocation(file: file, line: line), YAMLProblemWording.readerSentence(problem: problem, offset: offset))
+        case .memory:
+            return FileError(SourceLocation(file: file, line: 1), "YAML 文件过大，内存不足，无法读取")
         default:
-            return FileError(SourceLocation(file: file, line: 1), "YAML 格式错误：\(error)")
+            return FileError(SourceLocation(file: file, line: 1), "无法读取 YAML 文件（原文：\(error)）")
         }
     }
 
