@@ -103,7 +103,7 @@ struct SheetView: Sendable {
             rows.append([.text(indicator.code), .text(indicator.name), .number(indicator.max.formatted())] + scored + [lost, .text(note)])
         }
         rows.append([.text(""), .text("合计"), .number(current.totalMax.formatted())]
-                    + stageResults.enumerated().map { hasReached($0.offset) ? .text($0.element.total.statusText) : .empty }
+                    + stageResults.enumerated().map { hasReached($0.offset) ? Cell.figure($0.element.total.statusText) : .empty }
                     + [current.total.score.map { .number((current.totalMax - $0).formatted()) } ?? .empty, .text(current.grade.map { "等级 \($0)" } ?? "")])
         return Workbook(sheets: [Sheet(name: "得分表", rows: rows)])
     }

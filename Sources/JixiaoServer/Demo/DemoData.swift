@@ -75,7 +75,7 @@ enum DemoData {
             let yaml = try content.require("schemes/\(file)")
             let scheme = try SchemeFile.parse(yaml, file: file)
             let version = SchemeVersion(code: scheme.id, version: scheme.version, name: scheme.name, year: scheme.year, yaml: yaml,
-                                        frozen: scheme.id == demoScheme)
+                                        frozen: scheme.id == demoScheme || scheme.id == employmentScheme)
             try await version.create(on: database)
             schemeIDs[scheme.id] = try version.requireID()
         }
