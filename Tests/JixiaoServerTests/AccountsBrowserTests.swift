@@ -97,6 +97,7 @@ final class AccountsBrowserTests: XCTestCase {
         let log = try await browser.text("#account-log")
         XCTAssertTrue(log.contains("停用账号") && log.contains("创建账号") && log.contains("修改密码"), log)
         XCTAssertTrue(log.contains("成都市残联账号管理员"), log)
+        _ = try await browser.evaluate("document.getElementById('account-log').scrollIntoView()")
         try await h.shot("\(width)-disabled")
         let out = try await elsewhere.get("/").status
         XCTAssertEqual(out, .seeOther, "the newcomer's open session ended")

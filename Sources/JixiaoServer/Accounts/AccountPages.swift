@@ -63,14 +63,17 @@ struct AccountListPage {
                   .input(.type(.search), .name("q"), .id("search"), .escaped("value", search), .placeholder("姓名、用户名或单位")),
                   .button(.type(.submit), .text("查找"))),
             .div(.class("table-scroll"),
-                .table(.id("accounts"),
+                .table(.id("accounts"), .class("cards"),
                     .tr(.th("姓名"), .th("用户名"), .th("角色"), .th("单位"), .th("状态"), .th("最近登录")),
                     .forEach(accounts) { account in
                         .tr(.escaped("data-username", account.username),
                             .td(.a(.href(SiteURL.account(account.id)), .text(account.displayName))),
-                            .td(.text(account.username)), .td(.text(account.role.chineseName)), .td(.text(account.unitName)),
-                            .td(.escaped("class", account.disabled ? "bad" : "ok"), .text(AccountParts.state(account))),
-                            .td(.text(AccountTime.text(account.lastSignInAt))))
+                            .td(.attribute(named: "data-label", value: "用户名"), .text(account.username)),
+                            .td(.attribute(named: "data-label", value: "角色"), .text(account.role.chineseName)),
+                            .td(.attribute(named: "data-label", value: "单位"), .text(account.unitName)),
+                            .td(.attribute(named: "data-label", value: "状态"), .escaped("class", account.disabled ? "bad" : "ok"),
+                                .text(AccountParts.state(account))),
+                            .td(.attribute(named: "data-label", value: "最近登录"), .text(AccountTime.text(account.lastSignInAt))))
                     })))
     }
 }
@@ -145,12 +148,13 @@ struct AccountPage {
             .unwrap(refusal, { .p(.class("muted"), .id("refusal"), .text($0)) }, else: actions(id)),
             .h2("操作记录"),
             .if(log.isEmpty, .p(.class("muted"), .text("尚无操作记录。")),
-                else: .div(.class("table-scroll"), .table(.id("account-log"),
+                else: .div(.class("table-scroll"), .table(.id("account-log"), .class("cards"),
                     .tr(.th("时间"), .th("操作人"), .th("操作"), .th("内容")),
                     .forEach(log) { entry in
                         .tr(.td(.text(AccountTime.text(entry.at, seconds: true))),
-                            .td(.text("\(entry.actorName)（\(entry.actorUnit)，\(entry.actorUsername)）")),
-                            .td(.text(entry.action)), .td(.text(entry.detail)))
+                            .td(.attribute(named: "data-label", value: "操作人"), .text("\(entry.actorName)（\(entry.actorUnit)，\(entry.actorUsername)）")),
+                            .td(.attribute(named: "data-label", value: "操作"), .text(entry.action)),
+                            .td(.attribute(named: "data-label", value: "内容"), .text(entry.detail)))
                     })))
         )
     }

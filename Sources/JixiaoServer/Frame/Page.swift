@@ -113,6 +113,10 @@ enum Page {
         header a{color:#fff;font-weight:bold;text-decoration:none}.who{margin-left:auto;font-size:.9em}.who a.quiet{font-weight:normal;margin-left:.6em;text-decoration:underline}
         form.stacked label{display:inline-block;min-width:22em}form.stacked select{max-width:100%}code.secret{font-size:1.3em;background:#f3f0ea;padding:.1em .4em;user-select:all}
         .table-scroll{overflow-x:auto}button.danger{color:#b00}
+        @media (max-width:600px){header{flex-wrap:wrap;gap:.3em .9em}header a{white-space:nowrap}.who{margin-left:0;flex-basis:100%}
+        form.stacked label{min-width:0}table.cards,table.cards tbody,table.cards tr,table.cards td{display:block}table.cards tr:first-child{display:none}
+        table.cards tr{border:1px solid #ccc;margin-bottom:.5em;padding:.2em 0}table.cards td{border:none;padding:.1em .5em}
+        table.cards td[data-label]::before{content:attr(data-label) "：";color:#777}}
         form.inline{display:inline;margin-left:.6em}main{padding:1em 1.2em}
         table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top}
         th{background:#f3f0ea}td.num{text-align:right;font-variant-numeric:tabular-nums}.rule{color:#555;font-size:.85em;max-width:40em}
