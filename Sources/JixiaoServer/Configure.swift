@@ -130,6 +130,7 @@ func routes(_ app: Application) throws {
     try working.register(collection: AssessmentController())
     try working.register(collection: WhatIfController())
     try working.register(collection: RankingController())
+    try working.register(collection: SummaryController())
     try working.register(collection: OrgController())
     try working.register(collection: AccountController())
 }

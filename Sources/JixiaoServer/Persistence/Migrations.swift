@@ -6,7 +6,9 @@ enum Migrations {
     static let all: [any Migration] = [
         CreateSchema(),  // 1: org tree, accounts, schemes, assessments, figures, audit log, evidence
         CreateSharedState(),  // 2: sessions, sign-in attempts, change counters (what app servers must agree on)
-        AddAccountManagement(),  // 3: accounts' state (disabled, must change password, last sign-in), sessions by user, account audit log
+        CreateApprovalSnapshots(),  // 3: what an assessment scored when approved (Assessments/ApprovalSnapshot.swift)
+        CreateReturnedItems(),  // 4: indicators a reviewer returned with a message (Assessments/ReturnedItem.swift)
+        AddAccountManagement(),  // 5: accounts' state (disabled, must change password, last sign-in), sessions by user, account audit log
     ]
 }
 
