@@ -7,10 +7,14 @@ import XCTVapor
 /// Account management over HTTP: scoped to the manager's tree, no escalation, disabling ends sessions and blocks
 /// sign-in, a temporary password must be changed before anything else, every action in the account audit log,
 /// CSRF on every form. Units: 51 四川省, 5101 成都市 (510101 锦江区, 510102 青羊区 …), 5107 绵阳市 (510701 涪城区).
+/// On SQLite in memory; on PostgreSQL instead when DATABASE_URL is set (the advisory lock, lower(), the enum filters).
 final class AccountTests: XCTestCase {
     var app: Application!
 
-    override func setUp() async throws { app = try await makeApp() }
+    override func setUp() async throws {
+        let url = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.hasPrefix("postgres") ? $0 : nil }
+        app = try await makeApp(databaseURL: url)
+    }
 
     override func tearDown() async throws {
         try await app.asyncShutdown()
