@@ -123,13 +123,17 @@ func routes(_ app: Application) throws {
     let forms = app.grouped(CSRFProtection())
     try forms.register(collection: LoginController())
     let signedIn = forms.grouped(RequireSignIn())
-    try signedIn.register(collection: SchemeController())
-    try signedIn.register(collection: AssessmentController())
-    try signedIn.register(collection: WhatIfController())
-    try signedIn.register(collection: RankingController())
-    try signedIn.register(collection: SummaryController())
-    try signedIn.register(collection: InboxController())
-    try signedIn.register(collection: OrgController())
+    // A session with a temporary password reaches only the change-password page (and sign-out) until it has changed it.
+    try signedIn.register(collection: PasswordController())
+    let working = signedIn.grouped(RequirePasswordChange())
+    try working.register(collection: SchemeController())
+    try working.register(collection: AssessmentController())
+    try working.register(collection: WhatIfController())
+    try working.register(collection: RankingController())
+    try working.register(collection: SummaryController())
+    try working.register(collection: InboxController())
+    try working.register(collection: OrgController())
+    try working.register(collection: AccountController())
 }
 
 extension DatabaseID {

@@ -62,6 +62,8 @@ struct SheetDTO: Content {
     struct AuditRow: Content {
         let at: Date
         let user: String
+        /// The person behind `user`: "姓名（单位）".
+        let person: String
         let action: String
         let field: String?
         let old: String?
@@ -121,7 +123,7 @@ struct SheetDTO: Content {
                              deduction: DeductionText.draft(reached, index: index, indicator: indicator),
                              explanation: (reached.explanations.indices.contains(index) ? reached.explanations[index] : []))
         }
-        audit = view.audit.map { AuditRow(at: $0.at, user: $0.username, action: $0.action, field: $0.field, old: $0.oldValue, new: $0.newValue, reason: $0.reason) }
+        audit = view.audit.map { AuditRow(at: $0.at, user: $0.username, person: view.person($0.username), action: $0.action, field: $0.field, old: $0.oldValue, new: $0.newValue, reason: $0.reason) }
         trend = view.trend.map { [$0.period, $0.total?.formatted() ?? ""] }
     }
 }

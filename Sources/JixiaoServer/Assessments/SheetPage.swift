@@ -188,7 +188,7 @@ struct SheetPage {
             .if(view.evidence.isEmpty, .p(.class("muted"), .text("尚无佐证材料。")),
                 else: .ul(.id("evidence"), .forEach(view.evidence) { file in
                     .li(.a(.href(SiteURL.evidence(id, file.id)), .text(file.filename)),
-                        .text("（\(file.username)，\(Self.time(file.at))）\(file.note.isEmpty ? "" : "：" + file.note)"))
+                        .text("（\(view.person(file.username))，\(Self.time(file.at))）\(file.note.isEmpty ? "" : "：" + file.note)"))
                 })),
             .if(view.actions.contains(.save),
                 .form(.method(.post), .action(SiteURL.evidenceList(id)), .attribute(named: "enctype", value: "multipart/form-data"), context.csrfField,
@@ -201,9 +201,9 @@ struct SheetPage {
         let labels = Dictionary(view.loaded.scheme.entryFields.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
         return .if(view.audit.isEmpty, .p(.class("muted"), .text("尚无修改记录。")),
             else: .div(.class("scroll"), .table(.id("audit"),
-                .tr(.th("时间"), .th("用户"), .th("操作"), .th("项目"), .th("原值"), .th("新值"), .th("理由 / 意见")),
+                .tr(.th("时间"), .th("操作人"), .th("操作"), .th("项目"), .th("原值"), .th("新值"), .th("理由 / 意见")),
                 .forEach(view.audit) { entry in
-                    .tr(.td(.text(Self.time(entry.at))), .td(.text(entry.username)), .td(.text(entry.action)),
+                    .tr(.td(.text(Self.time(entry.at))), .td(.text(view.person(entry.username))), .td(.text(entry.action)),
                         .td(.text(entry.field.map { labels[$0] ?? $0 } ?? "")), .td(.text(entry.oldValue ?? "")),
                         .td(.text(entry.newValue ?? "")), .td(.text(entry.reason ?? "")))
                 })))

@@ -17,6 +17,8 @@ struct SheetView: Sendable {
     /// Per field key: the stage that last changed it and its reason.
     let changedAt: [String: (stage: Int, reason: String?)]
     let audit: [AuditEntry]
+    /// The people behind the usernames of the audit log and the evidence: "姓名（单位）" by username.
+    let people: [String: String]
     /// The evidence files' descriptions (not their contents).
     let evidence: [(id: UUID, filename: String, note: String, username: String, at: Date)]
     /// Totals of this subject under the same scheme at the stage each period reached, by period (oldest first).
@@ -28,6 +30,8 @@ struct SheetView: Sendable {
     let returned: [ReturnedItem]
 
     var workflow: Workflow { loaded.scheme.workflow }
+    /// Who a username is, as the log shows them (the username itself for an account that no longer exists).
+    func person(_ username: String) -> String { people[username] ?? username }
     var canSave: Bool { actions.contains(.save) }
     var current: SubjectResult { stageResults[min(loaded.assessment.stage, stageResults.count - 1)] }
 
@@ -64,6 +68,14 @@ struct SheetView: Sendable {
         let evidence = try await Evidence.query(on: request.db).filter(\.$assessment.$id == id)
             .field(\.$id).field(\.$filename).field(\.$note).field(\.$username).field(\.$at).sort(\.$at).all()
             .map { (try $0.requireID(), $0.filename, $0.note, $0.username, $0.at) }
+        // Usernames never change (the account pages cannot rename them), so the log's names resolve to their people.
+        let usernames = Array(Set(audit.map(\.username) + evidence.map { $0.3 }))
+        var people: [String: String] = [:]
+        if !usernames.isEmpty {
+            for user in try await User.query(on: request.db).filter(\.$username ~~ usernames).with(\.$unit).all() {
+                people[user.username] = "\(user.displayName)（\(user.unit.name)）"
+            }
+        }
 
         // The same unit under every version of the scheme, period by period.
         let others = try await Assessment.query(on: request.db).filter(\.$unit.$id == loaded.unit.requireID())
@@ -82,7 +94,7 @@ struct SheetView: Sendable {
             loaded: loaded, scores: scores, row: row,
             stageResults: scores.report.stages.map { $0.subjects[row.subject] },
             inForce: AssessmentStore.effective(entries, upTo: loaded.assessment.stage), typed: typed, changedAt: changedAt,
-            audit: audit, evidence: evidence, trend: trend,
+            audit: audit, people: people, evidence: evidence, trend: trend,
             actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state), snapshot: snapshot, returned: returned)
     }
 

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import SQLKit
 import Vapor
@@ -44,12 +45,13 @@ struct DatabaseSessions: AsyncSessionDriver {
         let now = Self.now()
         let json = try Self.encode(data)
         let digest = Self.digest(token)
+        let user = Self.user(of: data)
         let idle = Int(idleTimeout), absolute = Int(absoluteTimeout)
         try await request.application.write { db in
             guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
             try await sql.raw("""
-                INSERT INTO sessions (id, data, created_at, refreshed_at, expires_at)
-                VALUES (\(bind: digest), \(bind: json), \(bind: now), \(bind: now), \(bind: now + min(idle, absolute)))
+                INSERT INTO sessions (id, data, created_at, refreshed_at, expires_at, user_id)
+                VALUES (\(bind: digest), \(bind: json), \(bind: now), \(bind: now), \(bind: now + min(idle, absolute)), \(bind: user))
                 """).run()
             // Now and then, sweep what has expired (no timer: any server that creates sessions cleans up).
             if Int.random(in: 0..<64) == 0 {
@@ -82,12 +84,13 @@ struct DatabaseSessions: AsyncSessionDriver {
         }
         let json = try Self.encode(data)
         let digest = Self.digest(sessionID.string)
+        let user = Self.user(of: data)
         let idle = Int(idleTimeout), absolute = Int(absoluteTimeout)
         try await request.application.write { db in
             guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
             // The expiry slides with use but never past the absolute limit from the session's start.
             try await sql.raw("""
-                UPDATE sessions SET data = \(bind: json), refreshed_at = \(bind: now),
+                UPDATE sessions SET data = \(bind: json), refreshed_at = \(bind: now), user_id = \(bind: user),
                     expires_at = CASE WHEN created_at + \(bind: absolute) < \(bind: now + idle) THEN created_at + \(bind: absolute) ELSE \(bind: now + idle) END
                 WHERE id = \(bind: digest) AND expires_at > \(bind: now)
                 """).run()
@@ -101,6 +104,24 @@ struct DatabaseSessions: AsyncSessionDriver {
             guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
             try await sql.raw("DELETE FROM sessions WHERE id = \(bind: digest)").run()
         }
+    }
+
+    /// The signed-in user's id, kept in a column of its own so that an account's sessions can be ended at once.
+    private static func user(of data: SessionData) -> String {
+        data["uid"].flatMap(UUID.init(uuidString:))?.uuidString ?? ""
+    }
+
+    /// Ends every session of an account (in the caller's transaction), except the one whose cookie is `keeping`:
+    /// its next request finds no session and is signed out, on every app server. Sessions from before the
+    /// user column existed are found by the id in their data (a UUID: no character of it is a LIKE wildcard).
+    static func end(userID: UUID, keeping: SessionID? = nil, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        let id = userID.uuidString
+        let kept = keeping.map { digest($0.string) } ?? ""
+        try await sql.raw("""
+            DELETE FROM sessions WHERE (user_id = \(bind: id) OR (user_id = '' AND data LIKE \(bind: "%\"uid\":\"\(id)\"%")))
+                AND id <> \(bind: kept)
+            """).run()
     }
 
     private static func encode(_ data: SessionData) throws -> String {

@@ -52,6 +52,15 @@ struct LoginController: RouteCollection {
             return page(request, next: next, problem: "用户名或密码不正确", status: .unauthorized)
         }
         try await app.loginLimiter.succeeded(credentials.username, on: app)
+        // Said only to whoever knows the password, so it tells nobody else that the name exists.
+        if user.disabled {
+            return page(request, next: next, problem: "该账号已停用，无法登录。如有疑问，请联系本单位的账号管理员", status: .forbidden)
+        }
+        let userID = try user.requireID()
+        let now = Date()
+        try await app.write { db in
+            try await User.query(on: db).filter(\.$id == userID).set(\.$lastSignInAt, to: now).update()
+        }
         // A new session at sign-in (no fixation), with a new anti-forgery token: a session without an id is
         // created afresh with its own cookie; the old one is deleted.
         let old = request.session.id
@@ -60,6 +69,10 @@ struct LoginController: RouteCollection {
         for key in request.session.data.snapshot.keys { request.session.data[key] = nil }
         _ = request.csrfToken
         try SignedIn(user: user, unit: user.unit).store(in: request.session)
+        if user.mustChangePassword {
+            request.session.mustChangePassword = true
+            return request.redirect(to: SiteURL.changePassword)
+        }
         return request.redirect(to: next ?? "/")
     }
 

@@ -87,5 +87,11 @@ final class PasswordHasher: Sendable {
         return hash != nil && matches
     }
 
+    /// A new hash (a set or changed password), on the same thread as the checks. Callers refuse passwords longer
+    /// than Bcrypt's 72 bytes first (see AccountRules), so no password is silently cut here.
+    func hash(_ password: String) async throws -> String {
+        try await threads.run { try Bcrypt.hash(password) }
+    }
+
     func shutdown() async throws { try await threads.shutdown() }
 }

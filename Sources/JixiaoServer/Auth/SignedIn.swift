@@ -84,6 +84,26 @@ struct RequireSignIn: AsyncMiddleware {
     }
 }
 
+extension Session {
+    /// Set at a sign-in with a temporary password (a new account, a reset): until the password is changed,
+    /// `RequirePasswordChange` lets the session reach only the change-password page and sign-out.
+    var mustChangePassword: Bool {
+        get { data["mustChange"] == "1" }
+        set { data["mustChange"] = newValue ? "1" : nil }
+    }
+}
+
+/// Behind RequireSignIn: a session that must change its password is sent to the change-password page from every
+/// other page (`/api/…` answers 403). The flag lives in the session, set at sign-in; a reset ends the account's
+/// sessions, so a reset password is always met at the next sign-in.
+struct RequirePasswordChange: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.session.mustChangePassword else { return try await next.respond(to: request) }
+        if request.url.path.hasPrefix("/api/") { throw Abort(.forbidden, reason: "请先修改密码") }
+        return request.redirect(to: SiteURL.changePassword)
+    }
+}
+
 /// Every state-changing request (POST, PUT, PATCH, DELETE) must carry the session's token, as the form
 /// field `_csrf` or the header `X-CSRF-Token`: a page on another site cannot post in the user's name.
 /// It also enforces the body limits: every upload (multipart) up to 5 MiB, any other body up to 1 MiB.

@@ -28,6 +28,8 @@ enum DemoData {
     static let accounts = [
         DemoAccount(username: "admin", displayName: "省残联方案管理员", role: .schemeAdmin, unitCode: "51"),
         DemoAccount(username: "lingdao", displayName: "省残联领导", role: .leader, unitCode: "51"),
+        DemoAccount(username: "zhanghao", displayName: "省残联账号管理员", role: .accountAdmin, unitCode: "51"),
+        DemoAccount(username: "chengduzhanghao", displayName: "成都市残联账号管理员", role: .accountAdmin, unitCode: "5101"),
         DemoAccount(username: "shengshending", displayName: "省残联审定", role: .approver, unitCode: "51"),
         DemoAccount(username: "shengshenhe", displayName: "省残联审核员", role: .reviewer, unitCode: "51"),
         DemoAccount(username: "chengdu", displayName: "成都市残联审核员", role: .reviewer, unitCode: "5101"),

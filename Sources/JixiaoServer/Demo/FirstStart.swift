@@ -43,8 +43,9 @@ public enum FirstStart {
             try await root.create(on: db)
             return root
         }
+        // The first password was on a console or in an environment file: it is changed at the first sign-in.
         try await User(username: adminUsername, displayName: "方案管理员", passwordHash: hash, role: .schemeAdmin,
-                       unitID: try unit.requireID()).create(on: database)
+                       unitID: try unit.requireID(), mustChangePassword: true).create(on: database)
         if supplied != nil {
             logger.notice("首次启动：已创建方案管理员账号 \(adminUsername)（单位：\(unit.name)），密码取自环境变量 JIXIAO_ADMIN_PASSWORD")
         } else {

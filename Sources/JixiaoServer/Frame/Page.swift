@@ -38,12 +38,15 @@ enum Page {
                             .a(.href(SiteURL.rankings), .text("排名")),
                             .if(context?.user?.role != .filler, .a(.href(SiteURL.summaryIndex), .text("总体情况"))),
                             .a(.href(SiteURL.schemes), .text("考核方案")),
-                            .a(.href(SiteURL.org), .text("组织机构"))
+                            .a(.href(SiteURL.org), .text("组织机构")),
+                            .if(context?.user.map { AccountRules.managesAccounts($0.role) } ?? false,
+                                .a(.href(SiteURL.accounts), .id("accounts-link"), .text("账号")))
                         )),
                     .unwrap(context, { context in
                         .unwrap(context.user) { user in
                             .span(.class("who"),
                                 .text("\(user.unitName) · \(user.displayName)（\(user.role.chineseName)）"),
+                                .a(.href(SiteURL.changePassword), .id("change-password-link"), .class("quiet"), .text("修改密码")),
                                 .form(.class("inline"), .method(.post), .action(SiteURL.logout), context.csrfField,
                                       .button(.type(.submit), .id("logout"), .text("退出"))))
                         }
@@ -119,7 +122,12 @@ enum Page {
     static let stylesheet = """
         body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0;color:#222}
         header{background:#8b1a1a;color:#fff;padding:.6em 1.2em;display:flex;gap:1em;align-items:center}
-        header a{color:#fff;font-weight:bold;text-decoration:none}.who{margin-left:auto;font-size:.9em}
+        header a{color:#fff;font-weight:bold;text-decoration:none}.who{margin-left:auto;font-size:.9em}.who a.quiet{font-weight:normal;margin-left:.6em;text-decoration:underline}
+        form.stacked label{display:inline-block;min-width:22em}form.stacked select{max-width:100%}code.secret{font-size:1.3em;background:#f3f0ea;padding:.1em .4em;user-select:all}
+        .table-scroll{overflow-x:auto}button.danger{color:#b00}
+        @media (max-width:640px){form.stacked label{min-width:0}table.cards,table.cards tbody,table.cards tr,table.cards td{display:block}table.cards tr:first-child{display:none}
+        table.cards tr{border:1px solid #ccc;margin-bottom:.5em;padding:.2em 0}table.cards td{border:none;padding:.1em .5em}
+        table.cards td[data-label]::before{content:attr(data-label) "：";color:#777}}
         form.inline{display:inline;margin-left:.6em}main{padding:1em 1.2em}
         table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top}
         th{background:#f3f0ea}td.num{text-align:right;font-variant-numeric:tabular-nums}.rule{color:#555;font-size:.85em;max-width:40em}

@@ -42,6 +42,13 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case versionAction(UUID, String)
     case org
     case orgImport
+    /// 账号管理: the accounts of the manager's tree (`?q=` filters by name).
+    case accounts
+    case accountNew
+    case account(UUID)
+    case accountAction(UUID, AccountAction)
+    /// 修改密码: every signed-in user's own password (and the forced change after a reset).
+    case changePassword
     case script
 
     /// One `name=value` of a query, encoded on the way out like every other part.
@@ -92,6 +99,11 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .versionAction(let id, let action): return Self.join("versions", id.uuidString, action)
         case .org: return "/org"
         case .orgImport: return "/org/import"
+        case .accounts: return "/accounts"
+        case .accountNew: return "/accounts/new"
+        case .account(let id): return Self.join("accounts", id.uuidString)
+        case .accountAction(let id, let action): return Self.join("accounts", id.uuidString, action.rawValue)
+        case .changePassword: return "/password"
         case .script: return "/static/app.js"
         }
     }

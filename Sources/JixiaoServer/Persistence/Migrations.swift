@@ -9,6 +9,7 @@ enum Migrations {
         CreateApprovalSnapshots(),  // 3: what an assessment scored when approved (Assessments/ApprovalSnapshot.swift)
         CreateReturnedItems(),  // 4: indicators a reviewer returned with a message (Assessments/ReturnedItem.swift)
         CreatePendingSchemeUploads(),  // 5: scheme uploads with warnings, waiting for their admin's confirmation (Schemes/PendingSchemeUpload.swift)
+        AddAccountManagement(),  // 6: accounts' state (disabled, must change password, last sign-in), sessions by user, account audit log
     ]
 }
 
@@ -120,5 +121,41 @@ struct CreateSharedState: AsyncMigration {
     func revert(on database: any Database) async throws {
         guard let sql = database as? any SQLDatabase else { return }
         for table in ["change_counters", "login_attempts", "sessions"] { try await sql.raw("DROP TABLE \(unsafeRaw: table)").run() }
+    }
+}
+
+/// Accounts managed in the browser: each account's state (added with defaults, so existing accounts stay usable and
+/// are not asked to change their password), the user of each session (so that disabling an account ends its
+/// sessions with one statement), and the account audit log, created whole.
+struct AddAccountManagement: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        // One column per statement: SQLite adds one column per ALTER TABLE.
+        try await database.schema(User.schema).field("disabled", .bool, .required, .sql(.default(false))).update()
+        try await database.schema(User.schema).field("must_change_password", .bool, .required, .sql(.default(false))).update()
+        try await database.schema(User.schema).field("last_sign_in_at", .datetime).update()
+        try await database.schema(AccountAuditEntry.schema)
+            .id()
+            .field("at", .datetime, .required)
+            .field("actor_id", .uuid, .required)
+            .field("actor_username", .string, .required)
+            .field("actor_name", .string, .required)
+            .field("actor_unit", .string, .required)
+            .field("target_id", .uuid, .required, .references(User.schema, .id))
+            .field("action", .string, .required)
+            .field("detail", .string, .required)
+            .create()
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.raw("ALTER TABLE sessions ADD COLUMN user_id VARCHAR(36) NOT NULL DEFAULT ''").run()
+        try await sql.raw("CREATE INDEX sessions_by_user ON sessions (user_id)").run()
+        try await sql.create(index: "account_audit_by_target").on(AccountAuditEntry.schema).column("target_id").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(AccountAuditEntry.schema).delete()
+        try await database.schema(User.schema).deleteField("last_sign_in_at").deleteField("must_change_password").deleteField("disabled").update()
+        if let sql = database as? any SQLDatabase {
+            try await sql.raw("DROP INDEX sessions_by_user").run()
+            try await sql.raw("ALTER TABLE sessions DROP COLUMN user_id").run()
+        }
     }
 }

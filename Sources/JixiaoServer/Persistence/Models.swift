@@ -38,15 +38,51 @@ final class User: Model, @unchecked Sendable {
     @Field(key: "password_hash") var passwordHash: String
     @Enum(key: "role") var role: Role
     @Parent(key: "unit_id") var unit: OrgUnit
+    /// A disabled account cannot sign in, and its sessions were ended when it was disabled.
+    @Field(key: "disabled") var disabled: Bool
+    /// Set at creation and after a reset: the next sign-in leads to the change-password page and nowhere else.
+    @Field(key: "must_change_password") var mustChangePassword: Bool
+    @OptionalField(key: "last_sign_in_at") var lastSignInAt: Date?
 
     init() {}
-    init(id: UUID? = nil, username: String, displayName: String, passwordHash: String, role: Role, unitID: UUID) {
+    init(id: UUID? = nil, username: String, displayName: String, passwordHash: String, role: Role, unitID: UUID,
+         mustChangePassword: Bool = false) {
         self.id = id
         self.username = username
         self.displayName = displayName
         self.passwordHash = passwordHash
         self.role = role
         self.$unit.id = unitID
+        self.disabled = false
+        self.mustChangePassword = mustChangePassword
+    }
+}
+
+/// The append-only log of every account action: who did it (as they were then), when, what, on whom.
+/// Nothing in the application updates or deletes a row of it.
+final class AccountAuditEntry: Model, @unchecked Sendable {
+    static let schema = "account_audit"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "at") var at: Date
+    @Field(key: "actor_id") var actorID: UUID
+    @Field(key: "actor_username") var actorUsername: String
+    @Field(key: "actor_name") var actorName: String
+    @Field(key: "actor_unit") var actorUnit: String
+    @Parent(key: "target_id") var target: User
+    @Field(key: "action") var action: String
+    @Field(key: "detail") var detail: String
+
+    init() {}
+    init(actor: SignedIn, targetID: UUID, action: String, detail: String, at: Date = Date()) {
+        self.id = UUID()
+        self.at = at
+        self.actorID = actor.userID
+        self.actorUsername = actor.username
+        self.actorName = actor.displayName
+        self.actorUnit = actor.unitName
+        self.$target.id = targetID
+        self.action = action
+        self.detail = detail
     }
 }
 

@@ -5,6 +5,8 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     case approver
     case schemeAdmin = "scheme_admin"
     case leader
+    /// Manages the accounts of its own node and the nodes below it (no workflow step of its own).
+    case accountAdmin = "account_admin"
 
     public var chineseName: String {
         switch self {
@@ -13,6 +15,7 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
         case .approver: return "审定"
         case .schemeAdmin: return "方案管理员"
         case .leader: return "领导（只读）"
+        case .accountAdmin: return "账号管理员"
         }
     }
 }
