@@ -121,6 +121,13 @@ final class Run {
     var coefficientCache: [SIMD2<Int>: [(coefficient: Exact, scaled: Exact)?]] = [:]
     /// Per subject × ranking column: the declared max × the subject's coefficient (the rule's raw score).
     @exclusivity(unchecked) var rankedScores: [Exact] = []
+    /// Peer aggregates computed without some peers, whose figures are missing: aggregate id → depth → those
+    /// peers. Their readers' scores are provisional (see `provisional`).
+    var peerGaps: [Int: [Int: [Int]]] = [:]
+    /// Per subject, per indicator: the peers whose missing figures make the score provisional (an aggregate
+    /// or a ranking computed from the peers that have entered).
+    var provisional: [Int: [Int: Set<Int>]] = [:]
+    private var aggregateReads: [Int: [(id: Int, operandless: Bool)]] = [:]
     /// Per subject, per indicator: vetoes, effects and bounds that overrode a rule's result (see `ScoreFact`).
     var facts: [Int: [Int: [ScoreFact]]] = [:]
 
@@ -257,6 +264,8 @@ final class Run {
         warnings.removeAll(keepingCapacity: true)
         warnings.append(contentsOf: repeatElement([], count: subjects.count))
         aggregateCache.removeAll(keepingCapacity: true)
+        peerGaps.removeAll(keepingCapacity: true)
+        provisional.removeAll(keepingCapacity: true)
         facts.removeAll(keepingCapacity: true)
     }
 
@@ -366,7 +375,8 @@ final class Run {
 
     /// A plain leaf for every subject, by its fast plan: nothing to explain or override, so each subject's
     /// score is the rule's, bounded and rounded (what `compute` and `leafOutcome` do with it). A subject with
-    /// entered figures, or one the plan gives up on, goes through `compute`.
+    /// entered figures, or one the plan gives up on, goes through `compute`. A fast plan reads no peer
+    /// aggregate or metric, so none of its scores is provisional (`notePeerGaps` would find nothing to mark).
     private func computeFast(_ index: Int, _ shape: CompiledScheme.Shape, _ leaf: FastPlan.Leaf) {
         let max = shape.max
         let (lower, upper) = bounds(shape, max: max)
@@ -442,7 +452,41 @@ final class Run {
             if changed { outcome = .scored(score) }
         }
         setOutcome(cell, outcome)
+        if !peerGaps.isEmpty, shape.isLeaf { notePeerGaps(index, subject) }
         if shape.hasEffects { applyEffects(index, subject, cursor, trace: &trace) }
+    }
+
+    /// Marks the indicator provisional for this subject when an aggregate its rule reads left peers out.
+    private func notePeerGaps(_ index: Int, _ subject: Int) {
+        let reads: [(id: Int, operandless: Bool)]
+        if let known = aggregateReads[index] {
+            reads = known
+        } else {
+            var found: [(id: Int, operandless: Bool)] = []
+            var seenMetrics: Set<Int> = []
+            func visit(_ expression: BoundExpression) {
+                switch expression {
+                case .aggregate(let function, let id, let operand):
+                    if function != .childrenCount { found.append((id, operand == nil)) }
+                    if let operand { visit(operand) }
+                case .metric(let metric):
+                    if seenMetrics.insert(metric).inserted { visit(compiled.metrics[metric].expression) }
+                case .unary(_, let operand): visit(operand)
+                case .binary(_, let lhs, let rhs, _):
+                    visit(lhs)
+                    visit(rhs)
+                case .call(_, let arguments): arguments.forEach(visit)
+                default: break
+                }
+            }
+            compiled.nodes[index].rule?.rule.expressions.forEach(visit)
+            reads = found
+            aggregateReads[index] = found
+        }
+        for read in reads {
+            guard let gap = peerGaps[read.id]?[depths[subject]], !gap.isEmpty else { continue }
+            provisional[subject, default: [:]][index, default: []].formUnion(gap)
+        }
     }
 
     /// [floor, cap] of an indicator's score by its kind and keys.
@@ -604,14 +648,31 @@ final class Run {
     private func rank(_ index: Int, _ ranking: Ranking, _ metric: BoundExpression) {
         let column = compiled.shapes[index].rankingColumn
         // Peer groups: same level, or same parent. Subjects without the metric are not ranked.
+        // A subject whose figures are missing is left out, and the ranks of its group are provisional.
         var groups: [Int: [(subject: Int, metric: Exact)]] = [:]
+        var gaps: [Int: [Int]] = [:]
         let fastMetric = fastLeaves[index].flatMap { $0.kind == .ranking ? $0.a : nil }
         for subject in 0..<subjectCount {
-            guard let number = fastMetric.flatMap({ evaluate($0, subject) }) ?? (try? metric.number(Cursor(run: self, subject: subject), what: "metric"))
-            else { continue }
-            groups[ranking.amongSiblings ? (parents[subject] ?? -1) : depths[subject], default: []].append((subject, number))
+            let group = ranking.amongSiblings ? (parents[subject] ?? -1) : depths[subject]
+            let number: Exact
+            if let fast = fastMetric.flatMap({ evaluate($0, subject) }) {
+                number = fast
+            } else {
+                do throws(EvaluationError) {
+                    number = try metric.number(Cursor(run: self, subject: subject), what: "metric")
+                } catch .missing {
+                    gaps[group, default: []].append(subject)
+                    continue
+                } catch {
+                    continue
+                }
+            }
+            groups[group, default: []].append((subject, number))
         }
-        for members in groups.values {
+        for (group, members) in groups {
+            if let gap = gaps[group] {
+                for member in members { provisional[member.subject, default: [:]][index, default: []].formUnion(gap) }
+            }
             let sorted = members.sorted {
                 $0.metric != $1.metric ? (ranking.descending ? $0.metric > $1.metric : $0.metric < $1.metric) : $0.subject < $1.subject
             }
@@ -690,6 +751,7 @@ final class Run {
                     explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject],
                     reasons: reasons[subject]))
             subjects[subjects.count - 1].facts = facts[subject] ?? [:]
+            if let marks = provisional[subject] { subjects[subjects.count - 1].provisional = provisionalPeers(marks) }
         }
         if case .components(let components)? = scheme.composite {
             for subject in subjects.indices {
@@ -702,6 +764,19 @@ final class Run {
             stage.composite = subjectComposite(weights, order: order, renormalise: renormalise, subjects)
         }
         return stage
+    }
+
+    /// The provisional marks of one subject, carried up to every group above a marked indicator, as peer ids.
+    private func provisionalPeers(_ marks: [Int: Set<Int>]) -> [Int: [String]] {
+        var spread: [Int: Set<Int>] = [:]
+        for (index, peers) in marks {
+            var node: Int? = index
+            while let current = node {
+                spread[current, default: []].formUnion(peers)
+                node = compiled.nodes[current].parent
+            }
+        }
+        return spread.mapValues { $0.sorted().map { data.subjects[$0].id } }
     }
 
     private func rankingsOf(_ subject: Int) -> [Int: (rank: Int, count: Int, coefficient: Exact)] {

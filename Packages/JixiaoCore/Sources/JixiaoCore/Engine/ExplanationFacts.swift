@@ -257,7 +257,10 @@ extension Run {
                 return error.message
             }
         }
-        return "\(label) \(describe(.aggregate(function, id: id, operand))) = \(result)，取自同级 \(counted) 个对象：" + figures
+        let line = "\(label) \(describe(.aggregate(function, id: id, operand))) = \(result)，取自同级 \(counted) 个对象：" + figures
+        guard let gap = peerGaps[id]?[depth], !gap.isEmpty else { return line }
+        return line + "。暂按已填报的 \(counted) 个对象计算，尚未填报 \(gap.count) 个：" + gap.prefix(shown).map { data.subjects[$0].name }.joined(separator: "、")
+            + (gap.count > shown ? " 等" : "") + "；全部填报后得分可能变化"
     }
 }
 

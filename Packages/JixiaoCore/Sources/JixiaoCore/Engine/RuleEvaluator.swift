@@ -399,6 +399,7 @@ struct Cursor: EvaluationContext {
         let depth = run.depths[subject]
         if let cached = run.aggregateCache[id]?[depth] { return cached }
         var numbers: [Exact] = []
+        var gap: [Int] = []
         for peer in 0..<run.subjectCount where run.depths[peer] == depth {
             guard let operand else {
                 numbers.append(.one)
@@ -408,8 +409,14 @@ struct Cursor: EvaluationContext {
                 numbers.append(try operand.number(Cursor(run: run, subject: peer), what: function.rawValue))
             } catch .notApplicable {
                 continue
+            } catch .missing {
+                // A peer that has not entered its figure yet: the aggregate is taken over those that have,
+                // and every score read from it is provisional until the rest are in.
+                gap.append(peer)
+                continue
             }
         }
+        if !gap.isEmpty { run.peerGaps[id, default: [:]][depth] = gap }
         let value: Term
         switch function {
         case .peerCount: value = .number(Exact(numbers.count))

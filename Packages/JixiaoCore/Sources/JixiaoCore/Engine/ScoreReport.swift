@@ -50,6 +50,17 @@ public struct SubjectResult: Sendable {
     public internal(set) var facts: [Int: [ScoreFact]] = [:]
     /// Why the subject has its grade (band, veto, threshold, or rank and quota).
     public internal(set) var gradeBasis: GradeBasis?
+    /// Per indicator (and every group above it): the ids of the peers whose figures are still missing, when
+    /// the score was computed from the peers that have entered (a peer average, a ranking). Such a score,
+    /// and the total above it, is provisional: it changes when those peers enter.
+    public internal(set) var provisional: [Int: [String]] = [:]
+
+    /// Whether the total is provisional, and the peers still missing for it.
+    public var isProvisional: Bool { !provisional.isEmpty }
+    public var missingPeers: [String] {
+        var seen: Set<String> = []
+        return provisional.keys.sorted().flatMap { provisional[$0] ?? [] }.filter { seen.insert($0).inserted }
+    }
 
     /// The score the grade is based on: the composite where there is one, else the total.
     public var gradedScore: Exact? { composite.map(Exact.init) ?? total.score }
