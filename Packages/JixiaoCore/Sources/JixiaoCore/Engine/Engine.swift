@@ -367,6 +367,8 @@ final class Run {
                 let leaf = fastLeaves[index]
             {
                 computeFast(index, shape, leaf)
+            } else if !shape.isLeaf, !explain, !shape.hasAppliesTo, !shape.hasVariants, !shape.hasVeto, !compiled.hasEffects {
+                computeFastGroup(index, shape)
             } else {
                 for subject in subjectOrder { compute(index, subject) }
             }
@@ -387,6 +389,40 @@ final class Run {
                 var score = raw.clamped(to: lower, upper)
                 if roundLeaves { score = score.rounded(places: rounding.places, mode: rounding.mode) }
                 setScore(cell(subject, index), score)
+            } else {
+                compute(index, subject)
+            }
+        }
+    }
+
+    /// A plain group for every subject: where every child is a decimal score at its declared max (the common
+    /// case), the score is their sum within the group's bounds, as `groupOutcome` computes it; any other
+    /// subject goes through `compute`.
+    private func computeFastGroup(_ index: Int, _ shape: CompiledScheme.Shape) {
+        let max = shape.max
+        let lower = shape.floor ?? (shape.kind == .deduction ? -max : Fixed(raw: Int64.min + 1))
+        let upper = shape.cap ?? (shape.kind == .bonus ? max : Fixed(raw: Int64.max))
+        let start = shape.childStart
+        let end = shape.childEnd
+        guard end > start else {
+            for subject in subjectOrder { compute(index, subject) }
+            return
+        }
+        for subject in subjectOrder {
+            let base = cell(subject, 0)
+            var sum: Int128 = 0
+            var plain = true
+            for position in start..<end {
+                let child = base + childList[position]
+                // Exactly `decimal`: scored, and no lowered max.
+                guard cellState[child] == CellState.decimal else {
+                    plain = false
+                    break
+                }
+                sum += Int128(cellRaw[child])
+            }
+            if plain {
+                setScore(cell(subject, index), Exact(numerator: sum, denominator: Exact.decimalScale).clamped(to: lower, upper))
             } else {
                 compute(index, subject)
             }
@@ -673,9 +709,7 @@ final class Run {
             if let gap = gaps[group] {
                 for member in members { provisional[member.subject, default: [:]][index, default: []].formUnion(gap) }
             }
-            let sorted = members.sorted {
-                $0.metric != $1.metric ? (ranking.descending ? $0.metric > $1.metric : $0.metric < $1.metric) : $0.subject < $1.subject
-            }
+            let sorted = Run.sortedForRanking(members, descending: ranking.descending)
             var rank = 0
             // The coefficients of a column's ranks among this many, computed once and kept across data sets.
             var known = coefficientCache.removeValue(forKey: SIMD2(column, sorted.count)) ?? Array(repeating: nil, count: sorted.count)
@@ -694,6 +728,27 @@ final class Run {
             }
             coefficientCache[SIMD2(column, sorted.count)] = known
         }
+    }
+
+    /// Peers best first (by metric, then by position in the data, so ties keep one order). Where every
+    /// metric is a 64-bit decimal, the sort compares integers; the order is the same.
+    static func sortedForRanking(_ members: [(subject: Int, metric: Exact)], descending: Bool) -> [(subject: Int, metric: Exact)] {
+        var keys: [(key: Int64, subject: Int)] = []
+        keys.reserveCapacity(members.count)
+        for member in members {
+            guard let key = member.metric.smallDecimal else {
+                return members.sorted {
+                    $0.metric != $1.metric ? (descending ? $0.metric > $1.metric : $0.metric < $1.metric) : $0.subject < $1.subject
+                }
+            }
+            keys.append((key, member.subject))
+        }
+        if descending {
+            keys.sort { $0.key != $1.key ? $0.key > $1.key : $0.subject < $1.subject }
+        } else {
+            keys.sort { $0.key != $1.key ? $0.key < $1.key : $0.subject < $1.subject }
+        }
+        return keys.map { ($0.subject, Exact(numerator: Int128($0.key), denominator: Exact.decimalScale)) }
     }
 
     /// The coefficient of `rank` among `count`, exactly: on a linear curve the k-th of n is
