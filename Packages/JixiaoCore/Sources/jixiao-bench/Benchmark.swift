@@ -67,6 +67,7 @@ struct Benchmark {
             }
             cpu += threadCPUSeconds() - cpuStart
             wall += clock.now - start
+            scorer.releaseData()  // one month's figures in memory at a time, as a server holds one period
         }
         try dataFile.close()
         let wallSeconds = seconds(wall)

@@ -41,6 +41,7 @@ public final class Scorer {
             run = Run(compiled: compiled, data: data, stage: stage, explain: false)
         }
         run?.execute()
+        dataReleased = false
     }
 
     public var subjectCount: Int { run?.subjectCount ?? 0 }
@@ -59,8 +60,20 @@ public final class Scorer {
         return run.total(of: subject).total
     }
 
-    /// The whole stage, graded, as `Engine.score` reports it.
-    public func result() -> StageResult? { run?.result() }
+    /// The whole stage, graded, as `Engine.score` reports it; nil after `releaseData()`.
+    public func result() -> StageResult? {
+        guard let run, !dataReleased else { return nil }
+        return run.result()
+    }
+
+    /// Lets go of the scored data set (the figures stay readable, `result()` does not), so that the next
+    /// one can be built without two periods' figures in memory at once.
+    public func releaseData() {
+        guard let run else { return }
+        run.releaseData()
+        dataReleased = true
+    }
+    private var dataReleased = false
 }
 
 /// One stage's computation. A class so that formula evaluation can memoise into it.
@@ -113,14 +126,24 @@ final class Run {
     var zeroed: Set<Int> = []
     var parentDeductions: [Int: Fixed] = [:]
     var explanations: [[[String]]] = []
-    /// Per subject × ranking column (`Shape.rankingColumn`).
-    @exclusivity(unchecked) var rankings: [(rank: Int, count: Int, coefficient: Exact)?] = []
+    /// Per subject × ranking column (`Shape.rankingColumn`): the rank (0 = not ranked) and which of
+    /// `rankTables` holds its coefficient; 8 bytes, as a country's period has many.
+    struct RankEntry {
+        var rank: Int32
+        var table: Int32
+    }
+    @exclusivity(unchecked) var rankEntries: [RankEntry] = []
+    /// Per peer group ranked in this load: coefficient and declared max × coefficient, by rank.
+    var rankTables: [[(coefficient: Exact, scaled: Exact)?]] = []
     var warnings: [[String]] = []
     var aggregateCache: [Int: [Int: Term]] = [:]
     /// Ranking coefficients by column and peer count, then rank (a pure function of the curve; kept across `load`s).
-    var coefficientCache: [SIMD2<Int>: [(coefficient: Exact, scaled: Exact)?]] = [:]
-    /// Per subject × ranking column: the declared max × the subject's coefficient (the rule's raw score).
-    @exclusivity(unchecked) var rankedScores: [Exact] = []
+    struct CoefficientKey: Hashable {
+        let curve: Ranking.Coefficient
+        let max: Fixed
+        let count: Int
+    }
+    var coefficientCache: [CoefficientKey: [(coefficient: Exact, scaled: Exact)?]] = [:]
     /// Peer aggregates computed without some peers, whose figures are missing: aggregate id → depth → those
     /// peers. Their readers' scores are provisional (see `provisional`).
     var peerGaps: [Int: [Int: [Int]]] = [:]
@@ -257,10 +280,9 @@ final class Run {
         parentDeductions.removeAll(keepingCapacity: true)
         explanations.removeAll(keepingCapacity: true)
         explanations.append(contentsOf: repeatElement(explain ? Array(repeating: [], count: nodeCount) : [], count: subjects.count))
-        rankings.removeAll(keepingCapacity: true)
-        rankings.append(contentsOf: repeatElement(nil, count: subjects.count * compiled.rankingNodes.count))
-        rankedScores.removeAll(keepingCapacity: true)
-        rankedScores.append(contentsOf: repeatElement(.zero, count: subjects.count * compiled.rankingNodes.count))
+        rankEntries.removeAll(keepingCapacity: true)
+        rankEntries.append(contentsOf: repeatElement(RankEntry(rank: 0, table: 0), count: subjects.count * compiled.rankingNodes.count))
+        rankTables.removeAll(keepingCapacity: true)
         warnings.removeAll(keepingCapacity: true)
         warnings.append(contentsOf: repeatElement([], count: subjects.count))
         aggregateCache.removeAll(keepingCapacity: true)
@@ -271,7 +293,24 @@ final class Run {
 
     @inline(__always) func cell(_ subject: Int, _ index: Int) -> Int { subject * nodeCount + index }
 
+    /// Drops the data set and what was copied from it, keeping the computed cells (see `Scorer.releaseData`).
+    func releaseData() {
+        data = DataSet(schemeID: data.schemeID, period: data.period, subjects: [])
+        slots.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        reasons.removeAll(keepingCapacity: true)
+    }
+
     // MARK: Cells
+
+    /// A subject's rank on a ranking column: of how many, the coefficient, and the declared max × it.
+    @inline(__always) func ranking(_ subject: Int, column: Int) -> (rank: Int, count: Int, coefficient: Exact, scaled: Exact)? {
+        let entry = rankEntries[subject * rankingColumns + column]
+        guard entry.rank > 0 else { return nil }
+        let table = rankTables[Int(entry.table)]
+        guard let value = table[Int(entry.rank) - 1] else { return nil }
+        return (Int(entry.rank), table.count, value.coefficient, value.scaled)
+    }
 
     /// A subject's input in `slot`.
     @inline(__always) func slot(_ subject: Int, _ slot: Int) -> Value? { slots[subject * slotCount + slot] }
@@ -711,22 +750,23 @@ final class Run {
             }
             let sorted = Run.sortedForRanking(members, descending: ranking.descending)
             var rank = 0
-            // The coefficients of a column's ranks among this many, computed once and kept across data sets.
-            var known = coefficientCache.removeValue(forKey: SIMD2(column, sorted.count)) ?? Array(repeating: nil, count: sorted.count)
+            // The coefficients of ranks among this many on this curve, computed once and kept across data sets.
+            let key = CoefficientKey(curve: ranking.coefficient, max: shapes[index].max, count: sorted.count)
+            var known = coefficientCache.removeValue(forKey: key) ?? Array(repeating: nil, count: sorted.count)
+            var ranks: [(subject: Int, rank: Int)] = []
+            ranks.reserveCapacity(sorted.count)
             for (position, member) in sorted.enumerated() {
                 if position == 0 || sorted[position - 1].metric != member.metric { rank = position + 1 }
-                let value: (coefficient: Exact, scaled: Exact)
-                if let cached = known[rank - 1] {
-                    value = cached
-                } else {
+                if known[rank - 1] == nil {
                     let coefficient = coefficient(ranking.coefficient, rank: rank, count: sorted.count)
-                    value = (coefficient, shapes[index].max * coefficient)
-                    known[rank - 1] = value
+                    known[rank - 1] = (coefficient, shapes[index].max * coefficient)
                 }
-                rankings[member.subject * rankingColumns + column] = (rank, sorted.count, value.coefficient)
-                rankedScores[member.subject * rankingColumns + column] = value.scaled
+                ranks.append((member.subject, rank))
             }
-            coefficientCache[SIMD2(column, sorted.count)] = known
+            coefficientCache[key] = known
+            let table = Int32(rankTables.count)
+            rankTables.append(known)
+            for (subject, rank) in ranks { rankEntries[subject * rankingColumns + column] = RankEntry(rank: Int32(rank), table: table) }
         }
     }
 
@@ -836,9 +876,8 @@ final class Run {
 
     private func rankingsOf(_ subject: Int) -> [Int: (rank: Int, count: Int, coefficient: Exact)] {
         var found: [Int: (rank: Int, count: Int, coefficient: Exact)] = [:]
-        let columns = compiled.rankingNodes.count
         for (column, index) in compiled.rankingNodes.enumerated() {
-            if let ranking = rankings[subject * columns + column] { found[index] = ranking }
+            if let ranking = ranking(subject, column: column) { found[index] = (ranking.rank, ranking.count, ranking.coefficient) }
         }
         return found
     }

@@ -331,9 +331,8 @@ extension Run {
             return start - deduction
 
         case .ranking:
-            let position = subject * rankingColumns + shapes[index].rankingColumn
-            guard let (_, _, coefficient) = rankings[position] else { return nil }
-            return max == shapes[index].max ? rankedScores[position] : max * coefficient
+            guard let (_, _, coefficient, scaled) = ranking(subject, column: shapes[index].rankingColumn) else { return nil }
+            return max == shapes[index].max ? scaled : max * coefficient
 
         case .rescale:
             guard let external = evaluate(leaf.a, subject) else { return nil }

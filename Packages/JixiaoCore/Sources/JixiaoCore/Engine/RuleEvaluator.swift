@@ -224,7 +224,7 @@ struct RuleEvaluator {
             return score
 
         case .ranking(_, let metric):
-            guard let (rank, count, coefficient) = run.rankings[cursor.subject * run.compiled.rankingNodes.count + run.compiled.shapes[index].rankingColumn] else {
+            guard let (rank, count, coefficient, _) = run.ranking(cursor.subject, column: run.compiled.shapes[index].rankingColumn) else {
                 _ = try number(metric, "排名指标")  // throws the reason this subject is unranked
                 throw .missing("排名指标")
             }
