@@ -127,6 +127,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: AssessmentController())
     try signedIn.register(collection: WhatIfController())
     try signedIn.register(collection: RankingController())
+    try signedIn.register(collection: SummaryController())
     try signedIn.register(collection: OrgController())
 }
 

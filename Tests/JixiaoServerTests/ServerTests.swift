@@ -201,8 +201,18 @@ final class ServerTests: XCTestCase {
         try await browser.login("jinjiang")
         let id = try await assessmentID(app, unit: "510101")
         let revision = try await browser.json("api/assessments/\(id)", as: SheetDTO.self).revision
-        let saved = try await browser.putFigures(id, revision: revision, ["需求精准度": "[1, 2]"])  // a list where a rate is needed
-        XCTAssertEqual(saved.status, .ok, saved.body.string)
+        // Refused at save time, naming the indicator and the rule's reason: a list where a rate is needed.
+        let refusedSave = try await browser.putFigures(id, revision: revision, ["需求精准度": "[1, 2]"])
+        XCTAssertEqual(refusedSave.status, .unprocessableEntity)
+        XCTAssertTrue(refusedSave.body.string.contains("按评分规则无法计分") && refusedSave.body.string.contains("需求精准度"), refusedSave.body.string)
+        let unchanged = try await browser.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(unchanged.revision, revision, "nothing written")
+        // A figure that got in before (an older version's data): the sheet explains it and the workflow stops.
+        let stored = try await EntryValue.query(on: app.db).filter(\.$assessment.$id == id).filter(\.$field == "需求精准度").filter(\.$stage == 0).first()
+        let figure = try XCTUnwrap(stored)
+        figure.value = "[1, 2]"
+        try await figure.save(on: app.db)
+        try await PeerScoreTests.move(app, id, toStage: 0)
         let page = try await browser.get("assessments/\(id)").body.string
         XCTAssertTrue(page.contains("id=\"failures\""), "the sheet lists the indicator that cannot be scored")
         XCTAssertTrue(page.contains("错误：") && page.contains("列表"), "with the engine's reason")

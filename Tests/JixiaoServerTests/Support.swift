@@ -94,6 +94,21 @@ final class Browser: @unchecked Sendable {
         return try await send(.POST, path, form: form)
     }
 
+    /// Posts a form whose names may repeat (a multiple select's `name[]`), with this session's CSRF token.
+    func post(_ path: String, pairs: [(String, String)]) async throws -> XCTHTTPResponse {
+        let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+        let body = (pairs + [("_csrf", csrf)]).map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        var headers = HTTPHeaders()
+        if let cookie { headers.replaceOrAdd(name: .cookie, value: cookie) }
+        headers.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded")
+        var captured: XCTHTTPResponse?
+        try await app.test(.POST, path, headers: headers, body: ByteBuffer(string: body), afterResponse: { response async in
+            captured = response
+        })
+        guard let response = captured else { throw Abort(.internalServerError) }
+        return response
+    }
+
     /// Posts a multipart form (the session's CSRF token, `fields`, and one file), as a browser uploads.
     func upload(_ path: String, fields: [String: String] = [:], file name: String, _ data: Data) async throws -> XCTHTTPResponse {
         let boundary = "jixiao-test-boundary"

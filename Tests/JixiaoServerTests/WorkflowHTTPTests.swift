@@ -48,6 +48,38 @@ final class WorkflowHTTPTests: XCTestCase {
         }
     }
 
+    /// A return names the indicators to correct: the county sees them marked until it submits again.
+    func testReturnOfIndicators_marksThemUntilSubmittedAgain() async throws {
+        try await withApp { app in
+            let id = try await assessmentID(app, unit: "510102")  // 青羊区, at 初评 for 成都市
+            let city = Browser(app)
+            try await city.login("chengdu")
+            var sheet = try await city.json("api/assessments/\(id)", as: SheetDTO.self)
+            XCTAssertEqual(sheet.stage, "初评")
+            let page = try await city.get("assessments/\(id)").body.string
+            XCTAssertTrue(page.contains("id=\"return-indicators\""), "the return form lists the indicators")
+            let unknown = try await city.post("assessments/\(id)/return", pairs: [
+                ("revision", String(sheet.revision)), ("comment", "x"), ("indicators[]", "9.9.9")])
+            XCTAssertEqual(unknown.status, .unprocessableEntity)
+            let returned = try await city.post("assessments/\(id)/return", pairs: [
+                ("revision", String(sheet.revision)), ("comment", "落实记录与台账不符，请核对"), ("indicators[]", "2.1"), ("indicators[]", "2.4")])
+            XCTAssertEqual(returned.status, .seeOther, returned.body.string)
+
+            let county = Browser(app)
+            try await county.login("qingyang")
+            let marked = try await county.get("assessments/\(id)").body.string
+            XCTAssertTrue(marked.contains("id=\"returned-items\""))
+            XCTAssertTrue(marked.contains("2.1 ") && marked.contains("落实记录与台账不符，请核对"), "each returned indicator with the message")
+            XCTAssertEqual(marked.components(separatedBy: "<tr class=\"returned\">").count - 1, 2, "both rows marked")
+            sheet = try await county.json("api/assessments/\(id)", as: SheetDTO.self)
+            XCTAssertEqual(sheet.audit.last?.reason, "退回指标 2.1、2.4：落实记录与台账不符，请核对")
+            let submitted = try await county.post("assessments/\(id)/submit", ["revision": String(sheet.revision)]).status
+            XCTAssertEqual(submitted, .seeOther)
+            let after = try await city.get("assessments/\(id)").body.string
+            XCTAssertFalse(after.contains("id=\"returned-items\""), "answered by submitting again")
+        }
+    }
+
     func testBadFiguresAreExplainedAndNothingIsSaved() async throws {
         try await withApp { app in
             let county = Browser(app)
@@ -66,7 +98,7 @@ final class WorkflowHTTPTests: XCTestCase {
             let form = try await county.post("assessments/\(id)/save", ["revision": String(after.revision), "v0": "abc"])
             XCTAssertEqual(page.status, .ok)
             XCTAssertEqual(form.status, .unprocessableEntity)
-            XCTAssertTrue(form.body.string.contains("不是数字"))
+            XCTAssertTrue(form.body.string.contains("按评分规则无法计分") && form.body.string.contains("abc"), "the rule's refusal, with what was typed")
         }
     }
 
@@ -197,6 +229,25 @@ final class WorkflowHTTPTests: XCTestCase {
         // The ranking follows the adjusted figures.
         let overview = try await province.json("api/assessments", as: OverviewDTO.self)
         XCTAssertEqual(overview.assessments.first { $0.code == "510101" }?.stage, "已审定")
+
+        // Reopened by the approving level with a reason: editable at 审定 again, the approval's snapshot kept.
+        let approvedTotal = sheet.totals[2]
+        let noReason = try await province.post("assessments/\(id)/reopen", ["revision": String(sheet.revision)]).status
+        XCTAssertEqual(noReason, .unprocessableEntity)
+        let byCity = try await city.post("assessments/\(id)/reopen", ["revision": String(sheet.revision), "comment": "x"]).status
+        XCTAssertEqual(byCity, .forbidden, "the city did not approve: it cannot reopen")
+        let reopened = try await province.post("assessments/\(id)/reopen", ["revision": String(sheet.revision), "comment": "复核发现需求数据有误"]).status
+        XCTAssertEqual(reopened, .seeOther)
+        sheet = try await province.json("api/assessments/\(id)", as: SheetDTO.self)
+        XCTAssertEqual(sheet.stage, "审定")
+        XCTAssertEqual(sheet.audit.last?.action, "重新打开")
+        XCTAssertEqual(sheet.audit.last?.reason, "复核发现需求数据有误")
+        let changed = try await province.putFigures(id, revision: sheet.revision, ["需求精准度": "60%"], reasons: ["需求精准度": "复核"]).status
+        XCTAssertEqual(changed, .ok)
+        let sheetPage = try await province.get("assessments/\(id)").body.string
+        XCTAssertTrue(sheetPage.contains("id=\"snapshot\"") && sheetPage.contains("当时总分 \(approvedTotal)"), "the approval is remembered")
+        XCTAssertTrue(sheetPage.contains("<th>审定时</th>"))
+        XCTAssertTrue(sheetPage.contains("class=\"num moved\" id=\"snapshot-total\""), "the total moved since the approval, and says so")
     }
 
     /// Two editors read revision N; the first save wins, the second is refused with 409 and writes nothing.

@@ -15,7 +15,7 @@ struct AssessmentController: RouteCollection {
         one.get(use: sheet)
         one.post("save", use: saveForm)
         one.post("preview", use: preview)
-        for action in [WorkflowAction.submit, .sendBack, .approve] {
+        for action in [WorkflowAction.submit, .sendBack, .approve, .reopen] {
             one.post(PathComponent(stringLiteral: action.rawValue)) { request in try await act(request, action) }
         }
         one.get("template.xlsx", use: template)
@@ -156,18 +156,39 @@ struct AssessmentController: RouteCollection {
         struct Form: Content {
             var revision: Int
             var comment: String?
+            /// A return's indicators (`indicators[]` in the form), each a code of the scheme.
+            var indicators: [String]?
         }
         let form = try request.content.decode(Form.self)
+        var returning: [String] = []
+        if action == .sendBack, let codes = form.indicators, !codes.isEmpty {
+            let loaded = try await store(request).load(id)
+            let compiled = loaded.scheme.compiled
+            guard codes.count <= compiled.indicatorCount else { throw InputProblems(problems: ["退回的指标过多"]) }
+            let unknown = codes.filter { compiled.index(of: $0) == nil }
+            if !unknown.isEmpty { throw InputProblems(problems: unknown.prefix(5).map { "“\($0)”不是本方案的指标" }) }
+            var seen: Set<String> = []
+            returning = codes.filter { seen.insert($0).inserted }
+        }
+        var snapshot: (total: String, grade: String?, body: String)?
         if action == .submit || action == .approve {
             // A score the engine cannot compute does not move on, and nothing is locked without a total.
             let view = try await SheetView.load(id, request: request)
+            if action == .approve {
+                snapshot = (view.current.total.statusText, view.current.grade,
+                            try ApprovalSnapshot.body(view.current, view.scores.scheme.compiled))
+            }
             var problems = view.failures.map { "计算错误：\($0)" }
             if action == .approve, problems.isEmpty, view.current.total.score == nil {
                 problems.append("总分尚未评出（\(view.current.total.statusText)），不能审定")
             }
+            if action == .approve, problems.isEmpty, let provisional = view.provisional {
+                // Approval locks a final score; a provisional one still moves when the missing peers enter.
+                problems.append("得分为暂定（\(provisional)），全部填报后才能审定")
+            }
             if !problems.isEmpty { throw InputProblems(problems: ["以下指标须先改正，才能\(action.chineseName)："] + problems) }
         }
-        try await store(request).act(id, action, revision: form.revision, comment: form.comment)
+        try await store(request).act(id, action, revision: form.revision, comment: form.comment, snapshot: snapshot, returning: returning)
         request.session.data["flash"] = "已\(action.chineseName)。"
         return request.redirect(to: SiteURL.assessment(id))
     }
@@ -198,10 +219,19 @@ struct AssessmentController: RouteCollection {
         try store.requireSave(loaded)
         let upload = try request.content.decode(Upload.self)
         let data = Data(buffer: upload.file.data), name = upload.file.filename, fields = loaded.scheme.entryFields
-        let (figures, reasons) = try await request.application.uploadParsing.run {
+        let (figures, reasons, lines) = try await request.application.uploadParsing.run {
             try EntryTemplate.read(data, file: name, fields: fields)
         }
-        try await store.save(id, revision: upload.revision, figures: figures, reasons: reasons)
+        do {
+            try await store.save(id, revision: upload.revision, figures: figures, reasons: reasons)
+        } catch let refused as InputProblems {
+            // The rules' refusals name the field: say which row of the file holds it.
+            let rows = fields.compactMap { field in lines[field.key].map { (label: field.label, line: $0) } }
+            throw InputProblems(problems: refused.problems.map { problem in
+                guard let row = rows.first(where: { problem.contains("“\($0.label)”") }) else { return "\(name)：\(problem)" }
+                return "\(name) 第 \(row.line) 行 E 列：\(problem)"
+            })
+        }
         request.session.data["flash"] = "已从 \(upload.file.filename) 导入 \(figures.count) 项。"
         return request.redirect(to: SiteURL.assessment(id))
     }
@@ -270,7 +300,7 @@ struct AssessmentController: RouteCollection {
 enum EntryTemplate {
     static let header = ["字段", "名称", "单位", "说明", "填报值", "调整理由"]
 
-    static func read(_ data: Data, file: String, fields: [EntryField]) throws -> (figures: [String: String], reasons: [String: String]) {
+    static func read(_ data: Data, file: String, fields: [EntryField]) throws -> (figures: [String: String], reasons: [String: String], lines: [String: Int]) {
         let workbook: Workbook
         do { workbook = try Workbook(xlsxData: data) } catch { throw InputProblems(problems: ["\(file)：不是有效的 xlsx 文件"]) }
         guard let sheet = workbook.sheets.first, let first = sheet.rows.first, first.prefix(6).map(\.text) == header else {
@@ -279,6 +309,7 @@ enum EntryTemplate {
         let known = Set(fields.map(\.key))
         var figures: [String: String] = [:]
         var reasons: [String: String] = [:]
+        var lines: [String: Int] = [:]
         var problems: [String] = []
         for (offset, row) in sheet.rows.dropFirst().enumerated() {
             let line = offset + 2
@@ -289,9 +320,10 @@ enum EntryTemplate {
             let value = cell(4)
             if !value.isEmpty, let problem = AssessmentStore.problem(with: value) { problems.append("\(file) 第 \(line) 行 E 列：\(problem)") }
             figures[key] = value
+            lines[key] = line
             if !cell(5).isEmpty { reasons[key] = cell(5) }
         }
         if !problems.isEmpty { throw InputProblems(problems: problems) }
-        return (figures, reasons)
+        return (figures, reasons, lines)
     }
 }

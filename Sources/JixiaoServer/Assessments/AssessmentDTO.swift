@@ -71,6 +71,16 @@ struct SheetDTO: Content {
     /// Why the grade: the band, the veto, the threshold or the rank and quota.
     let gradeBasis: String?
     let rank: Int?
+    /// When the score is taken over the peers that have entered: how many, and who is still missing.
+    let provisional: String?
+    /// The latest approval's snapshot: when, by whom, the total and grade approved.
+    struct Approval: Content {
+        let at: Date
+        let by: String
+        let total: String
+        let grade: String?
+    }
+    let approval: Approval?
     let figures: [String: String]
     let indicators: [Indicator]
     let audit: [AuditRow]
@@ -90,6 +100,8 @@ struct SheetDTO: Content {
         totals = view.stageResults.map(\.total.statusText)
         grade = reached.grade
         gradeBasis = reached.gradeBasis?.text
+        provisional = view.provisional
+        approval = view.snapshot.map { Approval(at: $0.at, by: $0.displayName, total: $0.total, grade: $0.grade) }
         rank = reached.rank
         figures = view.inForce
         indicators = (0..<compiled.indicatorCount).map { index in

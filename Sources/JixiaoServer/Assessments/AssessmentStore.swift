@@ -130,6 +130,12 @@ struct AssessmentStore {
             }
             changes.append((key, old, text, reason))
         }
+        // The rules' own refusals, for the changes that read well, reported with the others at once.
+        if !changes.isEmpty {
+            do { try await refuseWhatTheRulesRefuse(id, loaded, changes: changes) } catch let refused as InputProblems {
+                problems += refused.problems
+            }
+        }
         if !problems.isEmpty { throw InputProblems(problems: problems) }
         if changes.isEmpty && revision == loaded.assessment.revision { return revision }
 
@@ -169,26 +175,46 @@ struct AssessmentStore {
     }
 
     /// Submit, return or approve, at the revision the user saw. A return needs a comment.
-    func act(_ id: UUID, _ action: WorkflowAction, revision: Int, comment: String?) async throws {
+    /// `snapshot` (approval only): the total, grade and body of the score approved, stored with the lock.
+    /// `returning` (a return only): the indicator codes the reviewer means, marked on the sheet with the comment.
+    func act(_ id: UUID, _ action: WorkflowAction, revision: Int, comment: String?,
+             snapshot: (total: String, grade: String?, body: String)? = nil, returning: [String] = []) async throws {
         let loaded = try await load(id)
         let next: WorkflowState
         do { next = try loaded.scheme.workflow.apply(action, to: loaded.assessment.state, by: loaded.actor) } catch {
             throw Abort(.forbidden, reason: error.message)
         }
         let comment = comment?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if action == .sendBack && (comment ?? "").isEmpty { throw InputProblems(problems: ["退回须填写意见"]) }
+        if action.needsComment && (comment ?? "").isEmpty {
+            throw InputProblems(problems: [action == .sendBack ? "退回须填写意见" : "重新打开须写明理由"])
+        }
         let stages = loaded.scheme.workflow.stages
         let from = loaded.assessment.state
         let username = user.username
+        let displayName = user.displayName
         try await serialized { database in try await database.transaction { db in
-            _ = try await Self.bumpRevision(id, from: revision, on: db)
+            let newRevision = try await Self.bumpRevision(id, from: revision, on: db)
+            if let snapshot {
+                try await ApprovalSnapshot(assessmentID: id, at: Date(), username: username, displayName: displayName, revision: newRevision, total: snapshot.total,
+                                           grade: snapshot.grade, body: snapshot.body).create(on: db)
+            }
+            if action == .submit {
+                // Submitted again: the marks of the last return have been answered.
+                try await ReturnedItem.query(on: db).filter(\.$assessment.$id == id).filter(\.$open == true).set(\.$open, to: false).update()
+            }
+            if action == .sendBack {
+                for code in returning {
+                    try await ReturnedItem(assessmentID: id, code: code, message: comment ?? "", at: Date(), displayName: displayName).create(on: db)
+                }
+            }
             try await Assessment.query(on: db).filter(\.$id == id)
                 .set(\.$stage, to: next.stage).set(\.$status, to: next.status)
                 .set(\.$comment, to: action == .sendBack ? comment : nil)
                 .update()
             try await AuditEntry(assessmentID: id, username: username, action: action.chineseName, field: "阶段",
                                  oldValue: Self.describe(from, stages), newValue: Self.describe(next, stages),
-                                 reason: comment?.isEmpty == false ? comment : nil).create(on: db)
+                                 reason: returning.isEmpty ? (comment?.isEmpty == false ? comment : nil)
+                                     : "退回指标 \(returning.joined(separator: "、"))：\(comment ?? "")").create(on: db)
         } }
     }
 
@@ -222,12 +248,56 @@ struct AssessmentStore {
     }
 
     /// Why a typed figure is not a figure, or nil: numbers, percentages, 是/否, 不适用 and lists of numbers are.
+    /// What no field may hold, whatever its rule. Words are figures too (已调整, 达到要求, a checklist's all):
+    /// whether a rule takes them is the engine's to say (see `refuseWhatTheRulesRefuse`).
+    static let longestFigure = 200
     static func problem(with text: String) -> String? {
-        switch Value.parse(text) {
-        case .number, .bool, .notApplicable: return nil
-        case .list(let items) where items.allSatisfy({ $0.number != nil }): return nil
-        case .text, .list: return "“\(text)”不是数字、百分数、是/否、“不适用”或 [2, 1] 这样的数字列表"
+        if text.count > longestFigure { return "填报值过长（\(text.count) 字，不超过 \(longestFigure) 字）" }
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "填报值含有控制字符" }
+        return nil
+    }
+
+    /// The indicators in error in `after` that were not in error in `before` (a save's or a trial's figures).
+    static func introducedFailures(_ before: SubjectResult, _ after: SubjectResult, _ compiled: CompiledScheme) -> [String] {
+        let known = Set(SheetView.failures(before, compiled))
+        return SheetView.failures(after, compiled).filter { !known.contains($0) }
+    }
+
+    /// Save-time validation by the rules themselves: the figures as they would stand are scored (nothing is
+    /// written), and an indicator that this save would put in error is refused with the engine's reason,
+    /// naming it (a judged 9 on a 6-point item, a word a threshold does not know, a list where a rate is
+    /// needed). An indicator that was already in error before this save does not block it.
+    private func refuseWhatTheRulesRefuse(_ id: UUID, _ loaded: Loaded,
+                                          changes: [(field: String, old: String?, new: String?, reason: String?)]) async throws {
+        let scores = try await board.scores(loaded.version, period: loaded.assessment.period, on: database)
+        guard let row = scores.row(id), !changes.isEmpty else { return }
+        let compiled = scores.scheme.compiled
+        let stage = min(loaded.assessment.stage, scores.report.stages.count - 1)
+        let saved = scores.report.stages[stage].subjects[row.subject]
+        let before = Set(SheetView.failures(saved, compiled))
+        var typed: [String: String] = [:]
+        for change in changes { typed[change.field] = change.new ?? "" }
+        let after = try scores.preview(row, figures: typed, stage: loaded.assessment.stage)
+        let introduced = Self.introducedFailures(saved, after, compiled)
+        guard !introduced.isEmpty else { return }
+        // Name the field: the changes that alone put each indicator in error (tried one by one, on this error path only).
+        let labels = Dictionary(loaded.scheme.entryFields.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
+        var culprits: [String: [String]] = [:]
+        if changes.count > 1 && changes.count <= 40 {
+            for change in changes {
+                let alone = try scores.preview(row, figures: [change.field: change.new ?? ""], stage: loaded.assessment.stage)
+                for failure in SheetView.failures(alone, compiled) where !before.contains(failure) {
+                    culprits[failure, default: []].append(change.field)
+                }
+            }
+        } else if changes.count == 1 {
+            for failure in introduced { culprits[failure] = [changes[0].field] }
         }
+        let values = Dictionary(changes.map { ($0.field, $0.new ?? "") }, uniquingKeysWith: { a, _ in a })
+        throw InputProblems(problems: introduced.map { failure in
+            let fields = (culprits[failure] ?? []).map { "“\(labels[$0] ?? $0)”填的 \(values[$0] ?? "")" }
+            return (fields.isEmpty ? "" : fields.joined(separator: "、") + "：") + "按评分规则无法计分，\(failure)"
+        })
     }
 }
 

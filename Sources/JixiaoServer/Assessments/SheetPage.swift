@@ -21,13 +21,26 @@ struct SheetPage {
             .p(.text("阶段："), .span(.class("status"), .id("stage"), .text(AssessmentStore.describe(assessment.state, view.workflow.stages))),
                .text(" · 第 \(assessment.revision) 版 · \(view.workflow.stages[assessment.stage])得分 "),
                .span(.class("total"), .id("total"), .text(view.current.total.statusText)),
+               .if(view.provisional != nil, .span(.class("provisional"), .text("（暂定）"))),
                .text(" / \(view.current.totalMax.formatted()) · 等级 \(view.current.grade ?? "—") · 名次 \(view.current.rank.map(String.init) ?? "—")"),
                .text(" · "), .a(.href(SiteURL.whatIf(view.row.assessmentID)), .id("whatif-link"), .class("noprint"), .text("试算 · 离下一等级")),
                .text(" · "), .a(.href(SiteURL.assessmentSheetWorkbook(view.row.assessmentID)), .text("导出得分表 xlsx")),
                .text(" · "), .a(.href(SiteURL.assessment(view.row.assessmentID)), .escaped("data-action", "print"), .class("noprint"), .text("打印"))),
             .unwrap(assessment.comment) { .p(.class("bad"), .text("退回意见：\($0)")) },
+.if(!view.returned.isEmpty, .div(.class("warn"), .id("returned-items"),
+                .p(.text("退回修改的指标（再次提交后清除）：")),
+                .ul(.forEach(view.returned) { item in
+                    let name = compiled.index(of: item.code).map { compiled.indicator(at: $0).name } ?? ""
+                    return .li(.text("\(item.code) \(name)：\(item.message)（\(item.displayName)，\(Self.time(item.at))）"))
+                }))),
+                        .unwrap(view.snapshot) { snapshot in
+                .p(.escaped("class", assessment.status == .approved ? "muted" : "warn"), .id("snapshot"),
+                   .text("\(Self.time(snapshot.at)) 审定通过（\(snapshot.displayName)），当时总分 \(snapshot.total)，等级 \(snapshot.grade ?? "—")"),
+                   .text(assessment.status == .approved ? "。" : "；现已重新打开，得分表“审定时”一列为当时的得分，变化处标出。"))
+            },
             .unwrap(flash) { .p(.class("flash"), .id("flash"), .text($0)) },
             .if(!problems.isEmpty, .group(.p(.class("bad"), .text("未保存，请改正：")), .ul(.class("problems"), .id("problems"), .forEach(problems) { .li(.text($0)) }))),
+            .unwrap(view.provisional) { .p(.class("warn"), .id("provisional"), .text("得分为暂定：\($0)。全部填报后得分可能变化，届时才能审定。")) },
             .if(!view.failures.isEmpty, .div(.class("bad"), .id("failures"),
                 .p(.text("以下指标无法计算，改正数据后才能提交：")), .ul(.forEach(view.failures) { .li(.text($0)) }))),
             actions,
@@ -46,6 +59,15 @@ struct SheetPage {
         .input(.type(.hidden), .name("revision"), .escaped("value", String(view.loaded.assessment.revision)))
     }
 
+    /// The leaf indicators a return may name.
+    private var returnable: [(code: String, name: String)] {
+        let compiled = view.scores.scheme.compiled
+        return (0..<compiled.indicatorCount).compactMap { index in
+            let indicator = compiled.indicator(at: index)
+            return indicator.isGroup ? nil : (indicator.code, indicator.name)
+        }
+    }
+
     private var actions: Node<HTML.BodyContext> {
         let id = view.row.assessmentID
         let stages = view.workflow.stages
@@ -61,7 +83,16 @@ struct SheetPage {
             .if(view.actions.contains(.sendBack),
                 .form(.method(.post), .action(SiteURL.assessmentAction(id, "return")), context.csrfField, revisionField,
                       .textarea(.name("comment"), .id("return-comment"), .attribute(named: "placeholder", value: "退回意见（必填）"), .attribute(named: "rows", value: "2")),
-                      .button(.type(.submit), .id("return"), .text("退回")))))
+                      .select(.escaped("name", "indicators[]"), .escaped("id", "return-indicators"), .attribute(named: "multiple", value: "multiple"),
+                              .attribute(named: "size", value: "4"), .attribute(named: "title", value: "退回的指标（可多选，可不选）"),
+                              .forEach(returnable) { code, name in .option(.escaped("value", code), .escaped("label", "\(code) \(name)")) }),
+                      .button(.type(.submit), .id("return"), .text("退回")))),
+            .if(view.actions.contains(.reopen),
+                .form(.method(.post), .action(SiteURL.assessmentAction(id, "reopen")),
+                      .escaped("data-confirm", "重新打开后可再修改“\(stages[stages.count - 1])”的数据，审定时的得分将保留作对照。确定重新打开？"),
+                      context.csrfField, revisionField,
+                      .textarea(.name("comment"), .id("reopen-comment"), .attribute(named: "placeholder", value: "重新打开的理由（必填）"), .attribute(named: "rows", value: "2")),
+                      .button(.type(.submit), .id("reopen"), .text("重新打开")))))
     }
 
     private var entryForm: Node<HTML.BodyContext> {
@@ -75,7 +106,7 @@ struct SheetPage {
             .form(.method(.post), .action(SiteURL.assessmentAction(view.row.assessmentID, "save")), .id("entry"),
                   .escaped("data-preview", SiteURL.assessmentAction(view.row.assessmentID, "preview").path),
                   context.csrfField, revisionField,
-                  .table(
+                  .div(.class("scroll"), .table(
                     .tr(.th("填报项"), .th("单位"), .th("填报值"), .if(needsReason, .th("调整理由")), .th("说明")),
                     .forEach(Array(fields.enumerated())) { index, field in
                         let value = view.typed?.figures[field.key] ?? view.inForce[field.key] ?? ""
@@ -86,7 +117,7 @@ struct SheetPage {
                             .td(.input(.type(.text), .escaped("name", "v\(index)"), .escaped("id", "field-\(index)"), .escaped("value", value), .escaped("data-key", field.key))),
                             .if(needsReason, .td(.input(.type(.text), .class("reason"), .escaped("name", "r\(index)"), .escaped("value", reason)))),
                             .td(.class("rule"), .text(field.text ?? "")))
-                    }),
+                    })),
                   .button(.type(.submit), .id("save"), .text("保存"))),
             .form(.method(.post), .action(SiteURL.assessmentAction(view.row.assessmentID, "upload")), .attribute(named: "enctype", value: "multipart/form-data"),
                   context.csrfField, revisionField,
@@ -102,30 +133,42 @@ struct SheetPage {
         // The stage reached: its scores are the sheet's 扣分, notes, derivations and grade.
         let reached = view.current
         let liveStage = min(view.loaded.assessment.stage, view.stageResults.count - 1)
-        return .table(.id("sheet"),
-            .tr(.th("代码"), .th("指标"), .th("分值"), .forEach(view.workflow.stages) { .th(.text($0)) }, .th("扣分"), .th("评分标准 / 说明")),
+        let snapshot = view.snapshot?.scores
+        let returnedCodes = Set(view.returned.map(\.code))
+        return .div(.class("scroll"), .table(.id("sheet"),
+            .tr(.th("代码"), .th("指标"), .th("分值"), .forEach(view.workflow.stages) { .th(.text($0)) },
+                .if(snapshot != nil, .th("审定时")), .th("扣分"), .th("评分标准 / 说明")),
             .forEach(Array(0..<compiled.indicatorCount)) { index in
                 let indicator = compiled.indicator(at: index)
-                let lost = SheetView.pointsLost(reached, index, kind: indicator.kind)
-                return .tr(
+                let lost = reached.pointsLost(at: index, kind: indicator.kind)
+                return .tr(.if(returnedCodes.contains(indicator.code), .class("returned")),
                     .td(.text(indicator.code)),
-                    .td(.text(String(repeating: "\u{3000}", count: depths[index]) + indicator.name)),
+                    .td(.span(.class("phone-code"), .text(indicator.code)), .text(String(repeating: "\u{3000}", count: depths[index]) + indicator.name)),
                     .td(.class("num"), .text(indicator.max.formatted())),
                     .forEach(Array(view.stageResults.enumerated())) { stage, result in
                         .td(.class("num"), .if(stage == liveStage, .escaped("data-live", indicator.code)),
                             .text(view.hasReached(stage) ? result.outcomes[index].statusText : "—"))
                     },
+                    .unwrap(snapshot) { then in
+                        let was = then[indicator.code] ?? "—"
+                        return .td(.escaped("class", was == reached.outcomes[index].statusText ? "num" : "num moved"), .text(was))
+                    },
                     .td(.class("num"), .text(lost?.formatted() ?? "")),
-                    .td(.class("rule"), .text(Self.note(reached, index: index, indicator: indicator)),
+                    .td(.class("rule"),
+                        .unwrap(indicator.isGroup ? nil : view.scores.provisionalNote(reached, index: index)) { .span(.class("provisional"), .text("暂定：\($0)。")) },
+                        .text(Self.note(reached, index: index, indicator: indicator)),
                         Self.derivation(reached.explanations.indices.contains(index) ? reached.explanations[index] : [], code: indicator.code)))
             },
             .tr(.th(""), .th("合计"), .th(.class("num"), .text(reached.totalMax.formatted())),
                 .forEach(Array(view.stageResults.enumerated())) { stage, result in
                     .th(.class("num"), .text(view.hasReached(stage) ? result.total.statusText : "—"))
                 },
+                .unwrap(view.snapshot) { then in
+                    .th(.escaped("class", then.total == reached.total.statusText ? "num" : "num moved"), .id("snapshot-total"), .text(then.total))
+                },
                 .th(.class("num"), .text(reached.total.score.map { (reached.totalMax - $0).formatted() } ?? "")),
                 .th(.text(reached.grade.map { "等级 \($0)" } ?? ""),
-                    .if(reached.gradeBasis != nil, .div(.class("rule grade-basis"), .text("定等：" + (reached.gradeBasis?.text ?? "")))))))
+                    .if(reached.gradeBasis != nil, .div(.class("rule grade-basis"), .text("定等：" + (reached.gradeBasis?.text ?? ""))))))))
     }
 
     /// The sheet's note: why a score failed, else the drafted deduction text, else the printed rule.
@@ -157,13 +200,13 @@ struct SheetPage {
     private var auditTable: Node<HTML.BodyContext> {
         let labels = Dictionary(view.loaded.scheme.entryFields.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
         return .if(view.audit.isEmpty, .p(.class("muted"), .text("尚无修改记录。")),
-            else: .table(.id("audit"),
+            else: .div(.class("scroll"), .table(.id("audit"),
                 .tr(.th("时间"), .th("用户"), .th("操作"), .th("项目"), .th("原值"), .th("新值"), .th("理由 / 意见")),
                 .forEach(view.audit) { entry in
                     .tr(.td(.text(Self.time(entry.at))), .td(.text(entry.username)), .td(.text(entry.action)),
                         .td(.text(entry.field.map { labels[$0] ?? $0 } ?? "")), .td(.text(entry.oldValue ?? "")),
                         .td(.text(entry.newValue ?? "")), .td(.text(entry.reason ?? "")))
-                }))
+                })))
     }
 
     static func time(_ date: Date) -> String {

@@ -22,6 +22,10 @@ struct SheetView: Sendable {
     /// Totals of this subject under the same scheme at the stage each period reached, by period (oldest first).
     let trend: [(period: String, total: Fixed?)]
     let actions: [WorkflowAction]
+    /// The latest approval's snapshot, shown beside the scores of now (they move when reopened or when peers change).
+    let snapshot: ApprovalSnapshot?
+    /// Indicators returned with a message and not yet answered by submitting again.
+    let returned: [ReturnedItem]
 
     var workflow: Workflow { loaded.scheme.workflow }
     var canSave: Bool { actions.contains(.save) }
@@ -39,22 +43,12 @@ struct SheetView: Sendable {
         }
     }
 
+    /// When the score at the stage reached is computed from the peers that have entered: says so and who is missing.
+    var provisional: String? { scores.provisionalNote(current) }
+
     /// Whether the assessment has reached `stage`: a later stage's column stays empty until someone works there
     /// (it would only repeat the figures of the stage before it).
     func hasReached(_ stage: Int) -> Bool { loaded.assessment.status == .approved || stage <= loaded.assessment.stage }
-
-    /// 扣分 as the documents print it: what a regular item fell short of its max, what a deduction item took
-    /// away; a bonus item loses nothing. nil when nothing was lost or the item is not scored.
-    static func pointsLost(_ result: SubjectResult, _ index: Int, kind: IndicatorKind) -> Exact? {
-        guard let score = result.outcomes[index].score else { return nil }
-        let lost: Exact
-        switch kind {
-        case .regular: lost = result.maxima[index] - score
-        case .deduction: lost = -score
-        case .bonus: return nil
-        }
-        return lost > .zero ? lost : nil
-    }
 
     static func load(_ id: UUID, request: Request, typed: (figures: [String: String], reasons: [String: String])? = nil) async throws -> SheetView {
         let board = request.application.scoreBoard
@@ -82,12 +76,14 @@ struct SheetView: Sendable {
             let periodScores = try await board.scores(version, period: other.period, on: request.db)
             trend.append((other.period, periodScores.row(try other.requireID()).flatMap { periodScores.current($0).total.score?.fixed }))
         }
+        let returned = try await ReturnedItem.query(on: request.db).filter(\.$assessment.$id == id).filter(\.$open == true).sort(\.$at).all()
+        let snapshot = try await ApprovalSnapshot.query(on: request.db).filter(\.$assessment.$id == id).sort(\.$at, .descending).first()
         return SheetView(
             loaded: loaded, scores: scores, row: row,
             stageResults: scores.report.stages.map { $0.subjects[row.subject] },
             inForce: AssessmentStore.effective(entries, upTo: loaded.assessment.stage), typed: typed, changedAt: changedAt,
             audit: audit, evidence: evidence, trend: trend,
-            actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state))
+            actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state), snapshot: snapshot, returned: returned)
     }
 
     /// The score sheet as the seeds print it: indicator, max, one column per stage, 扣分, the drafted deduction text.
@@ -102,7 +98,7 @@ struct SheetView: Sendable {
                 guard hasReached(stage) else { return .empty }
                 return result.outcomes[index].score.map { .number($0.formatted()) } ?? .text(result.outcomes[index].statusText)
             }
-            let lost = Self.pointsLost(current, index, kind: indicator.kind).map { Cell.number($0.formatted()) } ?? .empty
+            let lost = current.pointsLost(at: index, kind: indicator.kind).map { Cell.number($0.formatted()) } ?? .empty
             let note = DeductionText.draft(current, index: index, indicator: indicator) ?? ""
             rows.append([.text(indicator.code), .text(indicator.name), .number(indicator.max.formatted())] + scored + [lost, .text(note)])
         }

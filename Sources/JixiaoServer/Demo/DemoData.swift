@@ -6,7 +6,9 @@ import Vapor
 
 /// What `jixiao serve --demo` loads into an empty database, so that a newcomer sees a living system at once:
 /// the org tree of a province (demo/org-sichuan.csv: 四川省, 21 市州, 183 县市区), every shipped scheme,
-/// an account for every role, and scheme 000's assessments with figures for three months.
+/// an account for every role, scheme 000's assessments with figures for three months, and scheme 004's year
+/// for every city: all but the three cities with a filler account have entered (成都市, 自贡市, 德阳市; in the
+/// small demo only 成都市 is pending), so the province's average pass rate (5.4.1) is provisional until they do.
 enum DemoSize: String, Sendable {
     /// The whole province, three months (what `jixiao serve --demo` loads).
     case full
@@ -30,6 +32,8 @@ enum DemoData {
         DemoAccount(username: "shengshenhe", displayName: "省残联审核员", role: .reviewer, unitCode: "51"),
         DemoAccount(username: "chengdu", displayName: "成都市残联审核员", role: .reviewer, unitCode: "5101"),
         DemoAccount(username: "chengdutianbao", displayName: "成都市残联填报员", role: .filler, unitCode: "5101"),
+        DemoAccount(username: "zigongtianbao", displayName: "自贡市人社局填报员", role: .filler, unitCode: "5103"),
+        DemoAccount(username: "deyangtianbao", displayName: "德阳市人社局填报员", role: .filler, unitCode: "5106"),
         DemoAccount(username: "jinjiang", displayName: "锦江区残联填报员", role: .filler, unitCode: "510101"),
         DemoAccount(username: "qingyang", displayName: "青羊区残联填报员", role: .filler, unitCode: "510102"),
         DemoAccount(username: "mianyang", displayName: "绵阳市残联审核员", role: .reviewer, unitCode: "5107"),
@@ -117,6 +121,11 @@ enum DemoData {
                 }
             }
         }
+        if let employment = schemeIDs[employmentScheme] {
+            let (more, moreValues) = try employmentYear(employment, units: units, content: content, using: &generator)
+            assessments += more
+            values += moreValues
+        }
         let (newAssessments, newValues) = (assessments, values)
         try await database.transaction { db in
             try await newAssessments.create(on: db, chunk: 200)
@@ -124,6 +133,53 @@ enum DemoData {
         }
         logger.notice("演示数据已载入：\(units.count) 个单位，\(accounts.count) 个账号（密码 \(password)），\(assessments.count) 份考核，用时 \(String(format: "%.1f", Date().timeIntervalSince(started))) 秒")
         return true
+    }
+
+    static let employmentScheme = "004"
+    /// The cities that have not entered scheme 004 yet: each has a filler account to try the peer average by hand.
+    static let employmentPending: Set<String> = ["5101", "5103", "5106"]
+
+    /// Scheme 004 for every city: the example's six cities' figures in turn, the pass rate (鉴定通过率) varied
+    /// per city, the province's changes of the example applied at the stages each city has reached.
+    private static func employmentYear(_ schemeID: UUID, units: [String: OrgUnit], content: ContentFiles,
+                                       using generator: inout SeededRandom) throws -> ([Assessment], [EntryValue]) {
+        let file = "examples/004-employment.yaml"
+        let example = try DataFile.parse(try content.require(file), file: file)
+        let scheme = try SchemeFile.parse(try content.require("schemes/004-employment.yaml"), file: "schemes/004-employment.yaml")
+        let percentInputs = Set(scheme.inputs.filter { $0.unit == "%" }.map(\.name))
+        let cities = units.values.filter { $0.kind == "市州" }.sorted { $0.path < $1.path }
+        var assessments: [Assessment] = []
+        var values: [EntryValue] = []
+        for (index, city) in cities.enumerated() {
+            let pending = employmentPending.contains(city.code)
+            let stage = pending ? 0 : [0, 1, 1, 2][index % 4]
+            let assessment = Assessment(id: UUID(), schemeID: schemeID, period: example.period, unitID: try city.requireID(), stage: stage)
+            assessments.append(assessment)
+            guard !pending else { continue }
+            let id = try assessment.requireID()
+            let pattern = example.subjects[index % example.subjects.count]
+            for (name, value) in pattern.inputs {
+                let figure = name == "鉴定通过率" ? varied(value, percent: true, scale: 1, using: &generator)
+                    : text(value, percent: percentInputs.contains(name))
+                values.append(EntryValue(assessmentID: id, stage: 0, field: name, value: figure, reason: nil))
+            }
+            for (code, value) in pattern.values {
+                values.append(EntryValue(assessmentID: id, stage: 0, field: "#" + code, value: value.description, reason: pattern.reasons[code]))
+            }
+            for (position, name) in scheme.stages.enumerated() where position > 0 && position <= stage {
+                guard let change = pattern.stages[name] else { continue }
+                for (input, value) in change.inputs {
+                    values.append(EntryValue(assessmentID: id, stage: position, field: input,
+                                             value: text(value, percent: percentInputs.contains(input)),
+                                             reason: change.reasons[input] ?? "省厅核查"))
+                }
+                for (code, value) in change.values {
+                    values.append(EntryValue(assessmentID: id, stage: position, field: "#" + code, value: value.description,
+                                             reason: change.reasons[code] ?? "省厅核查"))
+                }
+            }
+        }
+        return (assessments, values)
     }
 
     private static func text(_ value: Value, percent: Bool) -> String {

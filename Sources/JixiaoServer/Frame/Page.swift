@@ -35,6 +35,7 @@ enum Page {
                     .if(context?.user != nil,
                         .group(
                             .a(.href(SiteURL.rankings), .text("排名")),
+                            .if(context?.user?.role != .filler, .a(.href(SiteURL.summaryIndex), .text("总体情况"))),
                             .a(.href(SiteURL.schemes), .text("考核方案")),
                             .a(.href(SiteURL.org), .text("组织机构"))
                         )),
@@ -114,10 +115,21 @@ enum Page {
         .bad{color:#b00;font-weight:bold}.ok{color:#070}.muted{color:#777}.problems li{color:#b00}
         .flash{background:#eef7ee;border:1px solid #9c9;padding:.5em}.status{padding:.1em .4em;border-radius:3px;background:#eee}
         input[type=text]{width:9em}input.reason{width:16em}.actions form{display:inline-block;margin-right:1em;vertical-align:top}
-        .total{font-size:1.3em;font-weight:bold}.live{position:sticky;top:0;background:#fff;padding:.3em 0;z-index:1}svg text{font-family:inherit}
+        .total{font-size:1.3em;font-weight:bold}.live{position:sticky;top:0;background:#fff;padding:.3em 0;z-index:1}svg text{font-family:inherit}svg.chart{max-width:100%;height:auto}
         details.why summary{cursor:pointer;color:#8b1a1a;font-size:.9em}details.why ol{margin:.2em 0;padding-left:1.4em}
         .grade-basis{font-weight:normal;max-width:28em}.moved{background:#fff3cd;font-weight:bold}tr.tried td{background:#fffbea}
+        .warn{background:#fff6e0;border:1px solid #e0b050;padding:.5em}.provisional{color:#a15c00;font-weight:bold}tr.returned td{background:#fdecea}
         @media print{header,.actions,form,.noprint{display:none}main{padding:0}details.why{display:none}}
+        header{flex-wrap:wrap}header a{white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}.phone-code{display:none}
+        @media (max-width:640px){
+        header{gap:.3em .9em;padding:.5em .8em}.who{margin-left:0;width:100%;font-size:.85em}main{padding:.6em}h1{font-size:1.15em}
+        .scroll th,.scroll td{white-space:nowrap}.scroll td.rule{white-space:normal}
+        .scroll table th:first-child,.scroll table td:first-child{position:sticky;left:0;background:#fff;z-index:1}
+        #sheet th:first-child,#sheet td:first-child{display:none}
+        #sheet th:nth-child(2),#sheet td:nth-child(2){position:sticky;left:0;background:#fff;z-index:1;white-space:normal;min-width:7em}
+        .scroll table th:first-child,#sheet th:nth-child(2){background:#f3f0ea}
+        .phone-code{display:inline;color:#777;font-size:.85em;margin-right:.3em}.rule{min-width:13em}input[type=text]{width:7em}
+        .actions form{display:block;margin:0 0 .6em}textarea{width:100%;box-sizing:border-box}}
         """
 }
 

@@ -23,6 +23,8 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case evidenceList(UUID)
     case evidence(UUID, UUID)
     case rankings
+    case summaryIndex
+    case summary(scheme: UUID, period: String)
     case ranking(scheme: UUID, period: String)
     case rankingWorkbook(scheme: UUID, period: String)
     case rankingJSON(scheme: UUID, period: String)
@@ -65,6 +67,8 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .evidenceList(let id): return Self.join("assessments", id.uuidString, "evidence")
         case .evidence(let id, let file): return Self.join("assessments", id.uuidString, "evidence", file.uuidString)
         case .rankings: return "/rankings"
+        case .summaryIndex: return "/summary"
+        case .summary(let scheme, let period): return Self.join("summary", scheme.uuidString, period)
         case .ranking(let scheme, let period): return Self.join("rankings", scheme.uuidString, period)
         case .rankingWorkbook(let scheme, let period): return Self.join("rankings", scheme.uuidString, period, "ranking.xlsx")
         case .rankingJSON(let scheme, let period): return Self.join("api", "rankings", scheme.uuidString, period)

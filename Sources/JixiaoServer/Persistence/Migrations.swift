@@ -6,6 +6,8 @@ enum Migrations {
     static let all: [any Migration] = [
         CreateSchema(),  // 1: org tree, accounts, schemes, assessments, figures, audit log, evidence
         CreateSharedState(),  // 2: sessions, sign-in attempts, change counters (what app servers must agree on)
+        CreateApprovalSnapshots(),  // 3: what an assessment scored when approved (Assessments/ApprovalSnapshot.swift)
+        CreateReturnedItems(),  // 4: indicators a reviewer returned with a message (Assessments/ReturnedItem.swift)
     ]
 }
 

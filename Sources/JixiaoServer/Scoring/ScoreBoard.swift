@@ -278,6 +278,19 @@ actor ScoreBoard {
 }
 
 extension PeriodScores {
+    /// For a score taken over the peers that have entered (a peer average, a ranking): "暂按已填报的 1 个市州计算，
+    /// 尚未填报 1 个：成都市". nil when the score is final. `index` names an indicator; without it, the total.
+    func provisionalNote(_ result: SubjectResult, index: Int? = nil) -> String? {
+        let missing = index.map { result.provisional[$0] ?? [] } ?? result.missingPeers
+        guard !missing.isEmpty else { return nil }
+        let names = Dictionary(rows.map { ($0.unitCode, $0.unitName) }, uniquingKeysWith: { a, _ in a })
+        let kind = rows.first { $0.unitCode == result.subject.id }?.unitKind ?? ""
+        let peers = rows.filter { $0.unitKind == kind }.count
+        let shown = missing.prefix(30).map { names[$0] ?? $0 }.joined(separator: "、") + (missing.count > 30 ? " 等" : "")
+        let label = kind.isEmpty ? "考核对象" : kind
+        return "暂按已填报的 \(max(peers - missing.count, 0)) 个\(label)计算，尚未填报 \(missing.count) 个：\(shown)"
+    }
+
     /// What the period would score with `figures` typed into one assessment at `stage` (nothing saved):
     /// the live score of the entry form. Peers keep their saved figures, so ranking rules stay exact.
     func preview(_ row: Row, figures: [String: String], stage: Int) throws -> SubjectResult {

@@ -105,6 +105,14 @@ struct WhatIfView: Sendable {
             } catch let refused as InputProblems {
                 problems = refused.problems
             }
+            // What a save would refuse (an indicator these figures put in error), a trial refuses too.
+            if let tried = trial {
+                let introduced = AssessmentStore.introducedFailures(saved, tried, scores.scheme.compiled)
+                if !introduced.isEmpty {
+                    problems = introduced.map { "按评分规则无法计分，\($0)" }
+                    trial = nil
+                }
+            }
         }
         var analysis: WhatIfAnalysis?
         if analyse {

@@ -93,11 +93,12 @@ enum ReportSheets {
             var row: [Cell] = [.text(indicator.code), .text(indented(indicator, depth: depths[index])),
                                figure(result.maxima[index])]
             row += report.stages.map { number($0.subjects[subjectIndex].outcomes[index]) }
-            if let score = result.outcomes[index].score, indicator.kind == .regular {
-                row.append(figure(result.maxima[index] - score))
-                row.append(result.maxima[index].isZero ? .empty : .text((score.divided(by: Exact(result.maxima[index])) ?? .zero).formattedPercent()))
+            // 扣分 by the item's kind (a deduction item's is what it took away); 得分率 for regular items only.
+            row.append(result.pointsLost(at: index, kind: indicator.kind).map { figure($0) } ?? .empty)
+            if let score = result.outcomes[index].score, indicator.kind == .regular, !result.maxima[index].isZero {
+                row.append(.text((score.divided(by: Exact(result.maxima[index])) ?? .zero).formattedPercent()))
             } else {
-                row += [.empty, .empty]
+                row.append(.empty)
             }
             if hasPrinted {
                 if let value = result.subject.printed.scores[indicator.code] {

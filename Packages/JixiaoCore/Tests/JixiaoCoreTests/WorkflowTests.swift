@@ -24,9 +24,22 @@ import Testing
         state = try workflow.apply(.submit, to: state, by: city)
         state = try workflow.apply(.approve, to: state, by: province)
         #expect(state.status == .approved)
-        for action in WorkflowAction.allCases {
+        for action in WorkflowAction.allCases where action != .reopen {
             #expect(throws: WorkflowError.self) { try workflow.apply(action, to: state, by: province) }
         }
+        #expect(workflow.actions(for: province, at: state) == [.reopen])
+    }
+
+    @Test func anApprovalReopensAtTheLastStage_onlyByTheApprovingLevelOrAbove() throws {
+        let approved = WorkflowState(stage: 2, status: .approved)
+        #expect(try workflow.apply(.reopen, to: approved, by: province) == WorkflowState(stage: 2, status: .editing))
+        // Not by the city's reviewer, the county, a leader, nor an approver of the subject's own node.
+        for actor in [city, county, Actor(role: .leader, reach: .below), Actor(role: .approver, reach: .own)] {
+            #expect(throws: WorkflowError.self) { try workflow.apply(.reopen, to: approved, by: actor) }
+        }
+        // Only what is approved reopens; and both steps that need one ask for a written reason.
+        #expect(throws: WorkflowError.self) { try workflow.apply(.reopen, to: WorkflowState(stage: 2), by: province) }
+        #expect(WorkflowAction.reopen.needsComment && WorkflowAction.sendBack.needsComment && !WorkflowAction.approve.needsComment)
     }
 
     @Test func nobodyWorksOutsideTheirStageOrTheirTree() {

@@ -527,7 +527,7 @@ final class Run {
             if changed { outcome = .scored(score) }
         }
         setOutcome(cell, outcome)
-        if !peerGaps.isEmpty, shape.isLeaf { notePeerGaps(index, subject) }
+        if !peerGaps.isEmpty, shape.isLeaf, case .scored = outcome { notePeerGaps(index, subject) }
         if shape.hasEffects { applyEffects(index, subject, cursor, trace: &trace) }
     }
 

@@ -42,6 +42,8 @@ public enum WorkflowAction: String, Sendable, Hashable, CaseIterable {
     case submit
     case sendBack = "return"
     case approve
+    /// Unlocks an approved assessment at the last stage, by the approving level or above, with a reason.
+    case reopen
 
     public var chineseName: String {
         switch self {
@@ -49,8 +51,12 @@ public enum WorkflowAction: String, Sendable, Hashable, CaseIterable {
         case .submit: return "提交"
         case .sendBack: return "退回"
         case .approve: return "审定通过"
+        case .reopen: return "重新打开"
         }
     }
+
+    /// Whether the step needs a written reason (a return's comment, a reopening's reason).
+    public var needsComment: Bool { self == .sendBack || self == .reopen }
 }
 
 /// The user acting on one assessment: their role, and where the assessment's subject stands from their node.
@@ -111,6 +117,15 @@ public struct Workflow: Sendable, Hashable {
     /// The state after `action`, or why it is refused.
     public func apply(_ action: WorkflowAction, to state: WorkflowState, by actor: Actor) throws(WorkflowError) -> WorkflowState {
         guard actor.canView else { throw WorkflowError("无权操作该考核") }
+        if action == .reopen {
+            guard state.status == .approved else { throw WorkflowError("只有已审定的考核才能重新打开") }
+            // The approving level or above: an approver strictly above the subject (an approver's reach
+            // covers every node below its own, so a province approver may reopen a city's approval too).
+            guard actor.role == role(at: lastStage), actor.reach == .below else {
+                throw WorkflowError("已审定的考核只能由上级单位的\(role(at: lastStage).chineseName)重新打开；您（\(actor.role.chineseName)）不能重新打开")
+            }
+            return WorkflowState(stage: lastStage, status: .editing)
+        }
         if state.status == .approved { throw WorkflowError("该考核已审定，已锁定，不能再\(action.chineseName)") }
         guard worksAtCurrentStage(actor, state) else {
             throw WorkflowError("当前处于“\(stages[state.stage])”阶段，应由上级单位的\(role(at: state.stage).chineseName)办理；您（\(actor.role.chineseName)）不能\(action.chineseName)")
@@ -128,6 +143,8 @@ public struct Workflow: Sendable, Hashable {
         case .approve:
             guard state.stage == lastStage else { throw WorkflowError("只有“\(stages[lastStage])”阶段可以审定通过") }
             next = WorkflowState(stage: state.stage, status: .approved)
+        case .reopen:
+            break  // handled above: only an approved assessment reopens
         }
         return next
     }
