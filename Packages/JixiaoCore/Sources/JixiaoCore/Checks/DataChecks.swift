@@ -25,7 +25,7 @@ enum DataChecks {
             if let parent = subject.parent, seen[parent] == nil {
                 problems.append(Problem(.error, location: subject.location, "考核对象 “\(subject.id)” 的上级 “\(parent)” 不在本文件中"))
             }
-            var visited: Set<String> = [subject.id]
+            var visited: Set<String> = subject.parent == nil ? [] : [subject.id]
             var cursor = subject.parent
             while let next = cursor {
                 if visited.contains(next) {

@@ -23,11 +23,30 @@ public struct CompiledScheme: Sendable {
         var hasVariants: Bool
         var hasVeto: Bool
         var hasEffects: Bool
+        /// The declared max (variants and not-applicable children may lower it per subject).
+        var max: Fixed
+        /// A regular indicator that applies to everyone: its max is part of its parent's for everyone.
+        var inParentMax: Bool
+        /// Where this node's children sit in `childList`: `childList[childStart ..< childEnd]`.
+        var childStart: Int
+        var childEnd: Int
+        /// Column of this ranking node in the run's ranking table, or -1.
+        var rankingColumn: Int
     }
 
     public let scheme: Scheme
     var nodes: [Node]
     let shapes: [Shape]
+    /// Every node's children, back to back (see `Shape.childStart`): the hot loop reads no `Node`.
+    let childList: [Int]
+    /// Each leaf's compiled rule, by node index (nil for groups): read without copying a `Node`.
+    let rules: [RuleBox?]
+    /// Each leaf's rule in fast form, where its formulas are plain arithmetic (see `FastPlan`).
+    let fastPlan: FastPlan
+    /// Ranking nodes, in the order of their columns.
+    let rankingNodes: [Int]
+    /// True when some indicator has cross effects (zeroing, parent deductions).
+    let hasEffects: Bool
     let codeIndex: [String: Int]
     /// Names read from the subject's inputs (or attributes), by slot.
     let slotNames: [String]
@@ -55,11 +74,30 @@ public struct CompiledScheme: Sendable {
         }
         self.scheme = scheme
         self.nodes = builder.nodes
-        self.shapes = builder.nodes.map { node in
-            Shape(isLeaf: node.isLeaf, kind: node.indicator.kind, floor: node.indicator.floor, cap: node.indicator.cap,
-                  hasAppliesTo: node.indicator.appliesTo != nil, hasVariants: !node.variants.isEmpty, hasVeto: node.veto != nil,
-                  hasEffects: !node.effects.isEmpty)
+        var childList: [Int] = []
+        var rankingNodes: [Int] = []
+        var shapes: [Shape] = []
+        for (index, node) in builder.nodes.enumerated() {
+            let start = childList.count
+            childList.append(contentsOf: node.children)
+            var column = -1
+            if case .ranking? = node.rule?.rule {
+                column = rankingNodes.count
+                rankingNodes.append(index)
+            }
+            shapes.append(
+                Shape(isLeaf: node.isLeaf, kind: node.indicator.kind, floor: node.indicator.floor, cap: node.indicator.cap,
+                      hasAppliesTo: node.indicator.appliesTo != nil, hasVariants: !node.variants.isEmpty, hasVeto: node.veto != nil,
+                      hasEffects: !node.effects.isEmpty, max: node.indicator.max,
+                      inParentMax: node.indicator.kind == .regular && node.indicator.appliesTo == nil,
+                      childStart: start, childEnd: childList.count, rankingColumn: column))
         }
+        self.shapes = shapes
+        self.childList = childList
+        self.rankingNodes = rankingNodes
+        self.rules = builder.nodes.map(\.rule)
+        self.fastPlan = FastPlan(builder.nodes.map(\.rule))
+        self.hasEffects = builder.nodes.contains { !$0.effects.isEmpty }
         self.codeIndex = builder.codeIndex
         self.slotNames = builder.slotNames
         self.enteredIndicators = builder.valueIndices.sorted()

@@ -21,33 +21,129 @@ public struct Engine: Sendable {
     }
 }
 
+/// Scores data set after data set (a period's months, a what-if's trials) under one compiled
+/// scheme, reusing its buffers, and answers per subject without building a `ScoreReport`:
+/// the same computation as `Engine.score`, for callers that need totals or single figures.
+/// Not thread-safe: one scorer per task.
+public final class Scorer {
+    public let compiled: CompiledScheme
+    private var run: Run?
+
+    public init(_ compiled: CompiledScheme) { self.compiled = compiled }
+
+    /// Scores `stage` of `data` (the final stage by default); read the figures until the next call.
+    public func score(_ data: DataSet, stage: String? = nil) throws(DataErrors) {
+        try DataChecks.check(data, against: compiled)
+        let stage = stage ?? compiled.scheme.stages[compiled.scheme.stages.count - 1]
+        if let run {
+            run.load(data, stage: stage, explain: false)
+        } else {
+            run = Run(compiled: compiled, data: data, stage: stage, explain: false)
+        }
+        run?.execute()
+        dataReleased = false
+    }
+
+    public var subjectCount: Int { run?.subjectCount ?? 0 }
+
+    /// One indicator's outcome for one subject (indices as in `SubjectResult.outcomes`).
+    public func outcome(subject: Int, indicator: Int) -> Outcome {
+        guard let run, subject >= 0, subject < run.subjectCount, indicator >= 0, indicator < run.nodeCount else {
+            return .missing("尚未计算")
+        }
+        return run.outcome(run.cell(subject, indicator))
+    }
+
+    /// A subject's total, as `SubjectResult.total`.
+    public func total(subject: Int) -> Outcome {
+        guard let run, subject >= 0, subject < run.subjectCount else { return .missing("尚未计算") }
+        return run.total(of: subject).total
+    }
+
+    /// The whole stage, graded, as `Engine.score` reports it; nil after `releaseData()`.
+    public func result() -> StageResult? {
+        guard let run, !dataReleased else { return nil }
+        return run.result()
+    }
+
+    /// Lets go of the scored data set (the figures stay readable, `result()` does not), so that the next
+    /// one can be built without two periods' figures in memory at once.
+    public func releaseData() {
+        guard let run else { return }
+        run.releaseData()
+        dataReleased = true
+    }
+    private var dataReleased = false
+}
+
 /// One stage's computation. A class so that formula evaluation can memoise into it.
+///
+/// Storage is flat and compact, so that a country's period fits in a few bytes a cell and the
+/// buffers are reused from one data set to the next (`load`): per subject × indicator one state
+/// byte and one 64-bit payload (see `CellState`); scores that are not 64-bit decimals, reasons
+/// and lowered maxima live in side tables, since they are rare.
 final class Run {
     let compiled: CompiledScheme
-    let data: DataSet
-    let stage: String
-    let explain: Bool
-    let subjectCount: Int
-    let parents: [Int?]
-    let depths: [Int]
+    private(set) var data: DataSet
+    private(set) var stage: String
+    private(set) var explain: Bool
+    private(set) var subjectCount = 0
+    private(set) var parents: [Int?] = []
+    private(set) var depths: [Int] = []
     /// Subjects deepest first, so children's effects reach parents in time.
-    let subjectOrder: [Int]
-    var slots: [[Value?]]
-    var values: [[Value?]]
-    var reasons: [[String: String]]
-    var metricCache: [[Result<Term, EvaluationError>?]]
+    private(set) var subjectOrder: [Int] = []
+    /// Inputs by subject × slot (flattened, `slotCount` a row).
+    var slots: [Value?] = []
+    let slotCount: Int
+    /// The same inputs as raw decimals where they are numbers (`slotIsNumber`), for the fast path.
+    @exclusivity(unchecked) var slotRaw: [Int64] = []
+    @exclusivity(unchecked) var slotIsNumber: [Bool] = []
+    /// Entered figures by indicator; an empty row for a subject that entered none.
+    var values: [[Value?]] = []
+    /// Whether the subject entered any figure (so `values[subject]` need not be looked at).
+    @exclusivity(unchecked) var enteredAny: [Bool] = []
+    var reasons: [[String: String]] = []
+    var metricCache: [[Result<Term, EvaluationError>?]] = []
     // Per subject × indicator, flattened (see `cell`): no nested-array uniqueness checks in the hot loop.
     let nodeCount: Int
-    @exclusivity(unchecked) var outcomes: [Outcome]
-    @exclusivity(unchecked) var maxima: [Fixed]
-    @exclusivity(unchecked) var computed: [Bool]
-    @exclusivity(unchecked) var zeroed: [Bool]
-    /// R21: points a child's effect takes off this subject's indicator.
-    @exclusivity(unchecked) var parentDeductions: [Fixed?]
-    var explanations: [[[String]]]
-    @exclusivity(unchecked) var rankings: [(rank: Int, count: Int, coefficient: Exact)?]
-    var warnings: [[String]]
+    // The compiled scheme's flat tables, held here so the hot loop reads them with no indirection.
+    let shapes: [CompiledScheme.Shape]
+    let childList: [Int]
+    let fastLeaves: [FastPlan.Leaf?]
+    let fastOps: [FastPlan.Op]
+    let fastTiers: [Tier]
+    let fastRungs: [LadderRung]
+    let rankingColumns: Int
+    /// `CellState` in the low nibble, `maxLowered` flag above.
+    @exclusivity(unchecked) var cellState: [UInt8] = []
+    /// A decimal score's raw value (× 10⁸), or the index of its score in `spill` or its reason in `messages`.
+    @exclusivity(unchecked) var cellRaw: [Int64] = []
+    var spill: [Exact] = []
+    var messages: [String] = []
+    /// Maxima that differ from the declared one (variants, not-applicable), by cell.
+    var loweredMaxima: [Int: Fixed] = [:]
+    /// R21: cells zeroed by another indicator's effect, and points a child's effect takes off.
+    var zeroed: Set<Int> = []
+    var parentDeductions: [Int: Fixed] = [:]
+    var explanations: [[[String]]] = []
+    /// Per subject × ranking column (`Shape.rankingColumn`): the rank (0 = not ranked) and which of
+    /// `rankTables` holds its coefficient; 8 bytes, as a country's period has many.
+    struct RankEntry {
+        var rank: Int32
+        var table: Int32
+    }
+    @exclusivity(unchecked) var rankEntries: [RankEntry] = []
+    /// Per peer group ranked in this load: coefficient and declared max × coefficient, by rank.
+    var rankTables: [[(coefficient: Exact, scaled: Exact)?]] = []
+    var warnings: [[String]] = []
     var aggregateCache: [Int: [Int: Term]] = [:]
+    /// Ranking coefficients by column and peer count, then rank (a pure function of the curve; kept across `load`s).
+    struct CoefficientKey: Hashable {
+        let curve: Ranking.Coefficient
+        let max: Fixed
+        let count: Int
+    }
+    var coefficientCache: [CoefficientKey: [(coefficient: Exact, scaled: Exact)?]] = [:]
     /// Peer aggregates computed without some peers, whose figures are missing: aggregate id → depth → those
     /// peers. Their readers' scores are provisional (see `provisional`).
     var peerGaps: [Int: [Int: [Int]]] = [:]
@@ -58,37 +154,82 @@ final class Run {
     /// Per subject, per indicator: vetoes, effects and bounds that overrode a rule's result (see `ScoreFact`).
     var facts: [Int: [Int: [ScoreFact]]] = [:]
 
+    enum CellState {
+        static let pending: UInt8 = 0
+        static let decimal: UInt8 = 1
+        static let spilled: UInt8 = 2
+        static let notApplicable: UInt8 = 3
+        static let missing: UInt8 = 4
+        static let failed: UInt8 = 5
+        static let kindMask: UInt8 = 0x0F
+        static let maxLowered: UInt8 = 0x10
+    }
+
     init(compiled: CompiledScheme, data: DataSet, stage: String, explain: Bool) {
         self.compiled = compiled
         self.data = data
         self.stage = stage
         self.explain = explain
+        self.nodeCount = compiled.nodes.count
+        self.shapes = compiled.shapes
+        self.childList = compiled.childList
+        self.fastLeaves = compiled.fastPlan.leaves
+        self.fastOps = compiled.fastPlan.ops
+        self.fastTiers = compiled.fastPlan.tiers
+        self.fastRungs = compiled.fastPlan.rungs
+        self.rankingColumns = compiled.rankingNodes.count
+        self.slotCount = compiled.slotNames.count
+        load(data, stage: stage, explain: explain)
+    }
+
+    /// Prepares for scoring `data` at `stage`, reusing every buffer's storage.
+    func load(_ data: DataSet, stage: String, explain: Bool) {
+        self.data = data
+        self.stage = stage
+        self.explain = explain
         let subjects = data.subjects
         subjectCount = subjects.count
-        let indexByID = Dictionary(subjects.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-        parents = subjects.map { $0.parent.flatMap { indexByID[$0] } }
-        var depths = Array(repeating: 0, count: subjects.count)
-        for index in subjects.indices {
-            var depth = 0
-            var cursor = parents[index]
-            while let next = cursor, depth <= subjects.count {  // DataChecks rejects cycles; bound anyway
-                depth += 1
-                cursor = parents[next]
-            }
-            depths[index] = depth
+        var indexByID: [String: Int] = [:]
+        indexByID.reserveCapacity(subjects.count)
+        for (index, subject) in subjects.enumerated() where indexByID[subject.id] == nil { indexByID[subject.id] = index }
+        parents.removeAll(keepingCapacity: true)
+        var anyParent = false
+        for subject in subjects {
+            let parent = subject.parent.flatMap { indexByID[$0] }
+            if parent != nil { anyParent = true }
+            parents.append(parent)
         }
-        self.depths = depths
-        subjectOrder = subjects.indices.sorted { depths[$0] > depths[$1] || (depths[$0] == depths[$1] && $0 < $1) }
+        depths.removeAll(keepingCapacity: true)
+        depths.append(contentsOf: repeatElement(0, count: subjects.count))
+        subjectOrder.removeAll(keepingCapacity: true)
+        if anyParent {
+            for index in subjects.indices {
+                var depth = 0
+                var cursor = parents[index]
+                while let next = cursor, depth <= subjects.count {  // DataChecks rejects cycles; bound anyway
+                    depth += 1
+                    cursor = parents[next]
+                }
+                depths[index] = depth
+            }
+            let depths = self.depths
+            subjectOrder.append(contentsOf: subjects.indices.sorted { depths[$0] > depths[$1] || (depths[$0] == depths[$1] && $0 < $1) })
+        } else {
+            subjectOrder.append(contentsOf: subjects.indices)
+        }
 
         // The stage's figures: the subject's own, overlaid by each review stage up to this one.
         let stageNames = compiled.scheme.stages
         let upTo = (stageNames.firstIndex(of: stage) ?? 0)
-        let nodeCount = compiled.nodes.count
-        var slots: [[Value?]] = []
-        var values: [[Value?]] = []
-        var reasons: [[String: String]] = []
-        slots.reserveCapacity(subjects.count)
-        values.reserveCapacity(subjects.count)
+        slots.removeAll(keepingCapacity: true)
+        slots.reserveCapacity(subjects.count * slotCount)
+        slotRaw.removeAll(keepingCapacity: true)
+        slotRaw.reserveCapacity(subjects.count * slotCount)
+        slotIsNumber.removeAll(keepingCapacity: true)
+        slotIsNumber.reserveCapacity(subjects.count * slotCount)
+        values.removeAll(keepingCapacity: true)
+        enteredAny.removeAll(keepingCapacity: true)
+        reasons.removeAll(keepingCapacity: true)
         for subject in subjects {
             var inputs = subject.inputs
             var entered = subject.values
@@ -101,56 +242,246 @@ final class Run {
                     why.merge(change.reasons) { $1 }
                 }
             }
-            slots.append(compiled.slotNames.map { inputs[$0] ?? subject.attributes[$0] })
-            var row = [Value?](repeating: nil, count: nodeCount)
-            for (code, value) in entered { if let index = compiled.codeIndex[code] { row[index] = value } }
-            values.append(row)
+            for name in compiled.slotNames {
+                let value = inputs[name] ?? subject.attributes[name]
+                slots.append(value)
+                if case .number(let number)? = value, !number.isOverflow {
+                    slotRaw.append(number.raw)
+                    slotIsNumber.append(true)
+                } else {
+                    slotRaw.append(0)
+                    slotIsNumber.append(false)
+                }
+            }
+            enteredAny.append(!entered.isEmpty)
+            if entered.isEmpty {
+                values.append([])
+            } else {
+                var row = [Value?](repeating: nil, count: nodeCount)
+                for (code, value) in entered { if let index = compiled.codeIndex[code] { row[index] = value } }
+                values.append(row)
+            }
             reasons.append(why)
         }
-        self.slots = slots
-        self.values = values
-        self.reasons = reasons
-        metricCache = Array(repeating: Array(repeating: nil, count: compiled.metrics.count), count: subjects.count)
-        self.nodeCount = nodeCount
+        metricCache.removeAll(keepingCapacity: true)
+        metricCache.append(contentsOf: repeatElement(compiled.metrics.isEmpty ? [] : Array(repeating: nil, count: compiled.metrics.count),
+                                                     count: subjects.count))
         let cells = subjects.count * nodeCount
-        outcomes = Array(repeating: .missing("尚未计算"), count: cells)
-        let declaredMaxima = compiled.nodes.map(\.indicator.max)
-        maxima = []
-        maxima.reserveCapacity(cells)
-        for _ in 0..<subjects.count { maxima.append(contentsOf: declaredMaxima) }
-        computed = Array(repeating: false, count: cells)
-        zeroed = Array(repeating: false, count: cells)
-        parentDeductions = Array(repeating: nil, count: cells)
-        explanations = Array(repeating: explain ? Array(repeating: [], count: nodeCount) : [], count: subjects.count)
-        rankings = Array(repeating: nil, count: cells)
-        warnings = Array(repeating: [], count: subjects.count)
+        cellState.removeAll(keepingCapacity: true)
+        cellState.append(contentsOf: repeatElement(CellState.pending, count: cells))
+        if cellRaw.count != cells {
+            cellRaw.removeAll(keepingCapacity: true)
+            cellRaw.append(contentsOf: repeatElement(0, count: cells))
+        }
+        spill.removeAll(keepingCapacity: true)
+        messages.removeAll(keepingCapacity: true)
+        loweredMaxima.removeAll(keepingCapacity: true)
+        zeroed.removeAll(keepingCapacity: true)
+        parentDeductions.removeAll(keepingCapacity: true)
+        explanations.removeAll(keepingCapacity: true)
+        explanations.append(contentsOf: repeatElement(explain ? Array(repeating: [], count: nodeCount) : [], count: subjects.count))
+        rankEntries.removeAll(keepingCapacity: true)
+        rankEntries.append(contentsOf: repeatElement(RankEntry(rank: 0, table: 0), count: subjects.count * compiled.rankingNodes.count))
+        rankTables.removeAll(keepingCapacity: true)
+        warnings.removeAll(keepingCapacity: true)
+        warnings.append(contentsOf: repeatElement([], count: subjects.count))
+        aggregateCache.removeAll(keepingCapacity: true)
+        peerGaps.removeAll(keepingCapacity: true)
+        provisional.removeAll(keepingCapacity: true)
+        facts.removeAll(keepingCapacity: true)
     }
 
     @inline(__always) func cell(_ subject: Int, _ index: Int) -> Int { subject * nodeCount + index }
 
+    /// Drops the data set and what was copied from it, keeping the computed cells (see `Scorer.releaseData`).
+    func releaseData() {
+        data = DataSet(schemeID: data.schemeID, period: data.period, subjects: [])
+        slots.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        reasons.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Cells
+
+    /// A subject's rank on a ranking column: of how many, the coefficient, and the declared max × it.
+    @inline(__always) func ranking(_ subject: Int, column: Int) -> (rank: Int, count: Int, coefficient: Exact, scaled: Exact)? {
+        let entry = rankEntries[subject * rankingColumns + column]
+        guard entry.rank > 0 else { return nil }
+        let table = rankTables[Int(entry.table)]
+        guard let value = table[Int(entry.rank) - 1] else { return nil }
+        return (Int(entry.rank), table.count, value.coefficient, value.scaled)
+    }
+
+    /// A subject's input in `slot`.
+    @inline(__always) func slot(_ subject: Int, _ slot: Int) -> Value? { slots[subject * slotCount + slot] }
+
+    /// A subject's input in `slot` when it is a number in range, else nil.
+    @inline(__always) func slotNumber(_ subject: Int, _ slot: Int) -> Exact? {
+        let position = subject * slotCount + slot
+        guard slotIsNumber[position] else { return nil }
+        return Exact(numerator: Int128(slotRaw[position]), denominator: Exact.decimalScale)
+    }
+
+    /// The figure entered for an indicator, if any.
+    @inline(__always) func enteredValue(_ subject: Int, _ index: Int) -> Value? {
+        let row = values[subject]
+        return row.isEmpty ? nil : row[index]
+    }
+
+    @inline(__always) func isComputed(_ cell: Int) -> Bool { cellState[cell] & CellState.kindMask != CellState.pending }
+
+    func outcome(_ cell: Int) -> Outcome {
+        switch cellState[cell] & CellState.kindMask {
+        case CellState.decimal: return .scored(Exact(numerator: Int128(cellRaw[cell]), denominator: Exact.decimalScale))
+        case CellState.spilled: return .scored(spill[Int(cellRaw[cell])])
+        case CellState.notApplicable: return .notApplicable
+        case CellState.missing: return .missing(messages[Int(cellRaw[cell])])
+        case CellState.failed: return .failed(messages[Int(cellRaw[cell])])
+        default: return .missing("尚未计算")
+        }
+    }
+
+    /// The score of a scored cell, else nil.
+    @inline(__always) func score(_ cell: Int) -> Exact? {
+        switch cellState[cell] & CellState.kindMask {
+        case CellState.decimal: return Exact(numerator: Int128(cellRaw[cell]), denominator: Exact.decimalScale)
+        case CellState.spilled: return spill[Int(cellRaw[cell])]
+        default: return nil
+        }
+    }
+
+    @inline(__always) func setScore(_ cell: Int, _ score: Exact) {
+        let flags = cellState[cell] & ~CellState.kindMask
+        if let raw = score.smallDecimal {
+            cellRaw[cell] = raw
+            cellState[cell] = flags | CellState.decimal
+        } else {
+            cellRaw[cell] = Int64(spill.count)
+            spill.append(score)
+            cellState[cell] = flags | CellState.spilled
+        }
+    }
+
+    func setOutcome(_ cell: Int, _ outcome: Outcome) {
+        let flags = cellState[cell] & ~CellState.kindMask
+        switch outcome {
+        case .scored(let score): setScore(cell, score)
+        case .notApplicable: cellState[cell] = flags | CellState.notApplicable
+        case .missing(let why):
+            cellRaw[cell] = Int64(messages.count)
+            messages.append(why)
+            cellState[cell] = flags | CellState.missing
+        case .failed(let why):
+            cellRaw[cell] = Int64(messages.count)
+            messages.append(why)
+            cellState[cell] = flags | CellState.failed
+        }
+    }
+
+    /// The max that applies to this subject.
+    @inline(__always) func maximum(_ subject: Int, _ index: Int) -> Fixed {
+        let cell = cell(subject, index)
+        guard cellState[cell] & CellState.maxLowered != 0 else { return shapes[index].max }
+        return loweredMaxima[cell] ?? shapes[index].max
+    }
+
+    func setMaximum(_ subject: Int, _ index: Int, _ max: Fixed) {
+        let cell = cell(subject, index)
+        if cellState[cell] & CellState.maxLowered == 0 && max == shapes[index].max { return }
+        cellState[cell] |= CellState.maxLowered
+        loweredMaxima[cell] = max
+    }
+
+    /// A subject's per-indicator outcomes and maxima, as `SubjectResult` holds them.
+    func outcomesOf(_ subject: Int) -> [Outcome] { (0..<nodeCount).map { outcome(cell(subject, $0)) } }
+    func maximaOf(_ subject: Int) -> [Fixed] { (0..<nodeCount).map { maximum(subject, $0) } }
+
     func execute() {
         for index in compiled.order {
-            if case .ranking(let ranking, let metric)? = compiled.nodes[index].rule?.rule {
+            if case .ranking(let ranking, let metric)? = compiled.rules[index]?.rule {
                 rank(index, ranking, metric)
             }
+            let shape = shapes[index]
+            if shape.isLeaf, !explain, !shape.hasAppliesTo, !shape.hasVariants, !shape.hasVeto, !compiled.hasEffects,
+                let leaf = fastLeaves[index]
+            {
+                computeFast(index, shape, leaf)
+            } else if !shape.isLeaf, !explain, !shape.hasAppliesTo, !shape.hasVariants, !shape.hasVeto, !compiled.hasEffects {
+                computeFastGroup(index, shape)
+            } else {
+                for subject in subjectOrder { compute(index, subject) }
+            }
+        }
+    }
+
+    /// A plain leaf for every subject, by its fast plan: nothing to explain or override, so each subject's
+    /// score is the rule's, bounded and rounded (what `compute` and `leafOutcome` do with it). A subject with
+    /// entered figures, or one the plan gives up on, goes through `compute`. A fast plan reads no peer
+    /// aggregate or metric, so none of its scores is provisional (`notePeerGaps` would find nothing to mark).
+    private func computeFast(_ index: Int, _ shape: CompiledScheme.Shape, _ leaf: FastPlan.Leaf) {
+        let max = shape.max
+        let (lower, upper) = bounds(shape, max: max)
+        let rounding = compiled.scheme.rounding
+        let roundLeaves = rounding.point == .indicator
+        for subject in subjectOrder {
+            if !enteredAny[subject], let raw = fastRaw(leaf, subject, index, max: max), !raw.isOverflow {
+                var score = raw.clamped(to: lower, upper)
+                if roundLeaves { score = score.rounded(places: rounding.places, mode: rounding.mode) }
+                setScore(cell(subject, index), score)
+            } else {
+                compute(index, subject)
+            }
+        }
+    }
+
+    /// A plain group for every subject: where every child is a decimal score at its declared max (the common
+    /// case), the score is their sum within the group's bounds, as `groupOutcome` computes it; any other
+    /// subject goes through `compute`.
+    private func computeFastGroup(_ index: Int, _ shape: CompiledScheme.Shape) {
+        let max = shape.max
+        let lower = shape.floor ?? (shape.kind == .deduction ? -max : Fixed(raw: Int64.min + 1))
+        let upper = shape.cap ?? (shape.kind == .bonus ? max : Fixed(raw: Int64.max))
+        let start = shape.childStart
+        let end = shape.childEnd
+        guard end > start else {
             for subject in subjectOrder { compute(index, subject) }
+            return
+        }
+        for subject in subjectOrder {
+            let base = cell(subject, 0)
+            var sum: Int128 = 0
+            var plain = true
+            for position in start..<end {
+                let child = base + childList[position]
+                // Exactly `decimal`: scored, and no lowered max.
+                guard cellState[child] == CellState.decimal else {
+                    plain = false
+                    break
+                }
+                sum += Int128(cellRaw[child])
+            }
+            if plain {
+                setScore(cell(subject, index), Exact(numerator: sum, denominator: Exact.decimalScale).clamped(to: lower, upper))
+            } else {
+                compute(index, subject)
+            }
         }
     }
 
     // MARK: One indicator for one subject
 
     private func compute(_ index: Int, _ subject: Int) {
-        let shape = compiled.shapes[index]
+        let shape = shapes[index]
+        let cell = cell(subject, index)
         var trace: [String]? = explain ? [] : nil
         defer {
-            computed[cell(subject, index)] = true
             if let trace { explanations[subject][index] += trace }
         }
         if shape.hasAppliesTo, let appliesTo = compiled.nodes[index].indicator.appliesTo,
             !appliesTo.contains(data.subjects[subject].id)
         {
-            outcomes[cell(subject, index)] = .notApplicable
-            maxima[cell(subject, index)] = .zero
+            setOutcome(cell, .notApplicable)
+            setMaximum(subject, index, .zero)
             trace?.append("不适用于本考核对象")
             return
         }
@@ -159,37 +490,43 @@ final class Run {
         if shape.hasVariants {
             for variant in compiled.nodes[index].variants {
                 if (try? variant.when.evaluate(cursor).requireBool("variants")) == true {
-                    maxima[cell(subject, index)] = variant.max
+                    setMaximum(subject, index, variant.max)
                     trace?.append("考核对象条件 \(describe(variant.when)) 成立，分值为 \(variant.max)")
                     break
                 }
             }
         }
-        let max = maxima[cell(subject, index)]
+        let max = maximum(subject, index)
         var outcome: Outcome
         if shape.isLeaf {
             outcome = leafOutcome(shape, index, subject, cursor, max: max, trace: &trace)
         } else {
-            outcome = groupOutcome(index, subject, trace: &trace)
+            outcome = groupOutcome(shape, index, subject, trace: &trace)
         }
         if case .scored(var score) = outcome {
+            var changed = false
             if shape.hasVeto, let veto = compiled.nodes[index].veto, (try? veto.evaluate(cursor).requireBool("veto")) == true {
                 score = .zero
+                changed = true
                 recordVeto(index, subject)
                 trace?.append(vetoLine(index, subject))
             }
-            if zeroed[cell(subject, index)] {
-                score = .zero
-                trace?.append(zeroedLine(index, subject))
+            if compiled.hasEffects {
+                if zeroed.contains(cell) {
+                    score = .zero
+                    changed = true
+                    trace?.append(zeroedLine(index, subject))
+                }
+                if let deduction = parentDeductions[cell] {
+                    let before = score
+                    score = Exact.max(score - deduction, Exact(bounds(shape, max: max).lower))
+                    changed = true
+                    trace?.append(parentDeductionLine(index, subject, before: before, after: score))
+                }
             }
-            if let deduction = parentDeductions[cell(subject, index)] {
-                let before = score
-                score = Exact.max(score - deduction, Exact(bounds(shape, max: max).lower))
-                trace?.append(parentDeductionLine(index, subject, before: before, after: score))
-            }
-            outcome = .scored(score)
+            if changed { outcome = .scored(score) }
         }
-        outcomes[cell(subject, index)] = outcome
+        setOutcome(cell, outcome)
         if !peerGaps.isEmpty, shape.isLeaf, case .scored = outcome { notePeerGaps(index, subject) }
         if shape.hasEffects { applyEffects(index, subject, cursor, trace: &trace) }
     }
@@ -239,26 +576,30 @@ final class Run {
         _ shape: CompiledScheme.Shape, _ index: Int, _ subject: Int, _ cursor: Cursor, max: Fixed,
         trace: inout [String]?
     ) -> Outcome {
-        if case .notApplicable? = values[subject][index] {
-            maxima[cell(subject, index)] = .zero
+        if case .notApplicable? = enteredValue(subject, index) {
+            setMaximum(subject, index, .zero)
             trace?.append("填报为不适用")
             return .notApplicable
         }
-        guard let rule = compiled.nodes[index].rule else { return .failed("没有规则") }
+        guard let rule = compiled.rules[index] else { return .failed("没有规则") }
         let raw: Exact
-        do {
-            let evaluator = RuleEvaluator(run: self, cursor: cursor, index: index, max: max, tracing: trace != nil)
-            raw = try evaluator.evaluate(rule, trace: &trace)
-        } catch .notApplicable {
-            maxima[cell(subject, index)] = .zero
-            trace?.append("所需数据为不适用 → 本指标不适用")
-            return .notApplicable
-        } catch .missing(let what) {
-            trace?.append("缺少数据：\(what)")
-            return .missing(what)
-        } catch {
-            trace?.append(error.message)
-            return .failed(error.message)
+        if trace == nil, let leaf = fastLeaves[index], let score = fastRaw(leaf, subject, index, max: max) {
+            raw = score
+        } else {
+            do {
+                let evaluator = RuleEvaluator(run: self, cursor: cursor, index: index, max: max, tracing: trace != nil)
+                raw = try evaluator.evaluate(rule, trace: &trace)
+            } catch .notApplicable {
+                setMaximum(subject, index, .zero)
+                trace?.append("所需数据为不适用 → 本指标不适用")
+                return .notApplicable
+            } catch .missing(let what) {
+                trace?.append("缺少数据：\(what)")
+                return .missing(what)
+            } catch {
+                trace?.append(error.message)
+                return .failed(error.message)
+            }
         }
         if raw.isOverflow { return .failed(EvaluationError.overflow.message) }
         let (lower, upper) = bounds(shape, max: max)
@@ -276,45 +617,70 @@ final class Run {
         return .scored(score)
     }
 
-    private func groupOutcome(_ index: Int, _ subject: Int, trace: inout [String]?) -> Outcome {
-        let node = compiled.nodes[index]
-        var sum = Exact.zero
-        var missing: [String] = []
-        var failed: [String] = []
+    private func groupOutcome(_ shape: CompiledScheme.Shape, _ index: Int, _ subject: Int, trace: inout [String]?) -> Outcome {
+        // Decimal children (nearly all) add up in 128 bits: the same exact sum as adding `Exact`s in order,
+        // which takes over, in order, from the first child that is not a 64-bit decimal.
+        var decimalSum: Int128 = 0
+        var exactSum: Exact? = nil
+        var problems = false
         var applicable = 0
         var removedMax = Fixed.zero
         var parts: [String] = []
-        for child in node.children {
-            let childIndicator = compiled.nodes[child].indicator
+        let base = cell(subject, 0)
+        for position in shape.childStart..<shape.childEnd {
+            let child = childList[position]
+            let childCell = base + child
+            let state = cellState[childCell]
             // The group's max for this subject follows its children's: an n/a child takes its whole max
             // away, a variant moves it. Alternatives (applies_to) are not part of everyone's max.
-            if childIndicator.kind == .regular && childIndicator.appliesTo == nil {
-                removedMax += childIndicator.max - maxima[cell(subject, child)]
+            if state & CellState.maxLowered != 0 && shapes[child].inParentMax {
+                removedMax += shapes[child].max - maximum(subject, child)
             }
-            switch outcomes[cell(subject, child)] {
-            case .scored(let score):
+            switch state & CellState.kindMask {
+            case CellState.decimal:
                 applicable += 1
-                sum += score
+                if let sum = exactSum {
+                    exactSum = sum + Exact(numerator: Int128(cellRaw[childCell]), denominator: Exact.decimalScale)
+                } else {
+                    decimalSum += Int128(cellRaw[childCell])
+                }
+                if trace != nil { parts.append(Exact(numerator: Int128(cellRaw[childCell]), denominator: Exact.decimalScale).description) }
+            case CellState.spilled:
+                applicable += 1
+                let score = spill[Int(cellRaw[childCell])]
+                exactSum = (exactSum ?? Exact(numerator: decimalSum, denominator: Exact.decimalScale)) + score
                 if trace != nil { parts.append(score.description) }
-            case .notApplicable: break
-            case .missing: missing.append(childIndicator.code)
-            case .failed: failed.append(childIndicator.code)
+            case CellState.notApplicable: break
+            default: problems = true
             }
         }
-        if !failed.isEmpty { return .failed("下级指标有错误：\(failed.joined(separator: "、"))") }
-        if !missing.isEmpty { return .missing("下级指标未评分：\(missing.joined(separator: "、"))") }
+        if problems {
+            var missing: [String] = []
+            var failed: [String] = []
+            for position in shape.childStart..<shape.childEnd {
+                let child = childList[position]
+                switch outcome(base + child) {
+                case .missing: missing.append(compiled.nodes[child].indicator.code)
+                case .failed: failed.append(compiled.nodes[child].indicator.code)
+                default: break
+                }
+            }
+            if !failed.isEmpty { return .failed("下级指标有错误：\(failed.joined(separator: "、"))") }
+            if !missing.isEmpty { return .missing("下级指标未评分：\(missing.joined(separator: "、"))") }
+        }
         if applicable == 0 {
-            maxima[cell(subject, index)] = .zero
+            setMaximum(subject, index, .zero)
             trace?.append("下级指标均不适用")
             return .notApplicable
         }
-        maxima[cell(subject, index)] = maxima[cell(subject, index)] - removedMax
-        if removedMax != .zero { trace?.append("下级指标不适用或分值调整，本指标分值为 \(maxima[cell(subject, index)])") }
+        let sum = exactSum ?? Exact(numerator: decimalSum, denominator: Exact.decimalScale)
+        let max = maximum(subject, index) - removedMax
+        setMaximum(subject, index, max)
+        if removedMax != .zero { trace?.append("下级指标不适用或分值调整，本指标分值为 \(max)") }
         if trace != nil { trace! += childLines(index, subject) }
         trace?.append("合计：\(TraceText.sum(parts)) = \(sum)")
-        let indicator = node.indicator
-        let lower = indicator.floor ?? (indicator.kind == .deduction ? -maxima[cell(subject, index)] : Fixed(raw: Int64.min + 1))
-        let upper = indicator.cap ?? (indicator.kind == .bonus ? maxima[cell(subject, index)] : Fixed(raw: Int64.max))
+        let lower = shape.floor ?? (shape.kind == .deduction ? -max : Fixed(raw: Int64.min + 1))
+        let upper = shape.cap ?? (shape.kind == .bonus ? max : Fixed(raw: Int64.max))
         let bounded = sum.clamped(to: lower, upper)
         if bounded != sum {
             record(.limited(computed: sum, bound: bounded, isFloor: sum < Exact(lower)), subject, index)
@@ -337,15 +703,15 @@ final class Run {
             if let target = effect.zero {
                 recordZero(target, by: index, subject, effect.when)
                 if target == index {
-                    if case .scored = outcomes[cell(subject, index)] { outcomes[cell(subject, index)] = .scored(Exact.zero) }
+                    if score(cell(subject, index)) != nil { setScore(cell(subject, index), .zero) }
                     trace?.append(effectLine(target, by: index, subject, effect.when))
                 } else {
-                    zeroed[cell(subject, target)] = true
+                    zeroed.insert(cell(subject, target))
                     trace?.append(effectLine(target, by: index, subject, effect.when))
                 }
             }
             if let (target, points) = effect.parentDeduct, let parent = parents[subject] {
-                parentDeductions[cell(parent, target)] = (parentDeductions[cell(parent, target)] ?? .zero) + points
+                parentDeductions[cell(parent, target), default: .zero] += points
                 recordParentDeduction(parent, target, from: subject, by: index, points, effect.when)
                 trace?.append("交叉影响：上级 \(data.subjects[parent].name) 的指标 \(compiled.nodes[target].indicator.code) 扣 \(points) 分")
             }
@@ -355,20 +721,26 @@ final class Run {
     // MARK: Ranking (R14)
 
     private func rank(_ index: Int, _ ranking: Ranking, _ metric: BoundExpression) {
+        let column = compiled.shapes[index].rankingColumn
         // Peer groups: same level, or same parent. Subjects without the metric are not ranked.
         // A subject whose figures are missing is left out, and the ranks of its group are provisional.
         var groups: [Int: [(subject: Int, metric: Exact)]] = [:]
         var gaps: [Int: [Int]] = [:]
+        let fastMetric = fastLeaves[index].flatMap { $0.kind == .ranking ? $0.a : nil }
         for subject in 0..<subjectCount {
             let group = ranking.amongSiblings ? (parents[subject] ?? -1) : depths[subject]
             let number: Exact
-            do throws(EvaluationError) {
-                number = try metric.number(Cursor(run: self, subject: subject), what: "metric")
-            } catch .missing {
-                gaps[group, default: []].append(subject)
-                continue
-            } catch {
-                continue
+            if let fast = fastMetric.flatMap({ evaluate($0, subject) }) {
+                number = fast
+            } else {
+                do throws(EvaluationError) {
+                    number = try metric.number(Cursor(run: self, subject: subject), what: "metric")
+                } catch .missing {
+                    gaps[group, default: []].append(subject)
+                    continue
+                } catch {
+                    continue
+                }
             }
             groups[group, default: []].append((subject, number))
         }
@@ -376,15 +748,47 @@ final class Run {
             if let gap = gaps[group] {
                 for member in members { provisional[member.subject, default: [:]][index, default: []].formUnion(gap) }
             }
-            let sorted = members.sorted {
-                $0.metric != $1.metric ? (ranking.descending ? $0.metric > $1.metric : $0.metric < $1.metric) : $0.subject < $1.subject
-            }
+            let sorted = Run.sortedForRanking(members, descending: ranking.descending)
             var rank = 0
+            // The coefficients of ranks among this many on this curve, computed once and kept across data sets.
+            let key = CoefficientKey(curve: ranking.coefficient, max: shapes[index].max, count: sorted.count)
+            var known = coefficientCache.removeValue(forKey: key) ?? Array(repeating: nil, count: sorted.count)
+            var ranks: [(subject: Int, rank: Int)] = []
+            ranks.reserveCapacity(sorted.count)
             for (position, member) in sorted.enumerated() {
                 if position == 0 || sorted[position - 1].metric != member.metric { rank = position + 1 }
-                rankings[cell(member.subject, index)] = (rank, sorted.count, coefficient(ranking.coefficient, rank: rank, count: sorted.count))
+                if known[rank - 1] == nil {
+                    let coefficient = coefficient(ranking.coefficient, rank: rank, count: sorted.count)
+                    known[rank - 1] = (coefficient, shapes[index].max * coefficient)
+                }
+                ranks.append((member.subject, rank))
             }
+            coefficientCache[key] = known
+            let table = Int32(rankTables.count)
+            rankTables.append(known)
+            for (subject, rank) in ranks { rankEntries[subject * rankingColumns + column] = RankEntry(rank: Int32(rank), table: table) }
         }
+    }
+
+    /// Peers best first (by metric, then by position in the data, so ties keep one order). Where every
+    /// metric is a 64-bit decimal, the sort compares integers; the order is the same.
+    static func sortedForRanking(_ members: [(subject: Int, metric: Exact)], descending: Bool) -> [(subject: Int, metric: Exact)] {
+        var keys: [(key: Int64, subject: Int)] = []
+        keys.reserveCapacity(members.count)
+        for member in members {
+            guard let key = member.metric.smallDecimal else {
+                return members.sorted {
+                    $0.metric != $1.metric ? (descending ? $0.metric > $1.metric : $0.metric < $1.metric) : $0.subject < $1.subject
+                }
+            }
+            keys.append((key, member.subject))
+        }
+        if descending {
+            keys.sort { $0.key != $1.key ? $0.key > $1.key : $0.subject < $1.subject }
+        } else {
+            keys.sort { $0.key != $1.key ? $0.key < $1.key : $0.subject < $1.subject }
+        }
+        return keys.map { ($0.subject, Exact(numerator: Int128($0.key), denominator: Exact.decimalScale)) }
     }
 
     /// The coefficient of `rank` among `count`, exactly: on a linear curve the k-th of n is
@@ -402,43 +806,42 @@ final class Run {
 
     // MARK: Totals, grades, composites
 
+    /// A subject's total and the max it is out of (R4: rescaled when not-applicable items left the scheme's).
+    func total(of subject: Int) -> (total: Outcome, max: Fixed) {
+        let scheme = compiled.scheme
+        var total = Exact.zero
+        var totalMax = scheme.total
+        var missing: [String] = []
+        var failed: [String] = []
+        for root in compiled.roots {
+            let shape = shapes[root]
+            let rootCell = cell(subject, root)
+            switch cellState[rootCell] & CellState.kindMask {
+            case CellState.decimal, CellState.spilled:
+                total += score(rootCell) ?? .zero
+                if shape.kind == .regular { totalMax -= shape.max - maximum(subject, root) }
+            case CellState.notApplicable: if shape.kind == .regular { totalMax -= shape.max }
+            case CellState.failed: failed.append(compiled.nodes[root].indicator.code)
+            default: missing.append(compiled.nodes[root].indicator.code)
+            }
+        }
+        if !failed.isEmpty { return (.failed("指标有错误：\(failed.joined(separator: "、"))"), totalMax) }
+        if !missing.isEmpty { return (.missing("指标未评分：\(missing.joined(separator: "、"))"), totalMax) }
+        if scheme.rescaleNotApplicable, totalMax > .zero, totalMax != scheme.total, let rate = total.divided(by: Exact(totalMax)) {
+            return (.scored((rate * scheme.total).rounded(places: scheme.rounding.places, mode: scheme.rounding.mode)), scheme.total)
+        }
+        return (.scored(total.rounded(places: scheme.rounding.places, mode: scheme.rounding.mode)), totalMax)
+    }
+
     func result() -> StageResult {
         let scheme = compiled.scheme
         var subjects: [SubjectResult] = []
+        subjects.reserveCapacity(subjectCount)
         for subject in 0..<subjectCount {
-            var total = Exact.zero
-            var totalMax = scheme.total
-            var missing: [String] = []
-            var failed: [String] = []
-            for root in compiled.roots {
-                let indicator = compiled.nodes[root].indicator
-                switch outcomes[cell(subject, root)] {
-                case .scored(let score): total += score
-                case .notApplicable: if indicator.kind == .regular { totalMax -= indicator.max }
-                case .missing: missing.append(indicator.code)
-                case .failed: failed.append(indicator.code)
-                }
-                if case .scored = outcomes[cell(subject, root)], indicator.kind == .regular {
-                    totalMax -= indicator.max - maxima[cell(subject, root)]
-                }
-            }
-            let totalOutcome: Outcome
-            if !failed.isEmpty {
-                totalOutcome = .failed("指标有错误：\(failed.joined(separator: "、"))")
-            } else if !missing.isEmpty {
-                totalOutcome = .missing("指标未评分：\(missing.joined(separator: "、"))")
-            } else if scheme.rescaleNotApplicable, totalMax > .zero, totalMax != scheme.total,
-                let rate = total.divided(by: Exact(totalMax))
-            {
-                totalOutcome = .scored((rate * scheme.total).rounded(places: scheme.rounding.places, mode: scheme.rounding.mode))
-                totalMax = scheme.total
-            } else {
-                totalOutcome = .scored(total.rounded(places: scheme.rounding.places, mode: scheme.rounding.mode))
-            }
+            let (totalOutcome, totalMax) = total(of: subject)
             subjects.append(
                 SubjectResult(
-                    subject: data.subjects[subject], outcomes: Array(outcomes[cell(subject, 0)..<cell(subject + 1, 0)]),
-                    maxima: Array(maxima[cell(subject, 0)..<cell(subject + 1, 0)]),
+                    subject: data.subjects[subject], outcomes: outcomesOf(subject), maxima: maximaOf(subject),
                     total: totalOutcome, totalMax: totalMax, composite: nil, grade: nil, rank: nil,
                     explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject],
                     reasons: reasons[subject]))
@@ -473,7 +876,9 @@ final class Run {
 
     private func rankingsOf(_ subject: Int) -> [Int: (rank: Int, count: Int, coefficient: Exact)] {
         var found: [Int: (rank: Int, count: Int, coefficient: Exact)] = [:]
-        for index in 0..<nodeCount { if let ranking = rankings[cell(subject, index)] { found[index] = ranking } }
+        for (column, index) in compiled.rankingNodes.enumerated() {
+            if let ranking = ranking(subject, column: column) { found[index] = (ranking.rank, ranking.count, ranking.coefficient) }
+        }
         return found
     }
 

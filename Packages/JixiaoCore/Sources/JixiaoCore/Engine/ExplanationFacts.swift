@@ -119,10 +119,10 @@ extension Run {
         var notApplicable: [String] = []
         for child in compiled.nodes[index].children {
             let indicator = compiled.nodes[child].indicator
-            switch outcomes[cell(subject, child)] {
-            case .scored(let score): lines.append("\(indicator.code) \(indicator.name)：\(score)（分值 \(maxima[cell(subject, child)])）")
+            switch outcome(cell(subject, child)) {
+            case .scored(let score): lines.append("\(indicator.code) \(indicator.name)：\(score)（分值 \(maximum(subject, child))）")
             case .notApplicable: notApplicable.append("\(indicator.code) \(indicator.name)")
-            case .missing, .failed: lines.append("\(indicator.code) \(indicator.name)：\(outcomes[cell(subject, child)].statusText)")
+            case .missing, .failed: lines.append("\(indicator.code) \(indicator.name)：\(outcome(cell(subject, child)).statusText)")
             }
         }
         if !notApplicable.isEmpty { lines.append("不适用（不计入）：" + notApplicable.joined(separator: "、")) }
@@ -167,7 +167,7 @@ extension Run {
             switch node {
             case .slot(let index):
                 name = compiled.slotNames[index]
-                value = slots[subject][index]?.description ?? "未填报"
+                value = slot(subject, index)?.description ?? "未填报"
             case .attribute(let attribute):
                 name = attribute
                 value = data.subjects[subject].attributes[attribute]?.description ?? "未填报"
@@ -176,10 +176,10 @@ extension Run {
                 value = show { () throws(EvaluationError) in try cursor.metric(index) }
             case .indicatorValue(let index):
                 name = describe(node)
-                value = values[subject][index]?.description ?? "未填报"
+                value = enteredValue(subject, index)?.description ?? "未填报"
             case .indicatorScore(let index):
                 name = describe(node)
-                value = outcomes[cell(subject, index)].statusText
+                value = outcome(cell(subject, index)).statusText
             case .fund(let figure):
                 name = "fund.\(figure)"
                 value = show { () throws(EvaluationError) in .number(try cursor.fund(figure)) }

@@ -102,7 +102,7 @@ struct RuleEvaluator {
             guard let ratio = gap.divided(by: Exact(rule.step)) else { throw .invalid("step 不能为 0") }
             let steps = rule.steps == .whole ? ratio.floored : ratio
             let deduction = steps * rule.deduct
-            let score = Exact.max(start - deduction, Exact(rule.floor ?? (indicator.kind == .deduction ? -max : .zero)))
+            let score = Exact.max(start - deduction, Exact(rule.floor ?? (run.compiled.shapes[index].kind == .deduction ? -max : .zero)))
             let stepText = rule.step == .one ? "每 1 个单位" : "每 \(rule.step) "
             note(
                 "目标 \(goal)，实际 \(actual)，" + (rule.above ? "超出 " : "差 ") + gap.description + "；\(stepText)扣 \(rule.deduct) 分（"
@@ -172,7 +172,7 @@ struct RuleEvaluator {
 
         case .incidents(let rule, let countExpression, let base):
             let count = try wholeCount(countExpression, "次数")
-            let start = try base.map { b throws(EvaluationError) in try number(b, "base") } ?? Exact(indicator.kind == .deduction ? .zero : max)
+            let start = try base.map { b throws(EvaluationError) in try number(b, "base") } ?? Exact(run.compiled.shapes[index].kind == .deduction ? .zero : max)
             var deduction: Fixed
             if !rule.ladder.isEmpty {
                 deduction = rule.ladder.last { $0.count <= count }?.deduct ?? .zero
@@ -224,7 +224,7 @@ struct RuleEvaluator {
             return score
 
         case .ranking(_, let metric):
-            guard let (rank, count, coefficient) = run.rankings[run.cell(cursor.subject, index)] else {
+            guard let (rank, count, coefficient, _) = run.ranking(cursor.subject, column: run.compiled.shapes[index].rankingColumn) else {
                 _ = try number(metric, "排名指标")  // throws the reason this subject is unranked
                 throw .missing("排名指标")
             }
@@ -338,7 +338,7 @@ struct Cursor: EvaluationContext {
     let subject: Int
 
     func slot(_ index: Int) throws(EvaluationError) -> Term {
-        guard let value = run.slots[subject][index] else { throw .missing(run.compiled.slotNames[index]) }
+        guard let value = run.slot(subject, index) else { throw .missing(run.compiled.slotNames[index]) }
         return Term(value)
     }
 
@@ -355,7 +355,7 @@ struct Cursor: EvaluationContext {
     }
 
     func indicatorValue(_ index: Int) throws(EvaluationError) -> Term {
-        guard let value = run.values[subject][index] else {
+        guard let value = run.enteredValue(subject, index) else {
             let indicator = run.compiled.nodes[index].indicator
             throw .missing("\(indicator.code) \(indicator.name) 的填报值")
         }
@@ -363,9 +363,11 @@ struct Cursor: EvaluationContext {
     }
 
     func indicatorScore(_ index: Int) throws(EvaluationError) -> Exact {
+        let cell = run.cell(subject, index)
+        if let score = run.score(cell) { return score }
         let indicator = run.compiled.nodes[index].indicator
-        guard run.computed[run.cell(subject, index)] else { throw .missing("\(indicator.code) 的得分（尚未计算）") }
-        switch run.outcomes[run.cell(subject, index)] {
+        guard run.isComputed(cell) else { throw .missing("\(indicator.code) 的得分（尚未计算）") }
+        switch run.outcome(cell) {
         case .scored(let score): return score
         case .notApplicable: throw .notApplicable
         case .missing: throw .missing("\(indicator.code) \(indicator.name) 的得分")
@@ -373,7 +375,7 @@ struct Cursor: EvaluationContext {
         }
     }
 
-    func indicatorMax(_ index: Int) -> Fixed { run.maxima[run.cell(subject, index)] }
+    func indicatorMax(_ index: Int) -> Fixed { run.maximum(subject, index) }
 
     func fund(_ name: String) throws(EvaluationError) -> Exact {
         guard let table = run.data.subjects[subject].fundTable else { throw .missing("资金安排和使用情况表") }

@@ -109,22 +109,41 @@ public struct Exact: Sendable, Hashable {
 // MARK: - Arithmetic
 
 extension Exact {
+    /// 10⁸ as a literal, so inlined code needs no lazy-global check.
+    @inlinable @inline(__always) static var decimalScale: Int128 { 100_000_000 }
+
+    /// The numerator as `Int64` when the value is a decimal that fits (the common case: every
+    /// entered figure, max and point count), else nil. The fast paths below compute on it.
+    @inlinable @inline(__always) var smallDecimal: Int64? {
+        guard denominator == Exact.decimalScale, let small = Int64(exactly: numerator) else { return nil }
+        return small
+    }
+
     @inlinable public static func + (lhs: Exact, rhs: Exact) -> Exact {
-        if lhs.isOverflow || rhs.isOverflow { return .overflow }
-        if lhs.denominator == rhs.denominator {
+        // Both decimals (the poison's denominator is 0, so it never takes this path).
+        if lhs.denominator == decimalScale && rhs.denominator == decimalScale {
             guard let sum = checked(lhs.numerator.addingReportingOverflow(rhs.numerator)) else { return .overflow }
-            return lhs.isDecimal ? Exact(numerator: sum, denominator: scale) : fraction(sum, lhs.denominator)
+            return Exact(numerator: sum, denominator: decimalScale)
         }
-        return combine(lhs, rhs, negate: false)
+        return addSlow(lhs, rhs, negate: false)
     }
 
     @inlinable public static func - (lhs: Exact, rhs: Exact) -> Exact {
+        if lhs.denominator == decimalScale && rhs.denominator == decimalScale {
+            guard let difference = checked(lhs.numerator.subtractingReportingOverflow(rhs.numerator)) else { return .overflow }
+            return Exact(numerator: difference, denominator: decimalScale)
+        }
+        return addSlow(lhs, rhs, negate: true)
+    }
+
+    @usableFromInline static func addSlow(_ lhs: Exact, _ rhs: Exact, negate: Bool) -> Exact {
         if lhs.isOverflow || rhs.isOverflow { return .overflow }
         if lhs.denominator == rhs.denominator {
-            guard let difference = checked(lhs.numerator.subtractingReportingOverflow(rhs.numerator)) else { return .overflow }
-            return lhs.isDecimal ? Exact(numerator: difference, denominator: scale) : fraction(difference, lhs.denominator)
+            guard let n = checked(negate ? lhs.numerator.subtractingReportingOverflow(rhs.numerator)
+                                          : lhs.numerator.addingReportingOverflow(rhs.numerator)) else { return .overflow }
+            return fraction(n, lhs.denominator)
         }
-        return combine(lhs, rhs, negate: true)
+        return combine(lhs, rhs, negate: negate)
     }
 
     /// a/b ± c/d over the least common denominator.
@@ -145,6 +164,19 @@ extension Exact {
     }
 
     @inlinable public static func * (lhs: Exact, rhs: Exact) -> Exact {
+        // Decimals that fit in 64 bits, with a product that does too: one hardware multiply and a
+        // division by the constant 10⁸ (a multiply-shift).
+        if let a = lhs.smallDecimal, let b = rhs.smallDecimal {
+            let (product, overflow) = a.multipliedReportingOverflow(by: b)
+            if !overflow {
+                let (quotient, remainder) = product.quotientAndRemainder(dividingBy: 100_000_000)
+                if remainder == 0 { return Exact(numerator: Int128(quotient), denominator: decimalScale) }
+            }
+        }
+        return multiplySlow(lhs, rhs)
+    }
+
+    @usableFromInline static func multiplySlow(_ lhs: Exact, _ rhs: Exact) -> Exact {
         if lhs.isOverflow || rhs.isOverflow { return .overflow }
         if lhs.isDecimal && rhs.isDecimal {
             guard let product = checked(lhs.numerator.multipliedReportingOverflow(by: rhs.numerator)) else {
@@ -169,6 +201,18 @@ extension Exact {
 
     /// `nil` when dividing by zero; callers turn that into an error that names the indicator.
     @inlinable public func divided(by divisor: Exact) -> Exact? {
+        // Decimals whose quotient is a decimal again: (a/10⁸) ÷ (b/10⁸) = (a·10⁸ / b) / 10⁸.
+        if let a = smallDecimal, let b = divisor.smallDecimal, b != 0 {
+            let (shifted, overflow) = a.multipliedReportingOverflow(by: 100_000_000)
+            if !overflow && b != -1 {
+                let (quotient, remainder) = shifted.quotientAndRemainder(dividingBy: b)
+                if remainder == 0 { return Exact(numerator: Int128(quotient), denominator: Exact.decimalScale) }
+            }
+        }
+        return dividedSlow(by: divisor)
+    }
+
+    @usableFromInline func dividedSlow(by divisor: Exact) -> Exact? {
         if divisor.isZero { return nil }
         if isOverflow || divisor.isOverflow { return .overflow }
         if isDecimal && divisor.isDecimal { return Exact.fraction(numerator, divisor.numerator) }
@@ -203,7 +247,16 @@ extension Exact {
         a.isOverflow || b.isOverflow ? .overflow : (a < b ? b : a)
     }
 
-    public func clamped(to lower: Fixed, _ upper: Fixed) -> Exact {
+    @inlinable public func clamped(to lower: Fixed, _ upper: Fixed) -> Exact {
+        if denominator == Exact.decimalScale && !lower.isOverflow && !upper.isOverflow {
+            if numerator < Int128(lower.raw) { return Exact(numerator: Int128(lower.raw), denominator: Exact.decimalScale) }
+            if Int128(upper.raw) < numerator { return Exact(numerator: Int128(upper.raw), denominator: Exact.decimalScale) }
+            return self
+        }
+        return clampedSlow(to: lower, upper)
+    }
+
+    @usableFromInline func clampedSlow(to lower: Fixed, _ upper: Fixed) -> Exact {
         if isOverflow || lower.isOverflow || upper.isOverflow { return .overflow }
         let low = Exact(lower)
         let high = Exact(upper)
@@ -214,7 +267,12 @@ extension Exact {
 // MARK: - Order
 
 extension Exact: Comparable {
-    public static func < (lhs: Exact, rhs: Exact) -> Bool {
+    @inlinable public static func < (lhs: Exact, rhs: Exact) -> Bool {
+        if lhs.denominator == decimalScale && rhs.denominator == decimalScale { return lhs.numerator < rhs.numerator }
+        return lessSlow(lhs, rhs)
+    }
+
+    @usableFromInline static func lessSlow(_ lhs: Exact, _ rhs: Exact) -> Bool {
         if lhs.isOverflow || rhs.isOverflow { return lhs.isOverflow && !rhs.isOverflow }
         if lhs.denominator == rhs.denominator { return lhs.numerator < rhs.numerator }
         // a/b < c/d ⇔ a·d < c·b (b, d > 0), compared in 256 bits so it cannot overflow.
@@ -228,7 +286,35 @@ extension Exact: Comparable {
 
 extension Exact {
     /// Rounds to `places` decimals (0…8) with `mode`; the result is a decimal.
-    public func rounded(places: Int, mode: RoundingMode = .halfUp) -> Exact {
+    @inlinable public func rounded(places: Int, mode: RoundingMode = .halfUp) -> Exact {
+        // A decimal in 64 bits: one hardware division by the unit of the last kept place.
+        if let raw = smallDecimal, places >= 0, places < Fixed.fractionDigits {
+            // Two places (nearly every scheme) divide by a constant: a multiply and a shift.
+            let unit = places == 2 ? 1_000_000 : Exact.placeUnit(places)
+            let (quotient, remainder) = places == 2
+                ? raw.quotientAndRemainder(dividingBy: 1_000_000) : raw.quotientAndRemainder(dividingBy: unit)
+            if remainder == 0 { return self }
+            let twice = 2 * remainder.magnitude  // remainder < unit ≤ 10⁸: no overflow
+            let away: Bool
+            switch mode {
+            case .down: away = false
+            case .halfUp: away = twice >= unit.magnitude
+            case .halfEven: away = twice > unit.magnitude || (twice == unit.magnitude && quotient % 2 != 0)
+            }
+            let stepped = away ? quotient + (raw < 0 ? -1 : 1) : quotient
+            return Exact(numerator: Int128(stepped) * Int128(unit), denominator: Exact.decimalScale)
+        }
+        return roundedSlow(places: places, mode: mode)
+    }
+
+    /// 10^(8 − places) for places 0…7: one unit of the last kept place, in raw terms.
+    @inlinable @inline(__always) static func placeUnit(_ places: Int) -> Int64 {
+        var unit: Int64 = 1
+        for _ in places..<Fixed.fractionDigits { unit &*= 10 }
+        return unit
+    }
+
+    @usableFromInline func roundedSlow(places: Int, mode: RoundingMode) -> Exact {
         if isOverflow { return self }
         let places = Swift.max(0, Swift.min(places, Fixed.fractionDigits))
         var unit: Int128 = 1  // 10^(8 − places): one unit of the last kept place, in raw terms
