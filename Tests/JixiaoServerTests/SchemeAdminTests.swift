@@ -219,6 +219,7 @@ final class SchemeAdminTests: XCTestCase {
         XCTAssertTrue(wrongKind.body.string.contains("“武侯区”（510104）是县市区，本方案的考核对象是项目，不能为它开启考核"), wrongKind.body.string)
 
         let regions = try await versionID("004")
+        let wasFrozen = try await SchemeVersion.find(regions, on: app.db)?.frozen
         let bad = try await post(admin, "versions/\(regions)/open", [("period", "2030-13"), ("units[]", "5101"), ("units[]", "99<x>")])
         XCTAssertEqual(bad.status, .unprocessableEntity)
         XCTAssertTrue(bad.body.string.contains("考核期“2030-13”应写作年份（如 2025）或年月（如 2025-06，月份 01–12）"))
@@ -229,7 +230,9 @@ final class SchemeAdminTests: XCTestCase {
         let after = try await Assessment.query(on: app.db).count()
         XCTAssertEqual(after, before, "nothing opened")
         let frozen = try await SchemeVersion.find(regions, on: app.db)
-        XCTAssertEqual(frozen?.frozen, false)
+        XCTAssertEqual(frozen?.frozen, wasFrozen, "a refused opening freezes nothing (the demo's 004 is opened, so frozen already)")
+        let projectScheme = try await SchemeVersion.find(projects, on: app.db)
+        XCTAssertEqual(projectScheme?.frozen, false, "the refused 002-01 opening froze nothing")
     }
 
     func testOpening_refusesAUnitOutsideTheAdminsScope_namingIt() async throws {
