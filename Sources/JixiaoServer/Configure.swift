@@ -134,6 +134,9 @@ func routes(_ app: Application) throws {
     try working.register(collection: InboxController())
     try working.register(collection: OrgController())
     try working.register(collection: AccountController())
+    try working.register(collection: AppraisalController())
+    // The public ballot page: no account, no session, no CSRF token (the one-time code is the secret).
+    try app.register(collection: BallotController())
 }
 
 extension DatabaseID {

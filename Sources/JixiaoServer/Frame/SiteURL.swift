@@ -50,6 +50,20 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     /// 修改密码: every signed-in user's own password (and the forced change after a reset).
     case changePassword
     case script
+    /// 全员绩效考核 (seed 003): the unit's years, a year's table, a person's page, 民主测评, the public ballot.
+    case appraisals
+    case appraisalYear(Int)
+    case appraisalNotice(Int)
+    case appraisalImport
+    case appraisalPerson(UUID, year: Int)
+    case appraisalPersonAction(UUID, year: Int, String)
+    case appraisalEntryAction(UUID, String)
+    case appraisalPolls(Int)
+    case appraisalPoll(UUID)
+    case appraisalPollClose(UUID)
+    /// The public ballot page (no account); a printed link carries its code in the query, never in the path.
+    case ballot(code: String?)
+    case appraisalJSON(Int)
 
     /// One `name=value` of a query, encoded on the way out like every other part.
     struct QueryItem: Sendable, Hashable {
@@ -105,6 +119,18 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .accountAction(let id, let action): return Self.join("accounts", id.uuidString, action.rawValue)
         case .changePassword: return "/password"
         case .script: return "/static/app.js"
+        case .appraisals: return "/appraisals"
+        case .appraisalYear(let year): return Self.join("appraisals", String(year))
+        case .appraisalNotice(let year): return Self.join("appraisals", String(year), "notice")
+        case .appraisalImport: return "/appraisals/import"
+        case .appraisalPerson(let id, let year): return Self.join("appraisals", "staff", id.uuidString, String(year))
+        case .appraisalPersonAction(let id, let year, let action): return Self.join("appraisals", "staff", id.uuidString, String(year), action)
+        case .appraisalEntryAction(let id, let action): return Self.join("appraisals", "entries", id.uuidString, action)
+        case .appraisalPolls(let year): return Self.join("appraisals", String(year), "polls")
+        case .appraisalPoll(let id): return Self.join("appraisals", "polls", id.uuidString)
+        case .appraisalPollClose(let id): return Self.join("appraisals", "polls", id.uuidString, "close")
+        case .ballot(let code): return "/ballot" + (code.map { Self.query([("code", $0)]) } ?? "")
+        case .appraisalJSON(let year): return Self.join("api", "appraisals", String(year))
         }
     }
 
