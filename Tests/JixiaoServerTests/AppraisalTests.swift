@@ -1,4 +1,5 @@
 import Fluent
+import JixiaoCore
 import Foundation
 import SQLKit
 import XCTVapor
