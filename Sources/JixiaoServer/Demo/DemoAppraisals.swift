@@ -8,7 +8,8 @@ import Vapor
 /// 30 staff in five 部室 with two years (2019, 2020) of entries, approved 附件2 sheets, closed 民主测评 and grades;
 /// 鲁帮高 is 三等 both years (flagged for 岗位调整). The small demo (tests) has the unit, 办公室 and 王刚 only.
 enum DemoAppraisals {
-    static let unitCode = "4331"
+    /// Sorts after "51": a production start on a demo database still finds 四川省 as the first root (FirstStart).
+    static let unitCode = "HN4331"
     static let accounts = [
         DemoAccount(username: "jixiaoban", displayName: "湘西州残联绩效办", role: .approver, unitCode: unitCode),
         DemoAccount(username: "bangongshi", displayName: "办公室主任", role: .reviewer, unitCode: "\(unitCode)-D1"),
