@@ -134,6 +134,7 @@ func routes(_ app: Application) throws {
     try working.register(collection: InboxController())
     try working.register(collection: OrgController())
     try working.register(collection: AccountController())
+    try working.register(collection: EvaluationController())
 }
 
 extension DatabaseID {

@@ -10,6 +10,7 @@ enum Migrations {
         CreateReturnedItems(),  // 4: indicators a reviewer returned with a message (Assessments/ReturnedItem.swift)
         CreatePendingSchemeUploads(),  // 5: scheme uploads with warnings, waiting for their admin's confirmation (Schemes/PendingSchemeUpload.swift)
         AddAccountManagement(),  // 6: accounts' state (disabled, must change password, last sign-in), sessions by user, account audit log
+        CreateEvaluations(),  // 7: evaluations across subjects, their findings and log (Evaluations/EvaluationModels.swift)
     ]
 }
 
