@@ -95,6 +95,7 @@ struct EvaluationPage {
 
     var document: HTML {
         Page.document(title: loaded.evaluation.title, context: context,
+            .element(named: "style", text: Self.stylesheet),
             .h1(.text(loaded.evaluation.title)),
             .p(.class("muted"), .text("\(result.schemeName) · 第 \(loaded.version.version) 版 · \(loaded.evaluation.period) · \(loaded.unit.name)")),
             .unwrap(notice) { .p(.class("flash"), .text($0)) },
@@ -121,6 +122,11 @@ struct EvaluationPage {
             })
         )
     }
+
+    static let stylesheet = """
+        #grid input[type=text]{width:4.5em}#grid input.reason{width:9em;font-size:.85em}#grid td.num{white-space:nowrap}
+        #grid td.group{font-weight:bold}#grid .differs{background:#fdecea}#inputs input[type=text]{width:7em}
+        """
 
     static func time(_ date: Date) -> String {
         let formatter = DateFormatter()

@@ -12,7 +12,16 @@ struct EvaluationReport {
     let pdfNote: String?
 
     var result: EvaluationResult { loaded.result }
-    var title: String { loaded.evaluation.title.hasSuffix("报告") ? loaded.evaluation.title : loaded.evaluation.title + "绩效评价报告" }
+    var title: String {
+        let title = loaded.evaluation.title
+        if title.hasSuffix("报告") { return title }
+        return title.hasSuffix("绩效评价") ? title + "报告" : title + "绩效评价报告"
+    }
+    /// What the conclusion names: the evaluation's title without "绩效评价" (…项目综合评价得分为 74.87 分).
+    var subject: String {
+        let title = loaded.evaluation.title
+        return title.hasSuffix("绩效评价") ? String(title.dropLast(4)) : title
+    }
 
     static let stylesheet = """
         .report{max-width:60em;margin:0 auto;line-height:1.7}.report h1{text-align:center;font-size:1.5em}.report h2{font-size:1.2em;margin-top:1.4em}
@@ -44,7 +53,7 @@ struct EvaluationReport {
                 .h2(.text("二、综合评价结论")),
                 text(sections["conclusion"]),
                 .p(.class("text"), .id("conclusion"),
-                   .text("\(result.schemeName)综合评价得分为\(result.totalText)分，评价等级为“\(result.grade ?? "—")”。"),
+                   .text("\(subject)综合评价得分为\(result.totalText)分，评价等级为“\(result.grade ?? "—")”。"),
                    .unwrap(result.printed?.total) { printed in
                        .span(.escaped("class", result.totalDiffers || result.gradeDiffers ? "differs" : "muted"),
                              .text("（报告印 \(printed) 分" + (result.printed?.grade.map { "、“\($0)”" } ?? "") + "）"))
