@@ -137,6 +137,7 @@ func routes(_ app: Application) throws {
     try working.register(collection: AppraisalController())
     // The public ballot page: no account, no session, no CSRF token (the one-time code is the secret).
     try app.register(collection: BallotController())
+    try working.register(collection: EvaluationController())
 }
 
 extension DatabaseID {

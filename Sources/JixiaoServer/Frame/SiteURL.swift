@@ -64,6 +64,17 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     /// The public ballot page (no account); a printed link carries its code in the query, never in the path.
     case ballot(code: String?)
     case appraisalJSON(Int)
+    /// 跨地区评价 (Evaluations/): the list, opening one, one evaluation, its actions, report, PDF, xlsx and JSON.
+    case evaluations
+    case evaluationNew
+    case evaluation(UUID)
+    case evaluationAction(UUID, String)
+    case evaluationFindingDelete(UUID, UUID)
+    case evaluationReport(UUID)
+    case evaluationReportPDF(UUID)
+    case evaluationWorkbook(UUID)
+    case evaluationsJSON
+    case evaluationJSON(UUID)
 
     /// One `name=value` of a query, encoded on the way out like every other part.
     struct QueryItem: Sendable, Hashable {
@@ -131,6 +142,16 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .appraisalPollClose(let id): return Self.join("appraisals", "polls", id.uuidString, "close")
         case .ballot(let code): return "/ballot" + (code.map { Self.query([("code", $0)]) } ?? "")
         case .appraisalJSON(let year): return Self.join("api", "appraisals", String(year))
+        case .evaluations: return "/evaluations"
+        case .evaluationNew: return "/evaluations/new"
+        case .evaluation(let id): return Self.join("evaluations", id.uuidString)
+        case .evaluationAction(let id, let action): return Self.join("evaluations", id.uuidString, action)
+        case .evaluationFindingDelete(let id, let finding): return Self.join("evaluations", id.uuidString, "findings", finding.uuidString, "delete")
+        case .evaluationReport(let id): return Self.join("evaluations", id.uuidString, "report")
+        case .evaluationReportPDF(let id): return Self.join("evaluations", id.uuidString, "report.pdf")
+        case .evaluationWorkbook(let id): return Self.join("evaluations", id.uuidString, "scores.xlsx")
+        case .evaluationsJSON: return "/api/evaluations"
+        case .evaluationJSON(let id): return Self.join("api", "evaluations", id.uuidString)
         }
     }
 
