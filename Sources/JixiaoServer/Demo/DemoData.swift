@@ -81,6 +81,7 @@ enum DemoData {
             try await version.create(on: database)
             schemeIDs[scheme.id] = try version.requireID()
         }
+        try await DemoSelfEvaluations.load(content: content, schemeIDs: schemeIDs, passwordHash: hash, on: database)
         guard let schemeID = schemeIDs[demoScheme] else { return true }
         let template = try DataFile.parse(try content.require("examples/000-liangfu-jiaojiu.yaml"), file: "examples/000-liangfu-jiaojiu.yaml")
         let scheme = try SchemeFile.parse(try content.require("schemes/000-liangfu-jiaojiu.yaml"), file: "schemes/000-liangfu-jiaojiu.yaml")
