@@ -9,7 +9,7 @@ import XCTVapor
 final class SelfEvaluationBrowserTests: XCTestCase {
     func testOwnerFills002_01FromScratch_andTheReviewerSeesTheFlag() async throws {
         try await BrowserHarness.run("selfeval") { h in
-            let id = try await assessmentID(h.app, unit: "4403CL-01", period: "2019")
+            let id = try await assessmentID(h.app, unit: "SZCL-01", period: "2019")
             // From scratch: the demo's figures of this form are removed (and the revision moved, as any write does).
             try await EntryValue.query(on: h.app.db).filter(\.$assessment.$id == id).delete()
             let found = try await Assessment.find(id, on: h.app.db)
@@ -88,6 +88,7 @@ final class SelfEvaluationBrowserTests: XCTestCase {
             XCTAssertEqual(rowClass, "claim-differs")
             let others = try await h.browser.evaluate("return document.querySelectorAll('#self-sheet tr.claim-differs').length;") as? Int
             XCTAssertEqual(others, 1, "only 预算执行率 disagrees among the indicators")
+            _ = try await h.browser.evaluate("document.querySelector('#self-sheet tr[data-code=\"1.2.3\"]').scrollIntoView({block: 'center'});")
             try await h.shot("reviewer-flag")
         }
     }

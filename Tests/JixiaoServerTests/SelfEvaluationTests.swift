@@ -20,7 +20,7 @@ final class SelfEvaluationTests: XCTestCase {
         try await withApp { app in
             let reviewer = Browser(app)
             try await reviewer.login("szpingjia")
-            let id = try await assessmentID(app, unit: "4403CL-01", period: "2019")
+            let id = try await assessmentID(app, unit: "SZCL-01", period: "2019")
             let sheet = try await reviewer.json("api/assessments/\(id)", as: SheetDTO.self)
             XCTAssertEqual(sheet.totals.first, "99.82")
             XCTAssertEqual(sheet.grade, "优秀")
@@ -46,7 +46,7 @@ final class SelfEvaluationTests: XCTestCase {
 
             // Every one of the eleven is filled and scored, its printed total checked.
             for number in 1...11 {
-                let other = try await assessmentID(app, unit: String(format: "4403CL-%02d", number), period: "2019")
+                let other = try await assessmentID(app, unit: String(format: "SZCL-%02d", number), period: "2019")
                 let dto = try await reviewer.json("api/assessments/\(other)", as: SheetDTO.self)
                 XCTAssertNotEqual(dto.totals.first, "未评分", "002-\(number): \(dto.indicators.filter { $0.scores.first == "未评分" }.map(\.code))")
                 XCTAssertNotNil(dto.selfEvaluation?.claims.first { $0.code == nil && $0.name.contains("总") }, "002-\(number)")
@@ -63,7 +63,7 @@ final class SelfEvaluationTests: XCTestCase {
         try await withApp { app in
             let owner = Browser(app)
             try await owner.login("szxiangmu")
-            let id = try await assessmentID(app, unit: "4403CL-01", period: "2019")
+            let id = try await assessmentID(app, unit: "SZCL-01", period: "2019")
             let template = try await owner.get("assessments/\(id)/template.xlsx")
             XCTAssertEqual(template.status, .ok)
             var rows = try Workbook(xlsxData: Data(buffer: template.body)).sheets[0].rows
@@ -96,7 +96,7 @@ final class SelfEvaluationTests: XCTestCase {
         try await withApp { app in
             let owner = Browser(app)
             try await owner.login("szxiangmu")
-            let id = try await assessmentID(app, unit: "4403CL-01", period: "2019")
+            let id = try await assessmentID(app, unit: "SZCL-01", period: "2019")
             let page = try await owner.get("assessments/\(id)").body.string
             XCTAssertTrue(page.contains("<option value=\"有效\" label=\"有效\" selected"), "the rule's word, chosen")
             let choice = try fieldIndex(page, "#1.3.2"), checklist = try fieldIndex(page, "#1.2.1"), notApplicable = try fieldIndex(page, "#1.4.1")

@@ -81,7 +81,6 @@ enum DemoData {
             try await version.create(on: database)
             schemeIDs[scheme.id] = try version.requireID()
         }
-        try await DemoSelfEvaluations.load(content: content, schemeIDs: schemeIDs, passwordHash: hash, on: database)
         guard let schemeID = schemeIDs[demoScheme] else { return true }
         let template = try DataFile.parse(try content.require("examples/000-liangfu-jiaojiu.yaml"), file: "examples/000-liangfu-jiaojiu.yaml")
         let scheme = try SchemeFile.parse(try content.require("schemes/000-liangfu-jiaojiu.yaml"), file: "schemes/000-liangfu-jiaojiu.yaml")
@@ -134,6 +133,7 @@ enum DemoData {
             try await newAssessments.create(on: db, chunk: 200)
             try await newValues.create(on: db, chunk: 500)
         }
+        try await DemoSelfEvaluations.load(content: content, schemeIDs: schemeIDs, passwordHash: hash, on: database)
         logger.notice("演示数据已载入：\(units.count) 个单位，\(accounts.count) 个账号（密码 \(password)），\(assessments.count) 份考核，用时 \(String(format: "%.1f", Date().timeIntervalSince(started))) 秒")
         return true
     }

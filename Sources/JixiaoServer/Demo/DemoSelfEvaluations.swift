@@ -9,10 +9,11 @@ import Vapor
 /// 评分结果, total and grade as the owner's claims), so each form shows its printed total beside the rules' and
 /// the audit's flags. 残联综合管理项目 (002-01) is still with its owner (自评); the other ten are submitted (初评).
 enum DemoSelfEvaluations {
-    static let rootCode = "4403CL"
+    /// A root of its own; its path sorts after 四川省's "/51/", so a first start that puts the admin on the first root keeps 四川省.
+    static let rootCode = "SZCL"
     static let rootName = "深圳市残联"
     static let accounts = [
-        DemoAccount(username: "szxiangmu", displayName: "综合管理项目负责人", role: .filler, unitCode: "4403CL-01"),
+        DemoAccount(username: "szxiangmu", displayName: "综合管理项目负责人", role: .filler, unitCode: "SZCL-01"),
         DemoAccount(username: "szpingjia", displayName: "深圳市残联绩效评价员", role: .reviewer, unitCode: rootCode),
         DemoAccount(username: "szshending", displayName: "深圳市残联审定", role: .approver, unitCode: rootCode),
     ]
