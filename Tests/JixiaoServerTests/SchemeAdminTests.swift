@@ -213,6 +213,8 @@ final class SchemeAdminTests: XCTestCase {
     func testOpening_refusesAWrongKindAnUnknownUnitAndABadPeriod_namingEach() async throws {
         let admin = try await admin()
         let projects = try await versionID("002-01")
+        let projectsWereFrozen = try await SchemeVersion.find(projects, on: app.db)?.frozen  // the demo's 深圳市残联 has opened 002
+        let persons = try await versionID("003")  // not opened by the demo
         let before = try await Assessment.query(on: app.db).count()
         let wrongKind = try await post(admin, "versions/\(projects)/open", [("period", "2030"), ("units[]", "510104")])
         XCTAssertEqual(wrongKind.status, .unprocessableEntity)
@@ -232,7 +234,11 @@ final class SchemeAdminTests: XCTestCase {
         let frozen = try await SchemeVersion.find(regions, on: app.db)
         XCTAssertEqual(frozen?.frozen, wasFrozen, "a refused opening freezes nothing (the demo's 004 is opened, so frozen already)")
         let projectScheme = try await SchemeVersion.find(projects, on: app.db)
-        XCTAssertEqual(projectScheme?.frozen, false, "the refused 002-01 opening froze nothing")
+        XCTAssertEqual(projectScheme?.frozen, projectsWereFrozen, "the refused 002-01 opening changed nothing")
+        let wrongPerson = try await post(admin, "versions/\(persons)/open", [("period", "2030"), ("units[]", "510104")])
+        XCTAssertEqual(wrongPerson.status, .unprocessableEntity)
+        let personScheme = try await SchemeVersion.find(persons, on: app.db)
+        XCTAssertEqual(personScheme?.frozen, false, "the refused 003 opening froze nothing")
     }
 
     func testOpening_refusesAUnitOutsideTheAdminsScope_namingIt() async throws {

@@ -94,7 +94,7 @@ struct AssessmentController: RouteCollection {
         let form = try request.content.decode([String: String].self)
         let store = try store(request)
         let loaded = try await store.load(id)
-        let (figures, reasons) = Self.figures(from: form, fields: loaded.scheme.entryFields)
+        let (figures, reasons) = Self.figures(from: form, fields: loaded.scheme.formFields)
         do {
             try await store.save(id, revision: Int(form["revision"] ?? "") ?? -1, figures: figures, reasons: reasons)
         } catch let problems as InputProblems {
@@ -111,7 +111,7 @@ struct AssessmentController: RouteCollection {
         var figures: [String: String] = [:]
         var reasons: [String: String] = [:]
         for (index, field) in fields.enumerated() {
-            if let value = form["v\(index)"] { figures[field.key] = value }
+            if let value = field.widget.value(form, name: "v\(index)") { figures[field.key] = value }
             if let reason = form["r\(index)"], !reason.isEmpty { reasons[field.key] = reason }
         }
         return (figures, reasons)
@@ -130,7 +130,7 @@ struct AssessmentController: RouteCollection {
         let form = try request.content.decode([String: String].self)
         let scores = try await request.application.scoreBoard.scores(loaded.version, period: loaded.assessment.period, on: request.db)
         guard let row = scores.row(id) else { throw Abort(.notFound, reason: "没有找到该考核") }
-        let (figures, _) = Self.figures(from: form, fields: loaded.scheme.entryFields)
+        let (figures, _) = Self.figures(from: form, fields: loaded.scheme.formFields)
         let result = try scores.preview(row, figures: figures, stage: loaded.assessment.stage)
         var byCode: [String: String] = [:]
         for (index, outcome) in result.outcomes.enumerated() { byCode[scores.scheme.compiled.indicator(at: index).code] = outcome.statusText }
@@ -213,7 +213,7 @@ struct AssessmentController: RouteCollection {
     @Sendable func template(_ request: Request) async throws -> Response {
         let view = try await SheetView.load(try id(request), request: request)
         var rows: [[Cell]] = [EntryTemplate.header.map { .text($0) }]
-        for field in view.loaded.scheme.entryFields {
+        for field in view.loaded.scheme.formFields where SelfEvaluation.showsInTemplate(field.key, inForce: view.inForce) {
             rows.append([.text(field.key), .text(field.label), .text(field.unit ?? ""), .text(field.text ?? ""),
                          view.inForce[field.key].map { Cell.figure($0) } ?? .empty, .empty])
         }
@@ -232,7 +232,7 @@ struct AssessmentController: RouteCollection {
         // Permission before parsing: only whoever may save at this stage has the file read at all.
         try store.requireSave(loaded)
         let upload = try request.content.decode(Upload.self)
-        let data = Data(buffer: upload.file.data), name = upload.file.filename, fields = loaded.scheme.entryFields
+        let data = Data(buffer: upload.file.data), name = upload.file.filename, fields = loaded.scheme.formFields
         let (figures, reasons, lines) = try await request.application.uploadParsing.run {
             try EntryTemplate.read(data, file: name, fields: fields)
         }
@@ -243,7 +243,7 @@ struct AssessmentController: RouteCollection {
             let rows = fields.compactMap { field in lines[field.key].map { (label: field.label, line: $0) } }
             throw InputProblems(problems: refused.problems.map { problem in
                 guard let row = rows.first(where: { problem.contains("“\($0.label)”") }) else { return "\(name)：\(problem)" }
-                return "\(name) 第 \(row.line) 行 E 列：\(problem)"
+                return "\(name) 工作表“填报” 第 \(row.line) 行 E 列：\(problem)"
             })
         }
         request.session.data["flash"] = "已从 \(upload.file.filename) 导入 \(figures.count) 项。"
@@ -330,9 +330,9 @@ enum EntryTemplate {
             let cell = { (column: Int) in column < row.count ? row[column].text.trimmingCharacters(in: .whitespaces) : "" }
             let key = cell(0)
             if key.isEmpty { continue }
-            guard known.contains(key) else { problems.append("\(file) 第 \(line) 行 A 列：“\(key)”不是本方案的填报项"); continue }
+            guard known.contains(key) else { problems.append("\(file) 工作表“\(sheet.name)” 第 \(line) 行 A 列：“\(key)”不是本方案的填报项"); continue }
             let value = cell(4)
-            if !value.isEmpty, let problem = AssessmentStore.problem(with: value) { problems.append("\(file) 第 \(line) 行 E 列：\(problem)") }
+            if !value.isEmpty, let problem = AssessmentStore.problem(key, value) { problems.append("\(file) 工作表“\(sheet.name)” 第 \(line) 行 E 列：\(problem)") }
             figures[key] = value
             lines[key] = line
             if !cell(5).isEmpty { reasons[key] = cell(5) }

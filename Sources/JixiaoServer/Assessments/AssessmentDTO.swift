@@ -97,6 +97,8 @@ struct SheetDTO: Content {
     let indicators: [Indicator]
     let audit: [AuditRow]
     let trend: [[String]]
+    /// A project self-evaluation's fund table, texts and claims checked (nil for other schemes).
+    let selfEvaluation: SelfEvaluationDTO?
 
     init(_ view: SheetView) {
         let compiled = view.scores.scheme.compiled
@@ -125,5 +127,6 @@ struct SheetDTO: Content {
         }
         audit = view.audit.map { AuditRow(at: $0.at, user: $0.username, person: view.person($0.username), action: $0.action, field: $0.field, old: $0.oldValue, new: $0.newValue, reason: $0.reason) }
         trend = view.trend.map { [$0.period, $0.total?.formatted() ?? ""] }
+        selfEvaluation = view.loaded.scheme.isSelfEvaluation ? SelfEvaluationDTO(view) : nil
     }
 }

@@ -106,22 +106,35 @@ struct AssessmentStore {
         let loaded = try await load(id)
         let state = loaded.assessment.state
         try requireSave(loaded)
-        let fields = Dictionary(loaded.scheme.entryFields.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let fields = Dictionary(loaded.scheme.formFields.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let inForce = Self.effective(try await entries(id), upTo: state.stage)
         let needsReason = loaded.scheme.workflow.needsReason(at: state.stage)
         var problems: [String] = []
         var changes: [(field: String, old: String?, new: String?, reason: String?)] = []
         for (key, raw) in figures.sorted(by: { $0.key < $1.key }) {
             guard let field = fields[key] else { problems.append("“\(key)”不是本方案的填报项"); continue }
-            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             let old = inForce[key]
+            if SelfEvaluation.kind(of: key) != nil {
+                // The fund table, 项目概况 and the claimed scores are the project owner's, entered at the self-assessment.
+                if state.stage > 0 {
+                    if text != (old ?? "") { problems.append("“\(field.label)”：资金表、项目概况和自评得分由项目单位在“\(loaded.scheme.workflow.stages[0])”阶段填报") }
+                    continue
+                }
+                if !text.isEmpty {
+                    switch SelfEvaluation.normalize(key, text) {
+                    case .success(let stored): text = stored
+                    case .failure(let why): problems.append("“\(field.label)”：\(why.text)"); continue
+                    }
+                }
+            }
             if text.isEmpty {
                 guard old != nil else { continue }
                 if state.stage > 0 { problems.append("“\(field.label)”：\(loaded.scheme.workflow.stages[state.stage])阶段不能清空已填报的数据"); continue }
                 changes.append((key, old, nil, nil))
                 continue
             }
-            if let message = Self.problem(with: text) { problems.append("“\(field.label)”：\(message)"); continue }
+            if SelfEvaluation.kind(of: key) == nil, let message = Self.problem(with: text) { problems.append("“\(field.label)”：\(message)"); continue }
             guard text != old else { continue }
             let reason = reasons[key]?.trimmingCharacters(in: .whitespacesAndNewlines)
             if needsReason && (reason ?? "").isEmpty {
@@ -251,6 +264,12 @@ struct AssessmentStore {
     /// What no field may hold, whatever its rule. Words are figures too (已调整, 达到要求, a checklist's all):
     /// whether a rule takes them is the engine's to say (see `refuseWhatTheRulesRefuse`).
     static let longestFigure = 200
+    /// The same for a field of the form by key (项目概况 texts may be longer and hold line breaks).
+    static func problem(_ key: String, _ text: String) -> String? {
+        guard SelfEvaluation.kind(of: key) != nil else { return problem(with: text) }
+        if case .failure(let why) = SelfEvaluation.normalize(key, text) { return why.text }
+        return nil
+    }
     static func problem(with text: String) -> String? {
         if text.count > longestFigure { return "填报值过长（\(text.count) 字，不超过 \(longestFigure) 字）" }
         if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "填报值含有控制字符" }
@@ -281,7 +300,7 @@ struct AssessmentStore {
         let introduced = Self.introducedFailures(saved, after, compiled)
         guard !introduced.isEmpty else { return }
         // Name the field: the changes that alone put each indicator in error (tried one by one, on this error path only).
-        let labels = Dictionary(loaded.scheme.entryFields.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
+        let labels = Dictionary(loaded.scheme.formFields.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
         var culprits: [String: [String]] = [:]
         if changes.count > 1 && changes.count <= 40 {
             for change in changes {

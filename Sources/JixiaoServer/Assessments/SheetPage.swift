@@ -45,6 +45,7 @@ struct SheetPage {
                 .p(.text("以下指标无法计算，改正数据后才能提交：")), .ul(.forEach(view.failures) { .li(.text($0)) }))),
             actions,
             .if(view.canSave, entryForm),
+            .if(view.loaded.scheme.isSelfEvaluation && !selfEvaluationEditable, SelfEvaluationSection(view: view, editable: false).body()),
             .h2("得分表"),
             scoreTable,
             .if(view.trend.count > 1, .svg(Chart.trend(view.trend, maximum: final.totalMax, title: "逐月得分"))),
@@ -95,10 +96,16 @@ struct SheetPage {
                       .button(.type(.submit), .id("reopen"), .text("重新打开")))))
     }
 
+    /// A self-evaluation's fund table, texts and claims are filled by the owner at the self-assessment.
+    private var selfEvaluationEditable: Bool {
+        view.loaded.scheme.isSelfEvaluation && view.canSave && view.loaded.assessment.stage == 0
+    }
+
     private var entryForm: Node<HTML.BodyContext> {
         let stage = view.loaded.assessment.stage
         let needsReason = view.workflow.needsReason(at: stage)
-        let fields = view.loaded.scheme.entryFields
+        // In a self-evaluation being filled, the indicators' figures are asked in its own table (三、项目自评价评分表).
+        let fields = view.loaded.scheme.entryFields.filter { !selfEvaluationEditable || $0.code == nil }
         return .group(
             .h2(.text(needsReason ? "\(view.workflow.stages[stage])：调整数据（须写理由）" : "填报数据")),
             .p(.class("muted live"), .text("数字、百分数（如 92.5%）、是/否、不适用，或 [2, 1] 这样的多项分值。边输入边计分：当前得分 "),
@@ -106,7 +113,8 @@ struct SheetPage {
             .form(.method(.post), .action(SiteURL.assessmentAction(view.row.assessmentID, "save")), .id("entry"),
                   .escaped("data-preview", SiteURL.assessmentAction(view.row.assessmentID, "preview").path),
                   context.csrfField, revisionField,
-                  .div(.class("scroll"), .table(
+                  .if(selfEvaluationEditable, SelfEvaluationSection(view: view, editable: true).body()),
+                  .if(!fields.isEmpty, .div(.class("scroll"), .table(
                     .tr(.th("填报项"), .th("单位"), .th("填报值"), .if(needsReason, .th("调整理由")), .th("说明")),
                     .forEach(Array(fields.enumerated())) { index, field in
                         let value = view.typed?.figures[field.key] ?? view.inForce[field.key] ?? ""
@@ -114,10 +122,10 @@ struct SheetPage {
                             ?? (view.changedAt[field.key].flatMap { $0.stage == stage ? $0.reason : nil } ?? "")
                         return .tr(
                             .td(.text(field.label)), .td(.text(field.unit ?? "")),
-                            .td(.input(.type(.text), .escaped("name", "v\(index)"), .escaped("id", "field-\(index)"), .escaped("value", value), .escaped("data-key", field.key))),
+                            .td(EntryWidgetView.control(field, index: index, value: value)),
                             .if(needsReason, .td(.input(.type(.text), .class("reason"), .escaped("name", "r\(index)"), .escaped("value", reason)))),
                             .td(.class("rule"), .text(field.text ?? "")))
-                    })),
+                    }))),
                   .button(.type(.submit), .id("save"), .text("保存"))),
             .form(.method(.post), .action(SiteURL.assessmentAction(view.row.assessmentID, "upload")), .attribute(named: "enctype", value: "multipart/form-data"),
                   context.csrfField, revisionField,

@@ -28,6 +28,15 @@ struct SheetView: Sendable {
     let snapshot: ApprovalSnapshot?
     /// Indicators returned with a message and not yet answered by submitting again.
     let returned: [ReturnedItem]
+    /// A self-evaluation's audit of the owner's claimed 评分结果, total and grade against the rules (stage 自评).
+    let claims: [AuditItem]
+
+    /// The fund table in force (self-evaluations), as the engine reads it.
+    var fundTable: FundTable? { scores.report.data.subjects[row.subject].fundTable }
+    /// The claims checked, by indicator code.
+    var claimByCode: [String: AuditItem] {
+        Dictionary(claims.filter { $0.kind == .score }.compactMap { item in item.code.map { ($0, item) } }, uniquingKeysWith: { a, _ in a })
+    }
 
     var workflow: Workflow { loaded.scheme.workflow }
     /// Who a username is, as the log shows them (the username itself for an account that no longer exists).
@@ -90,12 +99,15 @@ struct SheetView: Sendable {
         }
         let returned = try await ReturnedItem.query(on: request.db).filter(\.$assessment.$id == id).filter(\.$open == true).sort(\.$at).all()
         let snapshot = try await ApprovalSnapshot.query(on: request.db).filter(\.$assessment.$id == id).sort(\.$at, .descending).first()
+        let subjectName = scores.report.data.subjects[row.subject].name
+        let claims = loaded.scheme.isSelfEvaluation
+            ? Audit.run(scores.report).filter { $0.subject == subjectName && $0.stage == loaded.scheme.workflow.stages[0] } : []
         return SheetView(
             loaded: loaded, scores: scores, row: row,
             stageResults: scores.report.stages.map { $0.subjects[row.subject] },
             inForce: AssessmentStore.effective(entries, upTo: loaded.assessment.stage), typed: typed, changedAt: changedAt,
             audit: audit, people: people, evidence: evidence, trend: trend,
-            actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state), snapshot: snapshot, returned: returned)
+            actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state), snapshot: snapshot, returned: returned, claims: claims)
     }
 
     /// The score sheet as the seeds print it: indicator, max, one column per stage, 扣分, the drafted deduction text.

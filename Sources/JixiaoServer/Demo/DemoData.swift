@@ -136,6 +136,7 @@ enum DemoData {
         }
         // Seed 001's evaluation in a 陕西省 tree of its own, after the 四川 assessments (Demo/DemoEvaluation.swift).
         try await DemoEvaluation.load(schemeID: schemeIDs[DemoEvaluation.schemeCode], content: content, passwordHash: hash, on: database)
+        try await DemoSelfEvaluations.load(content: content, schemeIDs: schemeIDs, passwordHash: hash, on: database)
         logger.notice("演示数据已载入：\(units.count) 个单位，\(accounts.count) 个账号（密码 \(password)），\(assessments.count) 份考核，用时 \(String(format: "%.1f", Date().timeIntervalSince(started))) 秒")
         return true
     }

@@ -103,13 +103,16 @@ enum Page {
               if (asked !== latest) return;
               document.getElementById('live-total').textContent = data.total + (data.grade ? '（' + data.grade + '）' : '');
               for (const [code, score] of Object.entries(data.scores)) {
-                const cell = document.querySelector('[data-live="' + CSS.escape(code) + '"]');
-                if (cell) cell.textContent = score;
+                for (const cell of document.querySelectorAll('[data-live="' + CSS.escape(code) + '"]')) cell.textContent = score;
               }
+              const ruleTotal = document.getElementById('rule-total');
+              if (ruleTotal) ruleTotal.textContent = data.total;
+              const ruleGrade = document.getElementById('rule-grade');
+              if (ruleGrade) ruleGrade.textContent = data.grade || '—';
             }, 300);
           });
         }
-        """ + listScript
+        """ + SelfEvaluationScript.text + listScript
 
     /// A one-message page (errors, refusals), with a way back.
     static func message(title: String, lines: [String], context: PageContext?, status: HTTPResponseStatus) -> Response {
@@ -140,6 +143,7 @@ enum Page {
         details.why summary{cursor:pointer;color:#8b1a1a;font-size:.9em}details.why ol{margin:.2em 0;padding-left:1.4em}
         .grade-basis{font-weight:normal;max-width:28em}.moved{background:#fff3cd;font-weight:bold}tr.tried td{background:#fffbea}
         .warn{background:#fff6e0;border:1px solid #e0b050;padding:.5em}.provisional{color:#a15c00;font-weight:bold}tr.returned td{background:#fdecea}
+        tr.claim-differs td{background:#fdecea}.flag{white-space:nowrap}.checklist label,.lateness input{display:block;font-size:.9em}input.amount{width:10em;text-align:right}
         @media print{header,.actions,form,.noprint{display:none}main{padding:0}details.why{display:none}}
         header{flex-wrap:wrap}header a{white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}.phone-code{display:none}
         @media (max-width:640px){

@@ -10,6 +10,8 @@ struct RunnableScheme: Sendable {
     let versionID: UUID
     let compiled: CompiledScheme
     let workflow: Workflow
+    /// A project self-evaluation (seed 002): the form also holds the fund table, 项目概况 and the claimed scores.
+    let isSelfEvaluation: Bool
 
     /// Parses a stored scheme file. A one-stage scheme is given the default workflow's three stages,
     /// so the engine scores every stage's column (自评 / 初评 / 审定) from the figures each stage changed.
@@ -20,6 +22,12 @@ struct RunnableScheme: Sendable {
         self.versionID = versionID
         self.compiled = try CompiledScheme(scheme)
         self.workflow = workflow
+        self.isSelfEvaluation = SelfEvaluation.applies(to: compiled, yaml: yaml)
+    }
+
+    /// Every field the assessment form stores: the entry fields, then (self-evaluations) those of `SelfEvaluation`.
+    var formFields: [EntryField] {
+        isSelfEvaluation ? entryFields + SelfEvaluation.fields(compiled) : entryFields
     }
 
     /// The fields a data-entry form asks for: the rules' named inputs, then the indicators whose figure is entered.
@@ -31,7 +39,7 @@ struct RunnableScheme: Sendable {
         let figures = compiled.enteredIndicators.map { index in
             let indicator = compiled.indicator(at: index)
             return EntryField(key: "#" + indicator.code, label: "\(indicator.code) \(indicator.name)", unit: indicator.unit,
-                              text: indicator.text, code: indicator.code)
+                              text: indicator.text, code: indicator.code, widget: EntryWidget(indicator.rule))
         }
         return inputs + figures
     }
@@ -45,6 +53,8 @@ struct EntryField: Sendable, Hashable {
     let unit: String?
     let text: String?
     let code: String?
+    /// How the form asks for it (a choice of the rule's words, a checklist's boxes …); the stored text is the same.
+    var widget: EntryWidget = .text
 }
 
 /// Every assessment of one scheme version and period, scored together (rankings and peer targets need all peers).
@@ -311,7 +321,13 @@ actor ScoreBoard {
         let path = assessment.path.split(separator: "/").map(String.init)
         let parent = path.count >= 2 ? path[path.count - 2] : nil
         var subject = SubjectData(id: assessment.code, name: assessment.name, parent: parent.flatMap { codes.contains($0) ? $0 : nil })
+        // A project self-evaluation's fund table, texts and claims (stage 0 only): see SelfEvaluation.
+        var selfEvaluation: [String: String] = [:]
         for entry in figures {
+            if SelfEvaluation.kind(of: entry.field) != nil {
+                if entry.stage == 0 { selfEvaluation[entry.field] = entry.value }
+                continue
+            }
             let value = Value.parse(entry.value)
             let isFigure = entry.field.hasPrefix("#")
             let name = isFigure ? String(entry.field.dropFirst()) : entry.field
@@ -325,6 +341,7 @@ actor ScoreBoard {
                 subject.stages[stages[entry.stage]] = change
             }
         }
+        if !selfEvaluation.isEmpty { SelfEvaluation.apply(selfEvaluation, to: &subject) }
         return subject
     }
 }
@@ -349,7 +366,17 @@ extension PeriodScores {
         var data = report.data
         var subject = data.subjects[row.subject]
         let stageName = scheme.workflow.stages[min(stage, scheme.workflow.stages.count - 1)]
-        for (key, text) in figures {
+        let typedSelf = figures.filter { SelfEvaluation.kind(of: $0.key) != nil }
+        if scheme.isSelfEvaluation, stage == 0, !typedSelf.isEmpty {
+            var merged = SelfEvaluation.figures(of: subject)
+            for (key, text) in typedSelf {
+                let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if trimmed.isEmpty { merged[key] = nil; continue }
+                if case .success(let stored) = SelfEvaluation.normalize(key, trimmed) { merged[key] = stored }
+            }
+            SelfEvaluation.apply(merged, to: &subject)
+        }
+        for (key, text) in figures where SelfEvaluation.kind(of: key) == nil {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             let value: Value? = trimmed.isEmpty ? nil : Value.parse(trimmed)
             let isFigure = key.hasPrefix("#")
