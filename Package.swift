@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // The web application: one composition root (`configure`), pages in Plot, JSON API.
@@ -53,6 +55,7 @@ let package = Package(
             name: "jixiao",
             dependencies: [
                 "JixiaoServer", "JixiaoPlatform", .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "JixiaoCommands", package: "JixiaoCore"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

@@ -110,11 +110,15 @@ public struct PlatformMetrics: Sendable {
                 result.values[name] = out
             case .previous(let a):
                 if previous == nil {
-                    var p = PlatformMetrics(file: file)
-                    p = PlatformMetrics(file: MetricsFile(
+                    // Last month's cut-off, for the metrics some `previous` names (and what their ratios need).
+                    var wanted = Set<String>()
+                    for d in file.metrics { if case .previous(let t) = d.aggregation { wanted.insert(t) } }
+                    for d in file.metrics where wanted.contains(d.name) {
+                        if case .ratio(let x, let y) = d.aggregation { wanted.formUnion([x, y]) }
+                    }
+                    let p = PlatformMetrics(file: MetricsFile(
                         scheme: file.scheme, cutoffDay: file.cutoffDay,
-                        metrics: file.metrics.filter { if case .previous = $0.aggregation { return false }; return true },
-                        checks: file.checks))
+                        metrics: file.metrics.filter { wanted.contains($0.name) }, checks: file.checks))
                     previous = try await p.compute(db, cut: cut.previous)
                 }
                 result.values[name] = previous?.values[a] ?? [:]
@@ -196,7 +200,10 @@ public struct PlatformMetrics: Sendable {
         }
         for c in m.conditions { wheres.append(render(c, cut: cut, binds: &binds, wants: &wants)) }
         if wants.contains("person") {
-            from += " LEFT JOIN \(current(Records.persons, "p")) ON p.record_id = t.person_id AND p.deleted = 0"
+            // Joined on the base table with the currentness test inline, so the key index serves each lookup.
+            from += " LEFT JOIN pf_persons p ON p.record_id = t.person_id AND p.deleted = 0 AND p.changed_at <= :cut " +
+                "AND NOT EXISTS (SELECT 1 FROM pf_persons p1 WHERE p1.record_id = p.record_id AND " +
+                "p1.changed_at > p.changed_at AND p1.changed_at <= :cut)"
         }
         let whereText = wheres.joined(separator: " AND ")
         var text: String
@@ -204,7 +211,7 @@ public struct PlatformMetrics: Sendable {
         case .count:
             text = "SELECT \(group) AS unit, COUNT(*) AS v FROM \(from) WHERE \(whereText) GROUP BY \(group)"
         case .sum(_, let c):
-            text = "SELECT \(group) AS unit, COALESCE(SUM(t.\(c)), 0) AS v FROM \(from) WHERE \(whereText) GROUP BY \(group)"
+            text = "SELECT \(group) AS unit, CAST(COALESCE(SUM(t.\(c)), 0) AS BIGINT) AS v FROM \(from) WHERE \(whereText) GROUP BY \(group)"
         case .exists:
             text = "SELECT \(group) AS unit, COUNT(*) AS v FROM \(from) WHERE \(whereText) GROUP BY \(group)"
         case .persons(_, let allOf):
@@ -276,7 +283,9 @@ public struct PlatformMetrics: Sendable {
             }
         case .matches(let column, let table, let other):
             let k = Records.kind(named: table)!
-            return "EXISTS (SELECT 1 FROM \(current(k, "n")) WHERE n.deleted = 0 AND n.person_id = t.person_id AND n.\(other) = t.\(column))"
+            return "EXISTS (SELECT 1 FROM \(k.table) n WHERE n.person_id = t.person_id AND n.\(other) = t.\(column) " +
+                "AND n.deleted = 0 AND n.changed_at <= :cut AND NOT EXISTS (SELECT 1 FROM \(k.table) n1 WHERE " +
+                "n1.record_id = n.record_id AND n1.changed_at > n.changed_at AND n1.changed_at <= :cut))"
         }
     }
 

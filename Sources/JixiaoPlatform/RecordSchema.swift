@@ -188,6 +188,9 @@ public enum Records {
             try await create.column("recorded_at", type: .text, .notNull).primaryKey("record_id", "changed_at").run()
             // (record_id, changed_at) is the key; the state-as-of queries filter on changed_at, the metrics group by unit.
             try await db.raw("CREATE INDEX IF NOT EXISTS \(ident: kind.table + "_changed") ON \(ident: kind.table) (changed_at)").run()
+            if kind.column("person_id") != nil {
+                try await db.raw("CREATE INDEX IF NOT EXISTS \(ident: kind.table + "_person") ON \(ident: kind.table) (person_id)").run()
+            }
             if let unit = kind.unitColumn {
                 try await db.raw("CREATE INDEX IF NOT EXISTS \(ident: kind.table + "_unit") ON \(ident: kind.table) (\(ident: unit))").run()
             }
