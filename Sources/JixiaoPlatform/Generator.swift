@@ -118,6 +118,7 @@ public struct ProvinceGenerator: Sendable {
             }
             let n = poisson(servicesPerPerson, &rng)
             var ticked = (false, false, false)
+            var hadHome = false
             for _ in 0..<n {
                 serviceCount += 1
                 var month = 1 + rng.int(lastMonth)
@@ -149,7 +150,7 @@ public struct ProvinceGenerator: Sendable {
                     ? personNeeds[rng.int(personNeeds.count)] : Self.needKinds[rng.int(Self.needKinds.count)]
                 services.row("S\(serviceCount),\(changedAt),\(id),\(county),\(project),\(date),\(funds),\(direct),\(income),\(fs),\(gs),\(tr),\(needKind),0")
                 if project == Self.homeProject {
-                    homeDone[county, default: 0] += 1
+                    hadHome = true
                     // Planted negative growth: some of the late county's services withdrawn after the previous cut.
                     if county == lateCounty && withdrawnLeft > 0 && month < lastMonth {
                         withdrawnLeft -= 1
@@ -161,6 +162,7 @@ public struct ProvinceGenerator: Sendable {
                 }
             }
             if rural && ticked.0 && ticked.1 && ticked.2 { agriDone[county, default: 0] += 1 }
+            if hadHome { homeDone[county, default: 0] += 1 }  // tasks are set from persons, as the platform counts
             // 能说 / 能办 / 能看.
             if rng.unit() < 0.08 {
                 questionCount += 1
