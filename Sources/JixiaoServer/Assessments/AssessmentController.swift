@@ -194,27 +194,14 @@ struct AssessmentController: RouteCollection {
             do { _ = try loaded.scheme.workflow.apply(action, to: loaded.assessment.state, by: loaded.actor) } catch {
                 throw Abort(.forbidden, reason: error.message)
             }
-            // A score the engine cannot compute does not move on, and nothing is locked without a total.
-            let view = try await SheetView.load(id, request: request)
+            // A score the engine cannot compute does not move on, and nothing is locked without a final total.
+            let scores = try await request.application.scoreBoard.scores(loaded.version, period: loaded.assessment.period, on: request.db)
+            guard let row = scores.row(id) else { throw Abort(.notFound, reason: "没有找到该考核") }
+            let result = scores.current(row)
             if action == .approve {
-                snapshot = (view.current.total.statusText, view.current.grade,
-                            try ApprovalSnapshot.body(view.current, view.scores.scheme.compiled))
+                snapshot = (result.total.statusText, result.grade, try ApprovalSnapshot.body(result, scores.scheme.compiled))
             }
-            var problems = view.failures.map { "计算错误：\($0)" }
-            if problems.isEmpty, view.current.total.score == nil {
-                // Unscored: say which indicators still lack figures (the first few), not only that the total does.
-                let compiled = view.scores.scheme.compiled
-                let unscored = (0..<compiled.indicatorCount).filter { index in
-                    if case .missing = view.current.outcomes[index], !compiled.indicator(at: index).isGroup { return true }
-                    return false
-                }.map { "\(compiled.indicator(at: $0).code) \(compiled.indicator(at: $0).name)" }
-                let listed = unscored.prefix(10).joined(separator: "、") + (unscored.count > 10 ? " 等 \(unscored.count) 项" : "")
-                problems.append("总分尚未评出，未评分的指标：\(unscored.isEmpty ? view.current.total.statusText : listed)")
-            }
-            if action == .approve, problems.isEmpty, let provisional = view.provisional {
-                // Approval locks a final score; a provisional one still moves when the missing peers enter.
-                problems.append("得分为暂定（\(provisional)），全部填报后才能审定")
-            }
+            let problems = WorkflowChecks.problems(result, scores, action)
             if !problems.isEmpty { throw InputProblems(problems: ["以下指标须先改正，才能\(action.chineseName)："] + problems) }
         }
         try await store.act(id, action, revision: revision, comment: comment, snapshot: snapshot, returning: returning)

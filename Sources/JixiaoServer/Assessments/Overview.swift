@@ -70,7 +70,9 @@ struct Overview: Sendable {
         choices.filter { !($0.schemeID == selected?.schemeID && $0.period == selected?.period) }.map(\.waiting).reduce(0, +)
     }
 
-    static func load(_ request: Request, user: SignedIn) async throws -> Overview {
+    /// The schemes and periods in the user's tree, newest first, each with how many wait for the user: two
+    /// grouped queries, no scoring (the inbox and 总体情况 need only these).
+    static func choices(_ request: Request, user: SignedIn) async throws -> [Choice] {
         guard let sql = request.db as? any SQLDatabase else { throw Abort(.internalServerError) }
         struct PairRow: Decodable {
             let scheme_id: UUID
@@ -111,10 +113,15 @@ struct Overview: Sendable {
                 waiting["\(row.scheme_id)|\(row.period)", default: 0] += 1
             }
         }
-        let choices = pairs.map {
+        return pairs.map {
             Choice(schemeID: $0.scheme_id, schemeName: $0.name, period: $0.period, count: $0.n,
                    waiting: waiting["\($0.scheme_id)|\($0.period)"] ?? 0)
         }
+    }
+
+    static func load(_ request: Request, user: SignedIn) async throws -> Overview {
+        guard let sql = request.db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        let choices = try await Self.choices(request, user: user)
         let wantScheme = request.query[String.self, at: "scheme"].flatMap(UUID.init(uuidString:))
         let wantPeriod = request.query[String.self, at: "period"]
         // Without a choice in the link, the home page opens where work waits (the newest such period), else the newest.

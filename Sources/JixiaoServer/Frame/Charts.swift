@@ -49,7 +49,11 @@ enum Chart {
 
     /// Horizontal stacked bars: one bar per label, one segment per legend entry (counts), scaled to the largest bar.
     static func stacked(_ rows: [(label: String, counts: [Int])], legend: [String], title: String) -> String {
-        let colours = ["#d9d9d9", "#f0c36d", "#e08a4f", "#c0504d", "#4f81bd", "#5b9b55", "#8064a2"]
+        // Stages being worked on are drawn in warm colours; 已退回 red; 已审定 green (the last two legend entries).
+        let warm = ["#d9d9d9", "#f0c36d", "#e08a4f", "#4f81bd"]
+        let colour = { (offset: Int) in
+            offset == legend.count - 1 ? "#5b9b55" : offset == legend.count - 2 ? "#c0504d" : warm[offset % warm.count]
+        }
         let rowHeight = 18, labelWidth = 130, barWidth = 420
         let legendHeight = 20
         let height = rows.count * rowHeight + 30 + legendHeight
@@ -58,9 +62,7 @@ enum Chart {
         svg += "<text x=\"0\" y=\"14\" font-size=\"13\" font-weight=\"bold\">\(escapeMarkup(title))</text>"
         var x = 0
         for (offset, name) in legend.enumerated() {
-            // Stages being worked on are drawn in warm colours; 已退回 red; 已审定 green (the last two legend entries).
-            let colour = offset == legend.count - 1 ? "#5b9b55" : offset == legend.count - 2 ? "#c0504d" : colours[offset % 4]
-            svg += "<rect x=\"\(x)\" y=\"22\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
+            svg += "<rect x=\"\(x)\" y=\"22\" width=\"10\" height=\"10\" fill=\"\(colour(offset))\"/>"
             svg += "<text x=\"\(x + 13)\" y=\"31\" font-size=\"11\">\(escapeMarkup(name))</text>"
             x += 16 + name.count * 12
         }
@@ -69,9 +71,8 @@ enum Chart {
             svg += "<text x=\"\(labelWidth - 4)\" y=\"\(y + 13)\" font-size=\"12\" text-anchor=\"end\">\(escapeMarkup(item.label))</text>"
             var left = Double(labelWidth)
             for (offset, count) in item.counts.enumerated() where count > 0 {
-                let colour = offset == legend.count - 1 ? "#5b9b55" : offset == legend.count - 2 ? "#c0504d" : colours[offset % 4]
                 let width = Double(count) / Double(top) * Double(barWidth)
-                svg += "<rect x=\"\(String(format: "%.1f", left))\" y=\"\(y + 2)\" width=\"\(String(format: "%.1f", width))\" height=\"\(rowHeight - 5)\" fill=\"\(colour)\"><title>\(escapeMarkup(legend.indices.contains(offset) ? legend[offset] : "")) \(count)</title></rect>"
+                svg += "<rect x=\"\(String(format: "%.1f", left))\" y=\"\(y + 2)\" width=\"\(String(format: "%.1f", width))\" height=\"\(rowHeight - 5)\" fill=\"\(colour(offset))\"><title>\(escapeMarkup(legend.indices.contains(offset) ? legend[offset] : "")) \(count)</title></rect>"
                 left += width
             }
             svg += "<text x=\"\(String(format: "%.0f", left + 4))\" y=\"\(y + 13)\" font-size=\"12\">\(item.counts.reduce(0, +))</text>"

@@ -31,10 +31,10 @@ struct InboxView: Sendable {
     static let limit = 300
 
     static func load(_ request: Request, user: SignedIn) async throws -> InboxView {
-        let overview = try await Overview.load(request, user: user)
+        let choices = try await Overview.choices(request, user: user)
         let board = request.application.scoreBoard
         var groups: [Group] = []
-        for choice in overview.choices where choice.waiting > 0 {
+        for choice in choices where choice.waiting > 0 {
             let version = try await board.version(choice.schemeID, on: request.db)
             let scores = try await board.scores(version, period: choice.period, on: request.db)
             let workflow = scores.scheme.workflow
@@ -42,21 +42,13 @@ struct InboxView: Sendable {
             for row in scores.rows where row.state.status != .approved {
                 guard workflow.worksAtCurrentStage(user.actor(forPath: row.unitPath), row.state), items.count < limit else { continue }
                 let result = scores.current(row)
-                items.append(Item(row: row, result: result, stageName: workflow.stages[row.state.stage],
-                                  action: row.state.stage == workflow.lastStage ? .approve : .submit,
-                                  blocker: blocker(result, scores, atLastStage: row.state.stage == workflow.lastStage)))
+                let action: WorkflowAction = row.state.stage == workflow.lastStage ? .approve : .submit
+                items.append(Item(row: row, result: result, stageName: workflow.stages[row.state.stage], action: action,
+                                  blocker: WorkflowChecks.problems(result, scores, action).first))
             }
             let perStage = workflow.stages.map { stage in (stage, items.filter { $0.stageName == stage }.count) }.filter { $0.1 > 0 }
             groups.append(Group(schemeID: choice.schemeID, schemeName: choice.schemeName, period: choice.period, items: items, perStage: perStage))
         }
         return InboxView(groups: groups)
-    }
-
-    /// The first reason the assessment cannot move on, in the words of the sheet.
-    static func blocker(_ result: SubjectResult, _ scores: PeriodScores, atLastStage: Bool) -> String? {
-        if let failure = SheetView.failures(result, scores.scheme.compiled).first { return "计算错误：\(failure)" }
-        if result.total.score == nil { return "总分尚未评出" }
-        if atLastStage, let provisional = scores.provisionalNote(result) { return "得分为暂定（\(provisional)）" }
-        return nil
     }
 }

@@ -106,8 +106,16 @@ actor ScoreBoard {
     private var periods: [String: Cached] = [:]
     private var inflight: [String: (stamp: Stamp, task: Task<PeriodScores, any Error>)] = [:]
     private var clock: UInt64 = 0
-    /// How many times a period was scored (for tests and the load benchmark's reasoning).
+    /// How many times a period was scored (for tests and the load benchmark's reasoning), and how many of those
+    /// kept the subjects whose assessments had not changed, re-reading only `rereadAssessments` of them in all.
     private(set) var computations = 0
+    private(set) var partialComputations = 0
+    private(set) var rereadAssessments = 0
+
+    private func countPartial(_ reread: Int) {
+        partialComputations += 1
+        rereadAssessments += reread
+    }
 
     init(capacity: Int = 32) { self.capacity = capacity }
 
@@ -170,8 +178,14 @@ actor ScoreBoard {
         let scheme = try scheme(version)
         computations += 1
         // The stamp was read before the figures: if a save lands in between, the scores are newer than
-        // their stamp, and the next read merely scores again; never the other way round.
-        let task = Task { try await Self.load(scheme, period: period, on: database) }
+        // their stamp, and the next read merely scores again; never the other way round. Scores of an older
+        // stamp under the same org tree are the base: only the assessments changed since are read again.
+        let previous = periods[key].flatMap { $0.stamp.org == stamp.org ? $0.scores : nil }
+        let task = Task {
+            let (scores, reread) = try await Self.load(scheme, period: period, previous: previous, on: database)
+            if let reread { self.countPartial(reread) }
+            return scores
+        }
         inflight[key] = (stamp, task)
         let result: PeriodScores
         do {
@@ -202,78 +216,116 @@ actor ScoreBoard {
 
     var cachedPeriods: Int { periods.count }
 
-    /// Two queries (the assessments with their units, and their figures), then the engine. Plain SQL rows
-    /// read column by column: decoding ~9,000 figures through Fluent models took most of a re-score.
-    private static func load(_ scheme: RunnableScheme, period: String, on database: any Database) async throws -> PeriodScores {
+    /// An assessment as the period's scoring reads it (one row per assessment, with its unit).
+    private struct AssessmentRow: Equatable {
+        let id: UUID
+        let stage: Int
+        let status: WorkflowState.Status
+        let revision: Int
+        let code: String, name: String, path: String, kind: String
+        var state: WorkflowState { WorkflowState(stage: stage, status: status) }
+        /// Same subject in the same place of the report: only then may a re-read keep its other subjects.
+        func sameUnit(as row: PeriodScores.Row) -> Bool {
+            id == row.assessmentID && code == row.unitCode && name == row.unitName && path == row.unitPath && kind == row.unitKind
+        }
+    }
+
+    private struct FigureRow {
+        let stage: Int
+        let field: String
+        let value: String
+        let reason: String?
+    }
+
+    /// At most this many changed assessments are re-read one by one; more than that, the period is read whole.
+    static let deltaLimit = 500
+
+    /// Scores a period from the database. With `previous` (the same period scored at an older stamp, same org
+    /// tree), only the assessments whose revision moved have their figures read again; the other subjects' data
+    /// are kept from `previous` and the whole period is scored again in memory (rankings and peer targets need
+    /// every peer). Plain SQL rows read column by column: decoding ~9,000 figures through Fluent models took most
+    /// of a re-score. The assessments are read before their figures, never at once: figures at least as new as
+    /// the revisions read, so a kept subject is never older than the revision it is kept under.
+    private static func load(_ scheme: RunnableScheme, period: String, previous: PeriodScores?,
+                             on database: any Database) async throws -> (scores: PeriodScores, reread: Int?) {
         guard let sql = database as? any SQLDatabase else { throw Abort(.internalServerError) }
-        struct AssessmentRow {
-            let id: UUID
-            let stage: Int
-            let status: WorkflowState.Status
-            let revision: Int
-            let unit: (code: String, name: String, path: String, kind: String)
-            var state: WorkflowState { WorkflowState(stage: stage, status: status) }
-        }
-        struct FigureRow {
-            let stage: Int
-            let field: String
-            let value: String
-            let reason: String?
-        }
-        // Both queries at once (each on its own connection of the pool).
-        async let assessmentRows = sql.raw("""
+        let assessments = try await sql.raw("""
             SELECT a.id, a.stage, a.status, a.revision, u.code, u.name, u.path, u.kind
             FROM assessments a JOIN org_units u ON u.id = a.unit_id
             WHERE a.scheme_id = \(bind: scheme.versionID) AND a.period = \(bind: period) ORDER BY u.path
-            """).all()
-        async let figureRows = sql.raw("""
-            SELECT e.assessment_id, e.stage, e.field, e.value, e.reason FROM entry_values e JOIN assessments a ON a.id = e.assessment_id
-            WHERE a.scheme_id = \(bind: scheme.versionID) AND a.period = \(bind: period)
-            """).all()
-        let assessments = try await assessmentRows.map { row in
+            """).all().map { row in
             AssessmentRow(
                 id: try row.decode(column: "id", as: UUID.self), stage: try row.decode(column: "stage", as: Int.self),
                 status: WorkflowState.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .editing,
                 revision: try row.decode(column: "revision", as: Int.self),
-                unit: (try row.decode(column: "code", as: String.self), try row.decode(column: "name", as: String.self),
-                       try row.decode(column: "path", as: String.self), try row.decode(column: "kind", as: String.self)))
+                code: try row.decode(column: "code", as: String.self), name: try row.decode(column: "name", as: String.self),
+                path: try row.decode(column: "path", as: String.self), kind: try row.decode(column: "kind", as: String.self))
         }
+        // Which subjects must be read again: all, unless the previous scores hold the same assessments of the
+        // same units in the same order and only a few revisions moved.
+        var reread: [Int]? = nil
+        if let previous, previous.rows.count == assessments.count,
+            zip(assessments, previous.rows).allSatisfy({ $0.sameUnit(as: $1) }) {
+            let moved = assessments.indices.filter { assessments[$0].revision != previous.rows[$0].revision }
+            if moved.count <= deltaLimit { reread = moved }
+        }
+        let only = reread.map { $0.map { assessments[$0].id } }
+        if let only, only.isEmpty, let previous { return (previous, 0) }
+        let figureRows = try await sql.raw(only.map { ids in
+            """
+            SELECT e.assessment_id, e.stage, e.field, e.value, e.reason FROM entry_values e
+            WHERE e.assessment_id IN (\(binds: ids))
+            """
+        } ?? """
+            SELECT e.assessment_id, e.stage, e.field, e.value, e.reason FROM entry_values e JOIN assessments a ON a.id = e.assessment_id
+            WHERE a.scheme_id = \(bind: scheme.versionID) AND a.period = \(bind: period)
+            """).all()
         var byAssessment: [UUID: [FigureRow]] = [:]
-        for row in try await figureRows {
+        for row in figureRows {
             byAssessment[try row.decode(column: "assessment_id", as: UUID.self), default: []].append(
                 FigureRow(stage: try row.decode(column: "stage", as: Int.self), field: try row.decode(column: "field", as: String.self),
                           value: try row.decode(column: "value", as: String.self), reason: try row.decode(column: "reason", as: String?.self)))
         }
-        let codes = Set(assessments.map(\.unit.code))
+        let codes = Set(assessments.map(\.code))
         let stages = scheme.workflow.stages
-        var subjects: [SubjectData] = []
-        var rows: [PeriodScores.Row] = []
-        for assessment in assessments {
-            let unit = assessment.unit
-            let path = unit.path.split(separator: "/").map(String.init)
-            let parent = path.count >= 2 ? path[path.count - 2] : nil
-            var subject = SubjectData(id: unit.code, name: unit.name, parent: parent.flatMap { codes.contains($0) ? $0 : nil })
-            for entry in byAssessment[assessment.id] ?? [] {
-                let value = Value.parse(entry.value)
-                let isFigure = entry.field.hasPrefix("#")
-                let name = isFigure ? String(entry.field.dropFirst()) : entry.field
-                if entry.stage == 0 {
-                    if isFigure { subject.values[name] = value } else { subject.inputs[name] = value }
-                    if let reason = entry.reason, isFigure { subject.reasons[name] = reason }
-                } else if entry.stage < stages.count {
-                    var change = subject.stages[stages[entry.stage]] ?? StageChanges()
-                    if isFigure { change.values[name] = value } else { change.inputs[name] = value }
-                    if let reason = entry.reason { change.reasons[name] = reason }
-                    subject.stages[stages[entry.stage]] = change
-                }
+        var subjects: [SubjectData]
+        if let reread, let previous {
+            subjects = previous.report.data.subjects
+            for index in reread {
+                subjects[index] = subject(assessments[index], byAssessment[assessments[index].id] ?? [], codes: codes, stages: stages)
             }
-            rows.append(.init(assessmentID: assessment.id, unitCode: unit.code, unitName: unit.name, unitPath: unit.path,
-                              unitKind: unit.kind, state: assessment.state, revision: assessment.revision, subject: subjects.count))
-            subjects.append(subject)
+        } else {
+            subjects = assessments.map { subject($0, byAssessment[$0.id] ?? [], codes: codes, stages: stages) }
+        }
+        let rows = assessments.enumerated().map { index, assessment in
+            PeriodScores.Row(assessmentID: assessment.id, unitCode: assessment.code, unitName: assessment.name, unitPath: assessment.path,
+                             unitKind: assessment.kind, state: assessment.state, revision: assessment.revision, subject: index)
         }
         let data = DataSet(schemeID: scheme.compiled.scheme.id, period: period, subjects: subjects)
         let report = try Engine(scheme.compiled).score(data, explain: true)
-        return PeriodScores(scheme: scheme, period: period, report: report, rows: rows)
+        return (PeriodScores(scheme: scheme, period: period, report: report, rows: rows), reread?.count)
+    }
+
+    /// One assessment's stored figures as the engine's subject: stage 0's figures, then each later stage's changes.
+    private static func subject(_ assessment: AssessmentRow, _ figures: [FigureRow], codes: Set<String>, stages: [String]) -> SubjectData {
+        let path = assessment.path.split(separator: "/").map(String.init)
+        let parent = path.count >= 2 ? path[path.count - 2] : nil
+        var subject = SubjectData(id: assessment.code, name: assessment.name, parent: parent.flatMap { codes.contains($0) ? $0 : nil })
+        for entry in figures {
+            let value = Value.parse(entry.value)
+            let isFigure = entry.field.hasPrefix("#")
+            let name = isFigure ? String(entry.field.dropFirst()) : entry.field
+            if entry.stage == 0 {
+                if isFigure { subject.values[name] = value } else { subject.inputs[name] = value }
+                if let reason = entry.reason, isFigure { subject.reasons[name] = reason }
+            } else if entry.stage < stages.count {
+                var change = subject.stages[stages[entry.stage]] ?? StageChanges()
+                if isFigure { change.values[name] = value } else { change.inputs[name] = value }
+                if let reason = entry.reason { change.reasons[name] = reason }
+                subject.stages[stages[entry.stage]] = change
+            }
+        }
+        return subject
     }
 }
 

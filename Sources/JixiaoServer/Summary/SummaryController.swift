@@ -13,8 +13,8 @@ struct SummaryController: RouteCollection {
 
     /// The newest period with work opens; the page links the others.
     @Sendable func index(_ request: Request) async throws -> Response {
-        let overview = try await Overview.load(request, user: try request.user)
-        guard let choice = overview.selected ?? overview.choices.first else {
+        let choices = try await Overview.choices(request, user: try request.user)
+        guard let choice = choices.first(where: { $0.waiting > 0 }) ?? choices.first else {
             return Page.message(title: "总体情况", lines: ["您的范围内还没有考核。"], context: PageContext(request), status: .ok)
         }
         return request.redirect(to: SiteURL.summary(scheme: choice.schemeID, period: choice.period))
@@ -46,8 +46,8 @@ struct SummaryController: RouteCollection {
             let other = try await board.scores(try await board.version(pair.version, on: request.db), period: pair.period, on: request.db)
             trend.append((pair.period, SummaryView.average(other, userPath: user.unitPath)))
         }
-        let overview = try await Overview.load(request, user: user)
+        let choices = try await Overview.choices(request, user: user)
         let view = SummaryView(scores, userPath: user.unitPath, trend: trend)
-        return Page.html(SummaryPage(context: PageContext(request), view: view, choices: overview.choices).document)
+        return Page.html(SummaryPage(context: PageContext(request), view: view, choices: choices).document)
     }
 }
