@@ -19,6 +19,12 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // Platform records (seed 000): set-based metrics over SQLKit, on SQLite (tests, CLI) and PostgreSQL.
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // The web application: one composition root (`configure`), pages in Plot, JSON API.
@@ -34,10 +40,22 @@ let package = Package(
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "Plot", package: "Plot"),
             ]),
+        // Platform records of seed 000 (persons, needs, services …): schema, streaming ingest, metrics and
+        // automatic checks as of a cut-off, all set-based in SQL. Vapor-free.
+        .target(
+            name: "JixiaoPlatform",
+            dependencies: [
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .testTarget(
+            name: "JixiaoPlatformTests",
+            dependencies: ["JixiaoPlatform", .product(name: "SQLiteKit", package: "sqlite-kit")]),
         .executableTarget(
             name: "jixiao",
             dependencies: [
-                "JixiaoServer",
+                "JixiaoServer", "JixiaoPlatform", .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "JixiaoCommands", package: "JixiaoCore"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

@@ -9,7 +9,7 @@ struct Jixiao: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jixiao",
         abstract: "绩效考核：方案校验、计分、核对与说明；serve 启动网页应用。",
-        subcommands: JixiaoCommands.all + [Serve.self])
+        subcommands: JixiaoCommands.all + [Serve.self, Gen.self, PlatformCommand.self])
 }
 
 /// Every setting is an option or an environment variable (a systemd unit sets the latter), and `--help` names

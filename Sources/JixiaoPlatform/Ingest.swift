@@ -1,0 +1,401 @@
+import Foundation
+import SQLKit
+
+/// A file that was refused, with where: file, row (1 = the header line) and column. Nothing of it was stored.
+public struct IngestError: Error, Sendable, CustomStringConvertible, Equatable {
+    public let file: String
+    public let row: Int?
+    public let column: String?
+    public let message: String
+    public init(file: String, row: Int?, column: String?, message: String) {
+        self.file = file
+        self.row = row
+        self.column = column
+        self.message = message
+    }
+    public var description: String {
+        var place = file
+        if let row { place += " 第 \(row) 行" }
+        if let column { place += "，\(column) 列" }
+        return "\(place)：\(message)（整个文件未导入）"
+    }
+}
+
+public struct IngestResult: Sendable, Equatable {
+    public let kind: String
+    /// Data rows read.
+    public let rows: Int
+    /// Versions stored now; the rest were already there (a repeated import stores none).
+    public let inserted: Int
+    public var unchanged: Int { rows - inserted }
+}
+
+/// A typed value ready to bind: integers (counts, flags, 分) or text; nil for an empty optional field.
+public enum RecordValue: Sendable, Equatable, Encodable {
+    case int(Int64)
+    case text(String)
+    case null
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .int(let v): try c.encode(v)
+        case .text(let v): try c.encode(v)
+        case .null: try c.encodeNil()
+        }
+    }
+}
+
+public struct FieldProblem: Error, Sendable { public let message: String }
+
+extension Result where Failure == FieldProblem {
+    static func failure(_ message: String) -> Self { .failure(FieldProblem(message: message)) }
+}
+
+/// Checks one field against its column type. Returns the value or a Chinese sentence saying what is wrong.
+public enum FieldCheck {
+    public static func value(_ raw: String, _ column: Column) -> Result<RecordValue, FieldProblem> {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        if text.isEmpty {
+            if column.required {
+                return column.name == "deleted" ? .success(.int(0)) : .failure("不能为空")
+            }
+            if column.type == .flag { return .success(.int(0)) }
+            return .success(.null)
+        }
+        switch column.type {
+        case .text(let max):
+            if text.count > max { return .failure("超过 \(max) 个字符") }
+            if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                return .failure("含有控制字符")
+            }
+            return .success(.text(text))
+        case .int(let range):
+            guard text.utf8.count <= 19, let v = Int64(text) else { return .failure("不是整数：“\(clip(text))”") }
+            if !range.contains(v) { return .failure("\(v) 超出范围 \(range.lowerBound)…\(range.upperBound)") }
+            return .success(.int(v))
+        case .flag:
+            switch text {
+            case "1", "是", "true", "TRUE", "True": return .success(.int(1))
+            case "0", "否", "false", "FALSE", "False": return .success(.int(0))
+            default: return .failure("应为 1/0 或 是/否：“\(clip(text))”")
+            }
+        case .choice(let words):
+            if words.contains(text) { return .success(.text(text)) }
+            return .failure("应为 \(words.joined(separator: "、")) 之一：“\(clip(text))”")
+        case .date:
+            guard CalendarText.isDate(text) else { return .failure("不是日期 YYYY-MM-DD：“\(clip(text))”") }
+            return .success(.text(text))
+        case .month:
+            guard CalendarText.isMonth(text) else { return .failure("不是月份 YYYY-MM：“\(clip(text))”") }
+            return .success(.text(text))
+        case .timestamp:
+            // A date alone means the start of that day.
+            if CalendarText.isDate(text) { return .success(.text(text + " 00:00:00")) }
+            let t = text.replacingOccurrences(of: "T", with: " ")
+            guard CalendarText.isTimestamp(t) else {
+                return .failure("不是时间 YYYY-MM-DD HH:MM:SS：“\(clip(text))”")
+            }
+            return .success(.text(t))
+        case .money:
+            guard let fen = Money.fen(text) else { return .failure("不是金额（元，至多两位小数）：“\(clip(text))”") }
+            return .success(.int(fen))
+        }
+    }
+
+    static func clip(_ s: String) -> String { s.count > 40 ? String(s.prefix(40)) + "…" : s }
+}
+
+/// 元 with up to two decimals ⇄ an exact integer number of 分.
+public enum Money {
+    public static func fen(_ text: String) -> Int64? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 13,
+            whole.allSatisfy({ $0.isASCII && $0.isNumber }), let yuan = Int64(whole)
+        else { return nil }
+        var cents: Int64 = 0
+        if parts.count == 2 {
+            let frac = parts[1]
+            guard (1...2).contains(frac.count), frac.allSatisfy({ $0.isASCII && $0.isNumber }), let f = Int64(frac)
+            else { return nil }
+            cents = frac.count == 1 ? f * 10 : f
+        }
+        return yuan * 100 + cents
+    }
+
+    public static func yuan(_ fen: Int64) -> String {
+        let sign = fen < 0 ? "-" : ""
+        let a = fen.magnitude
+        let c = a % 100
+        return "\(sign)\(a / 100).\(c < 10 ? "0" : "")\(c)"
+    }
+}
+
+enum CalendarText {
+    static func digits(_ s: Substring) -> Int? {
+        guard !s.isEmpty, s.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(s)
+    }
+    static func isDate(_ s: String) -> Bool {
+        let p = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard p.count == 3, p[0].count == 4, p[1].count == 2, p[2].count == 2, let y = digits(p[0]),
+            let m = digits(p[1]), let d = digits(p[2]), (1...12).contains(m), d >= 1
+        else { return false }
+        let days = [31, (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return d <= days[m - 1]
+    }
+    static func isMonth(_ s: String) -> Bool {
+        let p = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard p.count == 2, p[0].count == 4, p[1].count == 2, digits(p[0]) != nil, let m = digits(p[1]) else {
+            return false
+        }
+        return (1...12).contains(m)
+    }
+    static func isTimestamp(_ s: String) -> Bool {
+        let p = s.split(separator: " ", omittingEmptySubsequences: false)
+        guard p.count == 2, isDate(String(p[0])) else { return false }
+        let t = p[1].split(separator: ":", omittingEmptySubsequences: false)
+        guard t.count == 3, t.allSatisfy({ $0.count == 2 }), let h = digits(t[0]), let m = digits(t[1]),
+            let sec = digits(t[2])
+        else { return false }
+        return h < 24 && m < 60 && sec < 60
+    }
+}
+
+/// Turns rows of text (a CSV record or a JSON object) into checked values in table order.
+public struct RowMapper: Sendable {
+    public let kind: RecordKind
+    /// For each table column, its index in the incoming header (nil: absent, allowed only for optional columns).
+    let positions: [Int?]
+    let headerCount: Int
+
+    /// Maps a header; an unknown or missing required column refuses the file at row 1.
+    public init(kind: RecordKind, header: [String], file: String) throws(IngestError) {
+        self.kind = kind
+        let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
+        var seen = Set<String>()
+        for name in names {
+            if kind.column(name) == nil {
+                throw IngestError(
+                    file: file, row: 1, column: name,
+                    message: "\(kind.label)没有这一列（应有：\(kind.allColumns.map(\.name).joined(separator: ",")))")
+            }
+            if !seen.insert(name).inserted { throw IngestError(file: file, row: 1, column: name, message: "列重复") }
+        }
+        var positions: [Int?] = []
+        for column in kind.allColumns {
+            let at = names.firstIndex(of: column.name)
+            if at == nil, column.required, column.name != "deleted" {
+                throw IngestError(file: file, row: 1, column: column.name, message: "缺少必填列")
+            }
+            positions.append(at)
+        }
+        self.positions = positions
+        self.headerCount = names.count
+    }
+
+    public func values(_ fields: [String], row: Int, file: String) throws(IngestError) -> [RecordValue] {
+        if fields.count != headerCount {
+            throw IngestError(file: file, row: row, column: nil, message: "列数 \(fields.count) 与表头不符")
+        }
+        var out: [RecordValue] = []
+        out.reserveCapacity(positions.count)
+        for (column, at) in zip(kind.allColumns, positions) {
+            let raw = at.flatMap { $0 < fields.count ? fields[$0] : nil } ?? ""
+            switch FieldCheck.value(raw, column) {
+            case .success(let v): out.append(v)
+            case .failure(let problem): throw IngestError(file: file, row: row, column: column.name, message: problem.message)
+            }
+        }
+        return out
+    }
+}
+
+/// Bulk import of platform records: streaming, all or nothing per file, idempotent by (record id, changed at).
+public enum Ingest {
+    /// Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+    static let batchRows = 400
+
+    /// Imports one CSV file of `kind`. Everything happens in one transaction on one session: a bad row anywhere
+    /// rolls the whole file back and the error names its row and column. `progress` is told the rows read so far.
+    public static func csv(
+        _ url: URL, kind: RecordKind, into db: any SQLDatabase, recordedAt: String,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> IngestResult {
+        let file = url.lastPathComponent
+        return try await db.withSession { session in
+            try await transaction(session) { tx in
+                try await importRows(file: file, kind: kind, into: tx, recordedAt: recordedAt, progress: progress) { emit in
+                    try CSVStream.read(url) { row, fields in try emit(row, fields) }
+                }
+            }
+        }
+    }
+
+    /// Imports CSV text (tests, small uploads) the same way.
+    public static func csvText(
+        _ text: String, file: String, kind: RecordKind, into db: any SQLDatabase, recordedAt: String
+    ) async throws -> IngestResult {
+        try await db.withSession { session in
+            try await transaction(session) { tx in
+                try await importRows(file: file, kind: kind, into: tx, recordedAt: recordedAt, progress: nil) { emit in
+                    try CSVStream.parse(text) { row, fields in try emit(row, fields) }
+                }
+            }
+        }
+    }
+
+    /// Imports already checked rows (the JSON API) in one transaction.
+    public static func rows(
+        _ rows: [[RecordValue]], kind: RecordKind, into db: any SQLDatabase, recordedAt: String
+    ) async throws -> IngestResult {
+        try await db.withSession { session in
+            try await transaction(session) { tx in
+                let before = try await count(kind, tx)
+                var batch: [[RecordValue]] = []
+                for row in rows {
+                    batch.append(row)
+                    if batch.count == batchRows {
+                        try await insert(batch, kind: kind, into: tx, recordedAt: recordedAt)
+                        batch.removeAll()
+                    }
+                }
+                try await insert(batch, kind: kind, into: tx, recordedAt: recordedAt)
+                let after = try await count(kind, tx)
+                return IngestResult(kind: kind.name, rows: rows.count, inserted: after - before)
+            }
+        }
+    }
+
+    public static func transaction<T: Sendable>(
+        _ db: any SQLDatabase, _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        try await db.raw("BEGIN").run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+
+    static func count(_ kind: RecordKind, _ db: any SQLDatabase) async throws -> Int {
+        let row = try await db.raw("SELECT COUNT(*) AS n FROM \(ident: kind.table)").first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// The synchronous reader runs on a thread of its own and hands checked batches to the writer through a
+    /// stream; at most `BatchGate.limit` batches wait, so memory stays bounded whatever the file's size.
+    static func importRows(
+        file: String, kind: RecordKind, into db: any SQLDatabase, recordedAt: String,
+        progress: (@Sendable (Int) -> Void)?,
+        reader: @escaping @Sendable (_ emit: (Int, [String]) throws -> Void) throws -> Void
+    ) async throws -> IngestResult {
+        let before = try await count(kind, db)
+        let (stream, continuation) = AsyncThrowingStream<[[RecordValue]], any Error>.makeStream(
+            bufferingPolicy: .unbounded)
+        let gate = BatchGate(limit: 4)
+        let producer = Thread {
+            do {
+                var mapper: RowMapper?
+                var batch: [[RecordValue]] = []
+                try reader { row, fields in
+                    guard let m = mapper else {
+                        mapper = try RowMapper(kind: kind, header: fields, file: file)
+                        return
+                    }
+                    batch.append(try m.values(fields, row: row, file: file))
+                    if batch.count == batchRows {
+                        gate.waitForRoom()
+                        if gate.cancelled { throw CancellationError() }
+                        continuation.yield(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                if mapper == nil { throw IngestError(file: file, row: nil, column: nil, message: "文件为空（没有表头）") }
+                if !batch.isEmpty {
+                    gate.waitForRoom()
+                    continuation.yield(batch)
+                }
+                continuation.finish()
+            } catch let problem as CSVStream.Problem {
+                continuation.finish(throwing: problem.ingestError(file: file))
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        producer.start()
+        var rows = 0
+        do {
+            for try await batch in stream {
+                gate.taken()
+                try await insert(batch, kind: kind, into: db, recordedAt: recordedAt)
+                rows += batch.count
+                progress?(rows)
+            }
+        } catch {
+            gate.cancel()
+            throw error
+        }
+        let after = try await count(kind, db)
+        return IngestResult(kind: kind.name, rows: rows, inserted: after - before)
+    }
+
+    static func insert(_ batch: [[RecordValue]], kind: RecordKind, into db: any SQLDatabase, recordedAt: String)
+        async throws
+    {
+        guard !batch.isEmpty else { return }
+        let columns = kind.allColumns.map(\.name) + ["recorded_at"]
+        let insert = db.insert(into: kind.table).columns(columns)
+        for row in batch {
+            _ = insert.values((row + [.text(recordedAt)]).map { SQLBind($0) as any SQLExpression })
+        }
+        try await insert.ignoringConflicts(with: ["record_id", "changed_at"]).run()
+    }
+}
+
+/// Bounds how many parsed batches wait for the database (the reader blocks when the writer is behind).
+final class BatchGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending = 0
+    private let limit: Int
+    private(set) var cancelled = false
+    init(limit: Int) { self.limit = limit }
+    func waitForRoom() {
+        condition.lock()
+        while pending >= limit && !cancelled { condition.wait() }
+        pending += 1
+        condition.unlock()
+    }
+    func taken() {
+        condition.lock()
+        pending -= 1
+        condition.signal()
+        condition.unlock()
+    }
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+extension CSVStream.Problem {
+    func ingestError(file: String) -> IngestError {
+        switch self {
+        case .recordTooLong(let row):
+            return IngestError(file: file, row: row, column: nil, message: "一行超过 \(CSVStream.maxRecordBytes) 字节")
+        case .tooManyFields(let row):
+            return IngestError(file: file, row: row, column: nil, message: "列数超过 \(CSVStream.maxFields)")
+        case .unterminatedQuote(let row):
+            return IngestError(file: file, row: row, column: nil, message: "引号没有闭合")
+        case .notUTF8(let row):
+            return IngestError(file: file, row: row, column: nil, message: "不是 UTF-8 编码")
+        case .unreadable(let name):
+            return IngestError(file: name, row: nil, column: nil, message: "无法读取文件")
+        }
+    }
+}
