@@ -177,9 +177,40 @@ enum ReportPrinter {
         let description: String
     }
 
+    /// At most this many Chromium processes print at once on one app server (each takes a few hundred MiB):
+    /// a burst of PDF requests is refused, saying so, rather than exhausting the machine.
+    static let concurrentLimit = 2
+    static let printing = PrintSlots(limit: concurrentLimit)
+
+    actor PrintSlots {
+        let limit: Int
+        private var busy = 0
+        init(limit: Int) { self.limit = limit }
+        func take() -> Bool {
+            guard busy < limit else { return false }
+            busy += 1
+            return true
+        }
+        func give() { busy -= 1 }
+    }
+
     /// The PDF of `html`, or why not.
     static func pdf(html: String) async throws -> Data {
         guard let chromium = executable else { throw Failure(description: absentNote) }
+        guard await printing.take() else {
+            throw Failure(description: "服务器正在生成其他 PDF（同时最多 \(concurrentLimit) 份），请稍后再试，或用浏览器的“打印”另存为 PDF")
+        }
+        do {
+            let data = try await printPDF(html, with: chromium)
+            await printing.give()
+            return data
+        } catch {
+            await printing.give()
+            throw error
+        }
+    }
+
+    private static func printPDF(_ html: String, with chromium: String) async throws -> Data {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jixiao-pdf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
