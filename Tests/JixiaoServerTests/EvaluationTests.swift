@@ -189,6 +189,27 @@ final class EvaluationTests: XCTestCase {
             XCTAssertEqual(refused.status, .unprocessableEntity)
             XCTAssertContains(refused.body.string, "省本级：")
             XCTAssertContains(refused.body.string, "1.2.1")
+            // One grid save across subjects is all or nothing: 延安市's good change is not written beside 省本级's bad one,
+            // nor beside a stale revision of 宝鸡市.
+            let yanan = try await Assessment.query(on: app.db).join(OrgUnit.self, on: \Assessment.$unit.$id == \OrgUnit.$id)
+                .filter(OrgUnit.self, \.$code == "6106").first()!
+            let baoji = try await Assessment.query(on: app.db).join(OrgUnit.self, on: \Assessment.$unit.$id == \OrgUnit.$id)
+                .filter(OrgUnit.self, \.$code == "6103").first()!
+            let mixed = try await browser.post("evaluations/\(before.id)/grid", [
+                "rev|6100": "\(assessment.revision + 2)", "c|6100|#1.2.1": "9",
+                "rev|6106": "\(yanan.revision)", "c|6106|#1.2.1": "3"])
+            XCTAssertEqual(mixed.status, .unprocessableEntity)
+            XCTAssertContains(mixed.body.string, "所有地区的修改均未保存")
+            let staleToo = try await browser.post("evaluations/\(before.id)/grid", [
+                "rev|6106": "\(yanan.revision)", "c|6106|#1.2.1": "3",
+                "rev|6103": "\(baoji.revision - 1)", "c|6103|#1.2.1": "3"])
+            XCTAssertEqual(staleToo.status, .conflict)
+            for id in [try yanan.requireID(), try baoji.requireID()] {
+                let written = try await AuditEntry.query(on: app.db).filter(\.$assessment.$id == id).filter(\.$field == "#1.2.1").count()
+                XCTAssertEqual(written, 0, "nothing of a refused grid save is written")
+            }
+            let after = try await browser.json("api/evaluations/\(before.id)", as: Evaluation.self)
+            XCTAssertEqual(after.composite.total, before.composite.total)
         }
     }
 

@@ -103,6 +103,44 @@ struct AssessmentStore {
     /// self-assessment every change needs a reason. Returns the new revision.
     @discardableResult
     func save(_ id: UUID, revision: Int, figures: [String: String], reasons: [String: String]) async throws -> Int {
+        let prepared = try await prepareSave(id, revision: revision, figures: figures, reasons: reasons)
+        if prepared.changes.isEmpty && prepared.revision == prepared.current { return revision }
+        let username = user.username
+        return try await serialized { database in try await database.transaction { db in
+            try await Self.write(prepared, username: username, on: db)
+        } }
+    }
+
+    /// Several assessments' saves, each prepared by `prepareSave` (every check passed), written in one
+    /// transaction: all of them or, when one's revision has moved meanwhile, none. Returns the new revisions.
+    func saveAll(_ prepared: [PreparedSave]) async throws -> [Int] {
+        let username = user.username
+        return try await serialized { database in try await database.transaction { db in
+            // Every revision checked before anything is written: on SQLite the write gate commits a batch in which
+            // a stale save fails alone, so a stale revision found after a first write would not undo that write.
+            try await Self.requireRevisions(prepared.map { ($0.id, $0.revision) }, on: db)
+            var revisions: [Int] = []
+            for save in prepared {
+                revisions.append(save.changes.isEmpty && save.revision == save.current
+                    ? save.revision : try await Self.write(save, username: username, on: db))
+            }
+            return revisions
+        } }
+    }
+
+    /// A save checked and ready to write: the changes against the figures in force, at the revision the writer read.
+    struct PreparedSave: Sendable {
+        let id: UUID
+        /// The revision the writer read, and the one the assessment had when the save was checked.
+        let revision: Int
+        let current: Int
+        let stage: Int
+        let changes: [(field: String, old: String?, new: String?, reason: String?)]
+    }
+
+    /// Every check of a save (permission at the stage, the fields, reasons, the rules' refusals), nothing written:
+    /// throws `InputProblems` naming each field that cannot be saved.
+    func prepareSave(_ id: UUID, revision: Int, figures: [String: String], reasons: [String: String]) async throws -> PreparedSave {
         let loaded = try await load(id)
         let state = loaded.assessment.state
         try requireSave(loaded)
@@ -150,41 +188,40 @@ struct AssessmentStore {
             }
         }
         if !problems.isEmpty { throw InputProblems(problems: problems) }
-        if changes.isEmpty && revision == loaded.assessment.revision { return revision }
+        return PreparedSave(id: id, revision: revision, current: loaded.assessment.revision, stage: state.stage, changes: changes)
+    }
 
-        let stage = state.stage
-        let username = user.username
-        let writes = changes
-        let newRevision = try await serialized { database in try await database.transaction { db in
-            guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
-            let next = try await Self.bumpRevision(id, from: revision, on: db)
-            // Set figures: one multi-row upsert; cleared figures (self-assessment only): one delete.
-            let set = writes.filter { $0.new != nil }
-            if !set.isEmpty {
-                var insert = sql.insert(into: EntryValue.schema).columns("id", "assessment_id", "stage", "field", "value", "reason")
-                for change in set {
-                    insert = insert.values(SQLBind(UUID()), SQLBind(id), SQLBind(stage), SQLBind(change.field), SQLBind(change.new), SQLBind(change.reason))
-                }
-                try await insert.onConflict(with: ["assessment_id", "stage", "field"]) {
-                    $0.set(excludedValueOf: "value").set(excludedValueOf: "reason")
-                }.run()
+    /// Writes a prepared save on `db` (inside the caller's transaction): the revision bumped from the one the writer
+    /// read (the optimistic lock), the figures upserted or cleared, one audit row per change.
+    private static func write(_ save: PreparedSave, username: String, on db: any Database) async throws -> Int {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        let id = save.id, stage = save.stage, writes = save.changes
+        let next = try await Self.bumpRevision(id, from: save.revision, on: db)
+        // Set figures: one multi-row upsert; cleared figures (self-assessment only): one delete.
+        let set = writes.filter { $0.new != nil }
+        if !set.isEmpty {
+            var insert = sql.insert(into: EntryValue.schema).columns("id", "assessment_id", "stage", "field", "value", "reason")
+            for change in set {
+                insert = insert.values(SQLBind(UUID()), SQLBind(id), SQLBind(stage), SQLBind(change.field), SQLBind(change.new), SQLBind(change.reason))
             }
-            let cleared = writes.filter { $0.new == nil }.map(\.field)
-            if !cleared.isEmpty {
-                try await sql.delete(from: EntryValue.schema).where("assessment_id", .equal, SQLBind(id)).where("stage", .equal, SQLBind(stage))
-                    .where("field", .in, SQLBind.group(cleared)).run()
-            }
-            var audit = sql.insert(into: AuditEntry.schema)
-                .columns("id", "assessment_id", "username", "at", "action", "field", "old_value", "new_value", "reason")
-            let now = Date()
-            for change in writes {
-                audit = audit.values(SQLBind(UUID()), SQLBind(id), SQLBind(username), SQLBind(now), SQLBind(stage == 0 ? "填报" : "调整"),
-                                     SQLBind(change.field), SQLBind(change.old), SQLBind(change.new), SQLBind(change.reason))
-            }
-            if !writes.isEmpty { try await audit.run() }
-            return next
-        } }
-        return newRevision
+            try await insert.onConflict(with: ["assessment_id", "stage", "field"]) {
+                $0.set(excludedValueOf: "value").set(excludedValueOf: "reason")
+            }.run()
+        }
+        let cleared = writes.filter { $0.new == nil }.map(\.field)
+        if !cleared.isEmpty {
+            try await sql.delete(from: EntryValue.schema).where("assessment_id", .equal, SQLBind(id)).where("stage", .equal, SQLBind(stage))
+                .where("field", .in, SQLBind.group(cleared)).run()
+        }
+        var audit = sql.insert(into: AuditEntry.schema)
+            .columns("id", "assessment_id", "username", "at", "action", "field", "old_value", "new_value", "reason")
+        let now = Date()
+        for change in writes {
+            audit = audit.values(SQLBind(UUID()), SQLBind(id), SQLBind(username), SQLBind(now), SQLBind(stage == 0 ? "填报" : "调整"),
+                                 SQLBind(change.field), SQLBind(change.old), SQLBind(change.new), SQLBind(change.reason))
+        }
+        if !writes.isEmpty { try await audit.run() }
+        return next
     }
 
     /// Submit, return or approve, at the revision the user saw. A return needs a comment.
@@ -242,6 +279,19 @@ struct AssessmentStore {
         case .editing: return stages[state.stage]
         case .returned: return stages[state.stage] + "（已退回）"
         case .approved: return "已审定"
+        }
+    }
+
+    /// The optimistic lock checked for several assessments at once, writing nothing: a conflict if any has moved.
+    private static func requireRevisions(_ expected: [(id: UUID, revision: Int)], on db: any Database) async throws {
+        guard !expected.isEmpty else { return }
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        let rows = try await sql.select().column("id").column("revision").from(Assessment.schema)
+            .where("id", .in, SQLBind.group(expected.map(\.id))).all()
+        var current: [UUID: Int] = [:]
+        for row in rows { current[try row.decode(column: "id", as: UUID.self)] = try row.decode(column: "revision", as: Int.self) }
+        if let stale = expected.first(where: { current[$0.id] != $0.revision }) {
+            throw Abort(.conflict, reason: "该考核已被他人修改（您看到的是第 \(stale.revision) 版）。请刷新页面，在最新数据上重新操作，您的修改未保存")
         }
     }
 

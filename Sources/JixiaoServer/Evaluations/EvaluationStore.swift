@@ -171,8 +171,9 @@ struct EvaluationStore {
 
     // MARK: The grid
 
-    /// Saves the grid: for each subject whose figures changed, one save of its assessment (its stage's rules, reason
-    /// and lock; the revision the page read). Every subject's figures are checked before any is written.
+    /// Saves the grid: for each subject whose figures changed, a save of its assessment (its stage's rules, reason
+    /// and lock; the revision the page read). Every subject's figures are checked before any is written, and all
+    /// are written in one transaction: a refusal or a moved revision anywhere leaves every subject as it was.
     func saveGrid(_ loaded: Loaded, form: [String: String]) async throws -> [String] {
         let assessments = try AssessmentStore(request)
         let keys = Set(loaded.scheme.entryFields.map(\.key))
@@ -195,21 +196,21 @@ struct EvaluationStore {
             let revision = Int(form["rev|\(spec.unitCode)"] ?? "") ?? -1
             pending.append((column, revision, figures, reasons))
         }
-        var saved: [String] = []
+        // Every subject's save is checked first; then all are written in one transaction, or none.
+        var prepared: [AssessmentStore.PreparedSave] = []
         var problems: [String] = []
         for change in pending {
             let name = loaded.result.columns[change.column].unitName
             do {
-                try await assessments.save(loaded.result.columns[change.column].assessmentID, revision: change.revision,
-                                           figures: change.figures, reasons: change.reasons)
-                saved.append(name)
+                prepared.append(try await assessments.prepareSave(loaded.result.columns[change.column].assessmentID, revision: change.revision,
+                                                                  figures: change.figures, reasons: change.reasons))
             } catch let refused as InputProblems {
                 problems += refused.problems.map { "\(name)：\($0)" }
             }
         }
-        if !problems.isEmpty {
-            throw InputProblems(problems: problems + (saved.isEmpty ? [] : ["（\(saved.joined(separator: "、")) 的修改已保存）"]))
-        }
+        if !problems.isEmpty { throw InputProblems(problems: problems + ["（所有地区的修改均未保存）"]) }
+        _ = try await assessments.saveAll(prepared)
+        let saved = pending.map { loaded.result.columns[$0.column].unitName }
         return saved
     }
 
