@@ -55,6 +55,7 @@ let package = Package(
             name: "jixiao",
             dependencies: [
                 "JixiaoServer", "JixiaoPlatform", .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "JixiaoCommands", package: "JixiaoCore"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
