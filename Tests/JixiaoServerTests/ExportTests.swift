@@ -143,6 +143,90 @@ final class ExportTests: XCTestCase {
         XCTAssertGreaterThan(stageTotals, 31 * 2, "stage totals are number cells")
     }
 
+    /// The same exports, and those of seeds 001 and 002, opened by openpyxl (`scripts/xlsx-cells`): it opens every
+    /// file, and reads as numbers exactly the cells the app wrote as numbers, with the same values.
+    func testEveryExport_opensInOpenpyxl_withTheNumberCellsTheAppWrote() async throws {
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import openpyxl"]
+        python.standardError = FileHandle.nullDevice
+        try python.run()
+        python.waitUntilExit()
+        guard python.terminationStatus == 0 else { throw XCTSkip("openpyxl is not installed (.ci/run installs it from PyPI): skipped") }
+
+        let scheme = try await SchemeVersion.query(on: app.db).filter(\.$code == "000").first()!.requireID()
+        let province = Browser(app)
+        try await province.login("shengshenhe")
+        let county = Browser(app)
+        try await county.login("jinjiang")
+        let evaluator = Browser(app)
+        try await evaluator.login("pingjia")
+        let owner = Browser(app)
+        try await owner.login("szxiangmu")
+        struct Item: Decodable { let id: UUID }
+        let evaluations = try await evaluator.json("api/evaluations", as: [Item].self)
+        let evaluation = try XCTUnwrap(evaluations.first).id
+        let project = try await assessmentID(app, unit: "SZCL-01", period: "2019")
+        let own = try await assessmentID(app, unit: "510101")
+        let approved = try await assessmentID(app, unit: "5101")
+        let exports: [(String, Browser, String)] = [
+            ("ranking", province, "rankings/\(scheme)/2018-06/ranking.xlsx"),
+            ("overview", province, "assessments.xlsx?scheme=\(scheme)&period=2018-06"),
+            ("entry template", county, "assessments/\(own)/template.xlsx"),
+            ("score sheet", province, "assessments/\(approved)/sheet.xlsx"),
+            ("001 打分表", evaluator, "evaluations/\(evaluation)/scores.xlsx"),
+            ("002 self-evaluation form", owner, "assessments/\(project)/template.xlsx"),
+        ]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jixiao-xlsx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var expected: [String: [String: [[String]]]] = [:]
+        var files: [String] = []
+        for (index, (name, browser, path)) in exports.enumerated() {
+            let (workbook, data) = try await download(browser, path)
+            let file = directory.appendingPathComponent("\(index).xlsx").path
+            try data.write(to: URL(fileURLWithPath: file))
+            files.append(file)
+            var sheets: [String: [[String]]] = [:]
+            for sheet in workbook.sheets {
+                var numbers: [[String]] = []
+                for (r, row) in sheet.rows.enumerated() {
+                    for (c, cell) in row.enumerated() {
+                        if case .number(let text) = cell { numbers.append(["\(r + 1)", "\(c + 1)", text]) }
+                    }
+                }
+                sheets[sheet.name] = numbers
+            }
+            XCTAssertGreaterThan(sheets.values.map(\.count).reduce(0, +), 0, "\(name) has number cells")
+            XCTAssertEqual(Self.violations(workbook).violations.map(\.description), [], "\(name): figures as numbers, identifiers as text")
+            expected[file] = sheets
+        }
+        let script = Process()
+        script.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        script.arguments = ["python3", repository.appendingPathComponent("scripts/xlsx-cells").path] + files
+        let pipe = Pipe()
+        script.standardOutput = pipe
+        try script.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        script.waitUntilExit()
+        XCTAssertEqual(script.terminationStatus, 0)
+        let read = try XCTUnwrap(try JSONSerialization.jsonObject(with: output) as? [String: [String: Any]])
+        for (index, file) in files.enumerated() {
+            let name = exports[index].0
+            let sheets = try XCTUnwrap(read[file], name)
+            XCTAssertNil(sheets["error"], "\(name): openpyxl cannot open it: \(sheets["error"] ?? "")")
+            for (sheet, numbers) in expected[file] ?? [:] {
+                let seen = try XCTUnwrap(sheets[sheet] as? [[Any]], "\(name): sheet \(sheet)")
+                let positions = seen.map { "\($0[0])|\($0[1])" }
+                XCTAssertEqual(positions, numbers.map { "\($0[0])|\($0[1])" }, "\(name) \(sheet): the number cells")
+                for (cell, wrote) in zip(seen, numbers) {
+                    let value = (cell[2] as? NSNumber)?.doubleValue
+                    XCTAssertEqual(value, Double(wrote[2]), "\(name) \(sheet) row \(wrote[0]) column \(wrote[1])")
+                }
+            }
+        }
+    }
+
     /// The sheet xlsx's title once made column A 52 wide (five pages across): the code column is now as wide as its codes.
     func testTheScoreSheet_printsOnePageWide_withColumnsSizedByTheirCells() async throws {
         let province = Browser(app)
