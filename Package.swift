@@ -34,6 +34,7 @@ let package = Package(
                 .product(name: "JixiaoCore", package: "JixiaoCore"),
                 .product(name: "JixiaoSchemeFile", package: "JixiaoCore"),
                 .product(name: "JixiaoXLSX", package: "JixiaoCore"),
+                "JixiaoPlatform",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
