@@ -30,7 +30,20 @@ public struct PlatformChecker: Sendable {
     public let file: MetricsFile
     public init(file: MetricsFile) { self.file = file }
 
+    /// Runs the checks over a snapshot of the tables they read (services only the year's 发展增收 ones).
     public func run(_ db: any SQLDatabase, metrics: MetricsResult) async throws -> CheckResult {
+        let cut = metrics.cut
+        let d = Snapshot.literal
+        let income = "c0.income = 1 AND c0.service_date >= \(d(cut.yearStart)) AND c0.service_date <= \(d(cut.date))"
+        return try await Snapshot.with(
+            db, cut: cut, kinds: [Records.units.name, Records.tasks.name, Records.supervisions.name, Records.services.name],
+            filters: [Records.services.name: income]
+        ) { session, snapshot in
+            try await self.run(session, snapshot: snapshot, metrics: metrics)
+        }
+    }
+
+    func run(_ db: any SQLDatabase, snapshot: Snapshot, metrics: MetricsResult) async throws -> CheckResult {
         var out = CheckResult()
         let cut = metrics.cut
         let c = file.checks
@@ -45,7 +58,7 @@ public struct PlatformChecker: Sendable {
                 if let tasks = metrics.value(p.tasks, u.code)?.decimal, tasks > 0, required > 0 {
                     let rate = done * 100 / tasks
                     if rate < required {
-                        let refs = try await taskRecords(db, unit: u, project: p.name, cut: cut)
+                        let refs = try await taskRecords(db, snapshot, unit: u, project: p.name)
                         out.findings.append(Finding(
                             unit: u.code, indicator: c.progressIndicator, check: "进度",
                             message: "\(p.name)：\(cut.date) 完成率 \(MetricValue.text(rate))%（落实 \(MetricValue.text(done)) / 任务 \(MetricValue.text(tasks))），低于要求的 \(MetricValue.text(required))%",
@@ -53,7 +66,7 @@ public struct PlatformChecker: Sendable {
                     }
                 }
                 if let before = metrics.value(p.previous, u.code)?.decimal, done < before {
-                    let (refs, n) = try await movedServices(db, unit: u, project: p.name, cut: cut)
+                    let (refs, n) = try await movedServices(db, snapshot, unit: u, project: p.name)
                     out.findings.append(Finding(
                         unit: u.code, indicator: c.progressIndicator, check: "负增长",
                         message: "\(p.name)：平台落实人数由上月25日的 \(MetricValue.text(before)) 降为 \(MetricValue.text(done))（负增长）",
@@ -73,7 +86,7 @@ public struct PlatformChecker: Sendable {
         // R28: 20 or more persons of a county whose 发展增收 services of the year are completely identical.
         var identical: [String: MetricValue] = [:]
         for u in counties { identical[u.code] = .number(0) }
-        for group in try await identicalIncome(db, cut: cut, min: c.identicalMinPersons) {
+        for group in try await identicalIncome(db, snapshot, min: c.identicalMinPersons) {
             let current = identical[group.unit]?.decimal ?? 0
             if Decimal(group.persons) > current { identical[group.unit] = .number(Decimal(group.persons)) }
             out.findings.append(Finding(
@@ -86,7 +99,7 @@ public struct PlatformChecker: Sendable {
         // 3.1: a 市（州）'s supervisions of the month all at 100 %, and counties its supervisions did not cover.
         var allAccurate: [String: MetricValue] = [:]
         var uncovered: [String: MetricValue] = [:]
-        let visits = try await supervisions(db, cut: cut)
+        let visits = try await supervisions(db, snapshot)
         for u in cities {
             let mine = visits.filter { $0.supervisor == u.code }
             let hundred = !mine.isEmpty && mine.allSatisfy { $0.checked > 0 && $0.accurate == $0.checked }
@@ -113,10 +126,11 @@ public struct PlatformChecker: Sendable {
         return out
     }
 
-    func taskRecords(_ db: any SQLDatabase, unit: PlatformUnit, project: String, cut: Cut) async throws -> [RecordRef] {
-        let text = "SELECT t.record_id FROM \(PlatformMetrics.current(Records.tasks, "t"))" +
-            (unit.level == "city" ? " JOIN \(PlatformMetrics.current(Records.units, "u")) ON u.record_id = t.county_code" : "") +
-            " WHERE t.deleted = 0 AND t.project = ? AND t.year = \(cut.year) AND " +
+    func taskRecords(_ db: any SQLDatabase, _ snapshot: Snapshot, unit: PlatformUnit, project: String) async throws -> [RecordRef] {
+        let cut = snapshot.cut
+        let text = "SELECT t.record_id FROM \(snapshot.table(Records.tasks)) t" +
+            (unit.level == "city" ? " JOIN \(snapshot.table(Records.units)) u ON u.record_id = t.county_code" : "") +
+            " WHERE t.project = ? AND t.year = \(cut.year) AND " +
             (unit.level == "city" ? "u.parent_code = ?" : "t.county_code = ?") + " ORDER BY t.record_id"
         return try await db.raw(PlatformMetrics.bound(text, binds: [project, unit.code], cut: cut)).all().prefix(Self.listedRecords).map {
             RecordRef(kind: Records.tasks.name, recordId: try $0.decode(column: "record_id", as: String.self))
@@ -125,11 +139,12 @@ public struct PlatformChecker: Sendable {
 
     /// The project's service records of the unit that changed after last month's cut-off up to this one: the
     /// records that moved the figure (withdrawn, moved to another project, …).
-    func movedServices(_ db: any SQLDatabase, unit: PlatformUnit, project: String, cut: Cut) async throws
+    func movedServices(_ db: any SQLDatabase, _ snapshot: Snapshot, unit: PlatformUnit, project: String) async throws
         -> ([RecordRef], Int)
     {
+        let cut = snapshot.cut
         let scope = unit.level == "city"
-            ? "s.county_code IN (SELECT u.record_id FROM \(PlatformMetrics.current(Records.units, "u")) WHERE u.parent_code = ?)"
+            ? "s.county_code IN (SELECT u.record_id FROM \(snapshot.table(Records.units)) u WHERE u.parent_code = ?)"
             : "s.county_code = ?"
         // A version in the window whose record was in the project before (its previous version) or is now.
         let text = "SELECT DISTINCT s.record_id FROM pf_services s WHERE s.changed_at > ? AND s.changed_at <= :cut AND " +
@@ -152,29 +167,30 @@ public struct PlatformChecker: Sendable {
     /// Per person, the signature of their 发展增收 services of the year (project, date, funds and the kinds ticked,
     /// sorted); per county, signatures shared by at least `min` persons. Set-based: ordered string aggregation
     /// (SQLite's group_concat … ORDER BY, PostgreSQL's string_agg).
-    func identicalIncome(_ db: any SQLDatabase, cut: Cut, min: Int) async throws -> [IdenticalGroup] {
+    func identicalIncome(_ db: any SQLDatabase, _ snapshot: Snapshot, min: Int) async throws -> [IdenticalGroup] {
+        let cut = snapshot.cut
+        // The snapshot holds only the year's 发展增收 services (current, not deleted).
+        let services = snapshot.table(Records.services)
         let isPostgres = db.dialect.name == "postgresql"
         let item = isPostgres
             ? "t.project || '/' || t.service_date || '/' || CAST(t.funds AS TEXT) || '/' || CAST(t.funds_support AS TEXT) || CAST(t.goods_support AS TEXT) || CAST(t.training AS TEXT)"
             : "t.project || '/' || t.service_date || '/' || t.funds || '/' || t.funds_support || t.goods_support || t.training"
         let agg = isPostgres ? "string_agg(\(item), ';' ORDER BY \(item))" : "group_concat(\(item), ';' ORDER BY \(item))"
         let persons = "SELECT t.county_code AS county, t.person_id AS person, \(agg) AS sig FROM " +
-            "\(PlatformMetrics.current(Records.services, "t")) WHERE t.deleted = 0 AND t.income = 1 AND " +
-            "t.service_date >= ? AND t.service_date <= ? GROUP BY t.county_code, t.person_id"
+            "\(services) t GROUP BY t.county_code, t.person_id"
         let text = "SELECT g.county AS county, g.sig AS sig, COUNT(*) AS n FROM (\(persons)) g GROUP BY g.county, g.sig " +
             "HAVING COUNT(*) >= \(Swift.max(1, min)) ORDER BY g.county, n DESC"
-        let groups = try await db.raw(PlatformMetrics.bound(text, binds: [cut.yearStart, cut.date], cut: cut)).all()
+        let groups = try await db.raw(PlatformMetrics.bound(text, binds: [], cut: cut)).all()
         var out: [IdenticalGroup] = []
         for g in groups {
             let county = try g.decode(column: "county", as: String.self)
             let sig = try g.decode(column: "sig", as: String.self)
             let n = try g.decode(column: "n", as: Int.self)
             // The records behind it: the services of the persons sharing that signature.
-            let rec = "SELECT t.record_id FROM \(PlatformMetrics.current(Records.services, "t")) WHERE t.deleted = 0 AND " +
-                "t.income = 1 AND t.service_date >= ? AND t.service_date <= ? AND t.county_code = ? AND t.person_id IN " +
+            let rec = "SELECT t.record_id FROM \(services) t WHERE t.county_code = ? AND t.person_id IN " +
                 "(SELECT g.person FROM (\(persons)) g WHERE g.county = ? AND g.sig = ?) ORDER BY t.record_id"
             let rows = try await db.raw(PlatformMetrics.bound(
-                rec, binds: [cut.yearStart, cut.date, county, cut.yearStart, cut.date, county, sig], cut: cut)).all()
+                rec, binds: [county, county, sig], cut: cut)).all()
             let ids = try rows.map { try $0.decode(column: "record_id", as: String.self) }
             let shown = sig.count > 80 ? String(sig.prefix(80)) + "…" : sig
             out.append(IdenticalGroup(
@@ -188,9 +204,10 @@ public struct PlatformChecker: Sendable {
     struct Visit { let id: String, supervisor: String, county: String, checked: Int64, accurate: Int64 }
 
     /// The supervisions of the month (after last month's cut-off date up to this one).
-    func supervisions(_ db: any SQLDatabase, cut: Cut) async throws -> [Visit] {
+    func supervisions(_ db: any SQLDatabase, _ snapshot: Snapshot) async throws -> [Visit] {
+        let cut = snapshot.cut
         let text = "SELECT t.record_id, t.supervisor_code, t.county_code, t.checked, t.accurate FROM " +
-            "\(PlatformMetrics.current(Records.supervisions, "t")) WHERE t.deleted = 0 AND t.visit_date > ? AND " +
+            "\(snapshot.table(Records.supervisions)) t WHERE t.visit_date > ? AND " +
             "t.visit_date <= ? ORDER BY t.record_id"
         return try await db.raw(PlatformMetrics.bound(text, binds: [cut.previous.date, cut.date], cut: cut)).all().map {
             Visit(

@@ -55,7 +55,7 @@ extension Result where Failure == FieldProblem {
 /// Checks one field against its column type. Returns the value or a Chinese sentence saying what is wrong.
 public enum FieldCheck {
     public static func value(_ raw: String, _ column: Column) -> Result<RecordValue, FieldProblem> {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        let text = trimmed(raw)
         if text.isEmpty {
             if column.required {
                 return column.name == "deleted" ? .success(.int(0)) : .failure("不能为空")
@@ -65,10 +65,9 @@ public enum FieldCheck {
         }
         switch column.type {
         case .text(let max):
-            if text.count > max { return .failure("超过 \(max) 个字符") }
-            if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                return .failure("含有控制字符")
-            }
+            // Characters never outnumber UTF-8 bytes: count them only when the bytes could be too many.
+            if text.utf8.count > max, text.count > max { return .failure("超过 \(max) 个字符") }
+            if hasControl(text) { return .failure("含有控制字符") }
             return .success(.text(text))
         case .int(let range):
             guard text.utf8.count <= 19, let v = Int64(text) else { return .failure("不是整数：“\(clip(text))”") }
@@ -101,6 +100,25 @@ public enum FieldCheck {
             guard let fen = Money.fen(text) else { return .failure("不是金额（元，至多两位小数）：“\(clip(text))”") }
             return .success(.int(fen))
         }
+    }
+
+    /// `trimmingCharacters(in: .whitespaces)`, without Foundation when both ends are plain ASCII (nearly always).
+    static func trimmed(_ raw: String) -> String {
+        let u = raw.utf8
+        guard let first = u.first, let last = u.last else { return raw }
+        func plain(_ b: UInt8) -> Bool { b < 0x80 && b != 0x20 && b != 0x09 }
+        if plain(first) && plain(last) { return raw }
+        return raw.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// A control character (general category Cc: U+0000–U+001F, U+007F–U+009F), found on the UTF-8 bytes.
+    static func hasControl(_ text: String) -> Bool {
+        var afterC2 = false
+        for b in text.utf8 {
+            if b < 0x20 || b == 0x7F || (afterC2 && b >= 0x80 && b <= 0x9F) { return true }
+            afterC2 = b == 0xC2
+        }
+        return false
     }
 
     static func clip(_ s: String) -> String { s.count > 40 ? String(s.prefix(40)) + "…" : s }
@@ -213,8 +231,18 @@ public struct RowMapper: Sendable {
 
 /// Bulk import of platform records: streaming, all or nothing per file, idempotent by (record id, changed at).
 public enum Ingest {
-    /// Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
-    static let batchRows = 400
+    /// Rows per INSERT. SQLite: about 16,000 bound values, well under its 32,766 parameters (fewer, larger
+    /// statements: the per-statement cost dominated with 400 rows). PostgreSQL: the rows travel as one array per
+    /// column (`unnest`), 15 or so binds whatever the rows, so batches can be larger.
+    static func batchRows(_ kind: RecordKind, _ db: any SQLDatabase) -> Int {
+        db.dialect.name == "postgresql" ? 5_000 : max(1, 16_000 / (kind.allColumns.count + 1))
+    }
+
+    /// A checked row and where it came from (its CSV line, or its position in a JSON request).
+    struct NumberedRow: Sendable {
+        let row: Int
+        let values: [RecordValue]
+    }
 
     /// Imports one CSV file of `kind`. Everything happens in one transaction on one session: a bad row anywhere
     /// rolls the whole file back and the error names its row and column. `progress` is told the rows read so far.
@@ -245,24 +273,25 @@ public enum Ingest {
         }
     }
 
-    /// Imports already checked rows (the JSON API) in one transaction.
+    /// Imports already checked rows (the JSON API) in one transaction. A conflicting version is reported with
+    /// its position in `rows` (1 = the first) as the row.
     public static func rows(
-        _ rows: [[RecordValue]], kind: RecordKind, into db: any SQLDatabase, recordedAt: String
+        _ rows: [[RecordValue]], kind: RecordKind, into db: any SQLDatabase, recordedAt: String, file: String = "JSON"
     ) async throws -> IngestResult {
         try await db.withSession { session in
             try await transaction(session) { tx in
-                let before = try await count(kind, tx)
-                var batch: [[RecordValue]] = []
-                for row in rows {
-                    batch.append(row)
-                    if batch.count == batchRows {
-                        try await insert(batch, kind: kind, into: tx, recordedAt: recordedAt)
+                var inserted = 0
+                var batch: [NumberedRow] = []
+                let size = batchRows(kind, tx)
+                for (i, row) in rows.enumerated() {
+                    batch.append(NumberedRow(row: i + 1, values: row))
+                    if batch.count == size {
+                        inserted += try await insert(batch, kind: kind, into: tx, recordedAt: recordedAt, file: file)
                         batch.removeAll()
                     }
                 }
-                try await insert(batch, kind: kind, into: tx, recordedAt: recordedAt)
-                let after = try await count(kind, tx)
-                return IngestResult(kind: kind.name, rows: rows.count, inserted: after - before)
+                inserted += try await insert(batch, kind: kind, into: tx, recordedAt: recordedAt, file: file)
+                return IngestResult(kind: kind.name, rows: rows.count, inserted: inserted)
             }
         }
     }
@@ -281,11 +310,6 @@ public enum Ingest {
         }
     }
 
-    static func count(_ kind: RecordKind, _ db: any SQLDatabase) async throws -> Int {
-        let row = try await db.raw("SELECT COUNT(*) AS n FROM \(ident: kind.table)").first()
-        return try row?.decode(column: "n", as: Int.self) ?? 0
-    }
-
     /// The synchronous reader runs on a thread of its own and hands checked batches to the writer through a
     /// stream; at most `BatchGate.limit` batches wait, so memory stays bounded whatever the file's size.
     static func importRows(
@@ -293,21 +317,21 @@ public enum Ingest {
         progress: (@Sendable (Int) -> Void)?,
         reader: @escaping @Sendable (_ emit: (Int, [String]) throws -> Void) throws -> Void
     ) async throws -> IngestResult {
-        let before = try await count(kind, db)
-        let (stream, continuation) = AsyncThrowingStream<[[RecordValue]], any Error>.makeStream(
+        let size = batchRows(kind, db)
+        let (stream, continuation) = AsyncThrowingStream<[NumberedRow], any Error>.makeStream(
             bufferingPolicy: .unbounded)
         let gate = BatchGate(limit: 4)
         let producer = Thread {
             do {
                 var mapper: RowMapper?
-                var batch: [[RecordValue]] = []
+                var batch: [NumberedRow] = []
                 try reader { row, fields in
                     guard let m = mapper else {
                         mapper = try RowMapper(kind: kind, header: fields, file: file)
                         return
                     }
-                    batch.append(try m.values(fields, row: row, file: file))
-                    if batch.count == batchRows {
+                    batch.append(NumberedRow(row: row, values: try m.values(fields, row: row, file: file)))
+                    if batch.count == size {
                         gate.waitForRoom()
                         if gate.cancelled { throw CancellationError() }
                         continuation.yield(batch)
@@ -328,10 +352,11 @@ public enum Ingest {
         }
         producer.start()
         var rows = 0
+        var inserted = 0
         do {
             for try await batch in stream {
                 gate.taken()
-                try await insert(batch, kind: kind, into: db, recordedAt: recordedAt)
+                inserted += try await insert(batch, kind: kind, into: db, recordedAt: recordedAt, file: file)
                 rows += batch.count
                 progress?(rows)
             }
@@ -339,20 +364,137 @@ public enum Ingest {
             gate.cancel()
             throw error
         }
-        let after = try await count(kind, db)
-        return IngestResult(kind: kind.name, rows: rows, inserted: after - before)
+        return IngestResult(kind: kind.name, rows: rows, inserted: inserted)
     }
 
-    static func insert(_ batch: [[RecordValue]], kind: RecordKind, into db: any SQLDatabase, recordedAt: String)
-        async throws
-    {
-        guard !batch.isEmpty else { return }
+    /// Inserts a batch of versions, skipping those already stored, and returns how many were new. A skipped
+    /// version must equal the stored one: two different contents for one (record id, changed at) refuse the file.
+    static func insert(
+        _ batch: [NumberedRow], kind: RecordKind, into db: any SQLDatabase, recordedAt: String, file: String
+    ) async throws -> Int {
+        guard !batch.isEmpty else { return 0 }
+        if db.dialect.name == "postgresql", let arrays = columnArrays(batch, kind: kind) {
+            // One bind per column: INSERT … SELECT FROM unnest($1::text[], $2::bigint[], …).
+            var q = rawSQL("INSERT INTO \(kind.table) (\(kind.allColumns.map(\.name).joined(separator: ", ")), recorded_at) SELECT u.*, ")
+            q.appendInterpolation(bind: recordedAt)
+            q.appendLiteral(" FROM unnest(")
+            for (i, (column, array)) in zip(kind.allColumns, arrays).enumerated() {
+                if i > 0 { q.appendLiteral(", ") }
+                q.appendInterpolation(bind: array)
+                q.appendLiteral(Records.isInteger(column.type) ? "::bigint[]" : "::text[]")
+            }
+            q.appendLiteral(") AS u ON CONFLICT (record_id, changed_at) DO NOTHING RETURNING record_id")
+            let inserted = try await db.raw(q).all().count
+            if inserted < batch.count { try await checkSkipped(batch, kind: kind, in: db, file: file) }
+            return inserted
+        }
         let columns = kind.allColumns.map(\.name) + ["recorded_at"]
         let insert = db.insert(into: kind.table).columns(columns)
+        let stamp = SQLBind(recordedAt)
         for row in batch {
-            _ = insert.values((row + [.text(recordedAt)]).map { SQLBind($0) as any SQLExpression })
+            var values: [any SQLExpression] = row.values.map(bindable)
+            values.append(stamp)
+            _ = insert.values(values)
         }
-        try await insert.ignoringConflicts(with: ["record_id", "changed_at"]).run()
+        _ = insert.ignoringConflicts(with: ["record_id", "changed_at"])
+        let inserted: Int
+        if db.dialect.name == "sqlite" {
+            try await insert.run()
+            inserted = try await db.raw("SELECT changes() AS n").first()?.decode(column: "n", as: Int.self) ?? 0
+        } else {
+            inserted = try await insert.returning("record_id").all().count
+        }
+        if inserted < batch.count { try await checkSkipped(batch, kind: kind, in: db, file: file) }
+        return inserted
+    }
+
+    /// The batch column by column: integers as `[Int64]` (never empty: optional integer columns are flags, which
+    /// default to 0), text as `[String?]`. Nil if a value does not fit its column's kind (then rows are inserted).
+    static func columnArrays(_ batch: [NumberedRow], kind: RecordKind) -> [any Encodable & Sendable]? {
+        var arrays: [any Encodable & Sendable] = []
+        for (i, column) in kind.allColumns.enumerated() {
+            if Records.isInteger(column.type) {
+                var values: [Int64] = []
+                values.reserveCapacity(batch.count)
+                for row in batch {
+                    guard case .int(let v) = row.values[i] else { return nil }
+                    values.append(v)
+                }
+                arrays.append(values)
+            } else {
+                var values: [String?] = []
+                values.reserveCapacity(batch.count)
+                for row in batch {
+                    switch row.values[i] {
+                    case .text(let v): values.append(v)
+                    case .null: values.append(nil)
+                    case .int: return nil
+                    }
+                }
+                arrays.append(values)
+            }
+        }
+        return arrays
+    }
+
+    /// Plain integers and text bind without going through `Encodable` (the drivers' fast path); empty is NULL.
+    static func bindable(_ value: RecordValue) -> any SQLExpression {
+        switch value {
+        case .int(let v): return SQLBind(v)
+        case .text(let v): return SQLBind(v)
+        case .null: return SQLLiteral.null
+        }
+    }
+
+    /// Some versions of the batch were already stored (an import repeated, or the same version twice in a
+    /// file): each must be identical to the stored one, or the file is refused naming its row and column.
+    static func checkSkipped(_ batch: [NumberedRow], kind: RecordKind, in db: any SQLDatabase, file: String)
+        async throws
+    {
+        var ids: [String] = []
+        var seen = Set<String>()
+        for row in batch {
+            if case .text(let id) = row.values[0], seen.insert(id).inserted { ids.append(id) }
+        }
+        let columns = kind.allColumns
+        var query = rawSQL("SELECT \(columns.map(\.name).joined(separator: ", ")) FROM \(kind.table) WHERE record_id IN (")
+        for (i, id) in ids.enumerated() {
+            if i > 0 { query.appendLiteral(", ") }
+            query.appendInterpolation(bind: id)
+        }
+        query.appendLiteral(")")
+        var stored: [String: [RecordValue]] = [:]
+        for r in try await db.raw(query).all() {
+            var values: [RecordValue] = []
+            for column in columns {
+                switch column.type {
+                case .int, .money, .flag:
+                    values.append(try r.decode(column: column.name, as: Int64?.self).map(RecordValue.int) ?? .null)
+                default:
+                    values.append(try r.decode(column: column.name, as: String?.self).map(RecordValue.text) ?? .null)
+                }
+            }
+            stored[key(values)] = values
+        }
+        for row in batch {
+            guard let old = stored[key(row.values)] else { continue }
+            for (i, column) in columns.enumerated() where old[i] != row.values[i] {
+                throw IngestError(
+                    file: file, row: row.row, column: column.name,
+                    message: "记录 \(text(row.values[0])) 在 \(text(row.values[1])) 的版本与已有版本不同" +
+                        "（已有“\(FieldCheck.clip(text(old[i])))”，此处“\(FieldCheck.clip(text(row.values[i])))”）")
+            }
+        }
+    }
+
+    static func key(_ values: [RecordValue]) -> String { text(values[0]) + "\u{0}" + text(values[1]) }
+
+    static func text(_ value: RecordValue) -> String {
+        switch value {
+        case .int(let v): return "\(v)"
+        case .text(let v): return v
+        case .null: return ""
+        }
     }
 }
 

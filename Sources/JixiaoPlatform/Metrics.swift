@@ -88,9 +88,42 @@ public struct PlatformMetrics: Sendable {
         }
     }
 
+    /// The record tables the file's aggregates read (and the persons and needs their conditions look up).
+    func kindsNeeded() -> Set<String> {
+        var kinds: Set<String> = [Records.units.name]
+        func add(_ c: Condition) {
+            switch c {
+            case .anyOf(let cs): cs.forEach(add)
+            case .compare(let o, _, _), .isNull(let o):
+                if case .person = o { kinds.insert(Records.persons.name) }
+                if case .age(ofPerson: true) = o { kinds.insert(Records.persons.name) }
+            case .matches(_, let table, _): kinds.insert(table)
+            }
+        }
+        for m in file.metrics {
+            switch m.aggregation {
+            case .count(let t), .sum(let t, _), .persons(let t, _), .exists(let t): kinds.insert(t)
+            default: break
+            }
+            m.conditions.forEach(add)
+        }
+        return kinds
+    }
+
+    /// Every metric as of `cut`: the record tables are materialised once (a `Snapshot`), then each table's
+    /// metrics are computed together in one grouped query with conditional aggregates per county; cities are
+    /// the sums of their counties, except distinct persons, which get one grouped query per table by city.
     public func compute(_ db: any SQLDatabase, cut: Cut) async throws -> MetricsResult {
-        let units = try await Self.units(db, cut: cut)
+        try await Snapshot.with(db, cut: cut, kinds: kindsNeeded()) { session, snapshot in
+            try await self.compute(session, snapshot: snapshot)
+        }
+    }
+
+    func compute(_ db: any SQLDatabase, snapshot: Snapshot) async throws -> MetricsResult {
+        let cut = snapshot.cut
+        let units = try await Self.units(db, snapshot: snapshot)
         var result = MetricsResult(cut: cut, units: units, values: [:])
+        try await aggregates(db, snapshot: snapshot, units: units, into: &result)
         var previous: MetricsResult?
         var done = Set<String>()
         func need(_ name: String) async throws {
@@ -128,7 +161,7 @@ public struct PlatformMetrics: Sendable {
                     ($0.code, m.percent ? MetricValue.percent(v) : .number(v))
                 })
             default:
-                result.values[name] = try await aggregate(m, db, cut: cut, units: units)
+                break  // computed above, table by table
             }
             done.insert(name)
         }
@@ -136,95 +169,203 @@ public struct PlatformMetrics: Sendable {
         return result
     }
 
-    /// One aggregate over records, per county (the record's unit column) and per city (its county's parent).
-    func aggregate(_ m: MetricDeclaration, _ db: any SQLDatabase, cut: Cut, units: [PlatformUnit]) async throws
-        -> [String: MetricValue]
+    static func units(_ db: any SQLDatabase, snapshot: Snapshot) async throws -> [PlatformUnit] {
+        let text = "SELECT t.record_id, t.name, t.parent_code, t.level FROM \(snapshot.table(Records.units)) t " +
+            "ORDER BY t.level, t.record_id"
+        return try await db.raw(rawSQL(text)).all().map {
+            PlatformUnit(
+                code: try $0.decode(column: "record_id", as: String.self),
+                name: try $0.decode(column: "name", as: String.self),
+                parent: try $0.decode(column: "parent_code", as: String?.self),
+                level: try $0.decode(column: "level", as: String.self))
+        }
+    }
+
+    /// The record aggregates (count, sum, persons, exists), table by table, into `result.values`.
+    func aggregates(_ db: any SQLDatabase, snapshot: Snapshot, units: [PlatformUnit], into result: inout MetricsResult)
+        async throws
     {
-        var out: [String: MetricValue] = [:]
-        let isExists: Bool
-        if case .exists = m.aggregation { isExists = true } else { isExists = false }
-        for level in isExists ? [Level.own] : [.county, .city] {
-            let sql = try Self.query(m, level: level, cut: cut)
-            for row in try await db.raw(sql).all() {
-                let unit = try row.decode(column: "unit", as: String?.self)
-                guard let unit else { continue }
-                let n = try row.decode(column: "v", as: Int64?.self) ?? 0
-                switch m.aggregation {
-                case .exists: out[unit] = .flag(n > 0)
-                case .sum(let t, let c) where Records.kind(named: t)?.column(c)?.type == .money:
-                    out[unit] = .number(Decimal(n) / 100)
-                default: out[unit] = .number(Decimal(n))
+        let cut = snapshot.cut
+        let parent = Dictionary(units.map { ($0.code, $0.parent) }, uniquingKeysWith: { a, _ in a })
+        var byTable: [String: [MetricDeclaration]] = [:]
+        var order: [String] = []
+        for m in file.metrics {
+            let table: String
+            switch m.aggregation {
+            case .count(let t), .sum(let t, _), .persons(let t, _), .exists(let t): table = t
+            default: continue
+            }
+            if byTable[table] == nil { order.append(table) }
+            byTable[table, default: []].append(m)
+        }
+        for tableName in order {
+            let metrics = byTable[tableName] ?? []
+            guard let kind = Records.kind(named: tableName), let unitColumn = kind.unitColumn else {
+                throw MetricsFileError(file: "metrics", message: "\(tableName) 没有单位列")
+            }
+            // metric → unit → integer value (分 for money sums); only units with matching rows get one.
+            var raw: [String: [String: Int64]] = [:]
+            let grouped = metrics.filter {
+                switch $0.aggregation {
+                case .count, .sum: return true
+                case .persons(_, let allOf): return allOf.isEmpty
+                default: return false
                 }
             }
+            if !grouped.isEmpty {
+                // Per county, one query for all the table's counts, sums and distinct persons.
+                var binds: [String] = []
+                var wants = Set<String>()
+                var select: [String] = []
+                for (i, m) in grouped.enumerated() {
+                    let when = Self.conditions(m, kind: kind, cut: cut, snapshot: snapshot, binds: &binds, wants: &wants)
+                    switch m.aggregation {
+                    case .count:
+                        select.append("CAST(SUM(CASE WHEN \(when) THEN 1 ELSE 0 END) AS BIGINT) AS m\(i)")
+                    case .sum(_, let c):
+                        select.append("CAST(SUM(CASE WHEN \(when) THEN t.\(c) ELSE 0 END) AS BIGINT) AS m\(i)")
+                        select.append("CAST(SUM(CASE WHEN \(when) THEN 1 ELSE 0 END) AS BIGINT) AS n\(i)")
+                        // The condition's binds appear twice in the text: bind them twice, in order.
+                        binds += Self.conditionBinds(m, kind: kind, cut: cut, snapshot: snapshot)
+                    default:
+                        select.append("COUNT(DISTINCT CASE WHEN \(when) THEN t.person_id END) AS m\(i)")
+                    }
+                }
+                let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: false)
+                let text = "SELECT t.\(unitColumn) AS unit, \(select.joined(separator: ", ")) FROM \(from) GROUP BY t.\(unitColumn)"
+                for row in try await db.raw(Self.bound(text, binds: binds, cut: cut)).all() {
+                    guard let unit = try row.decode(column: "unit", as: String?.self) else { continue }
+                    for (i, m) in grouped.enumerated() {
+                        let v = try row.decode(column: "m\(i)", as: Int64?.self) ?? 0
+                        let matched: Bool
+                        if case .sum = m.aggregation {
+                            matched = (try row.decode(column: "n\(i)", as: Int64?.self) ?? 0) > 0
+                        } else {
+                            matched = v > 0
+                        }
+                        if matched { raw[m.name, default: [:]][unit] = v }
+                    }
+                }
+                // Cities: counts and sums are their counties' totals (every row belongs to one county).
+                for m in grouped {
+                    if case .persons = m.aggregation { continue }
+                    var city: [String: Int64] = [:]
+                    for (unit, v) in raw[m.name] ?? [:] {
+                        guard let p = parent[unit] ?? nil else { continue }
+                        city[p, default: 0] += v
+                    }
+                    for (c, v) in city { raw[m.name, default: [:]][c] = v }
+                }
+                // Distinct persons by city: a person's rows may lie in several counties, so not a sum.
+                let distinct = grouped.enumerated().filter { if case .persons = $0.element.aggregation { return true } else { return false } }
+                if !distinct.isEmpty {
+                    var binds: [String] = []
+                    var wants = Set<String>()
+                    var select: [String] = []
+                    for (i, m) in distinct {
+                        let when = Self.conditions(m, kind: kind, cut: cut, snapshot: snapshot, binds: &binds, wants: &wants)
+                        select.append("COUNT(DISTINCT CASE WHEN \(when) THEN t.person_id END) AS m\(i)")
+                    }
+                    let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: true)
+                    let text = "SELECT u.parent_code AS unit, \(select.joined(separator: ", ")) FROM \(from) GROUP BY u.parent_code"
+                    for row in try await db.raw(Self.bound(text, binds: binds, cut: cut)).all() {
+                        guard let unit = try row.decode(column: "unit", as: String?.self) else { continue }
+                        for (i, m) in distinct {
+                            let v = try row.decode(column: "m\(i)", as: Int64?.self) ?? 0
+                            if v > 0 { raw[m.name, default: [:]][unit] = v }
+                        }
+                    }
+                }
+            }
+            // R26 persons (every listed flag over the person's rows) and exists: one query each.
+            for m in metrics {
+                switch m.aggregation {
+                case .persons(_, let allOf) where !allOf.isEmpty:
+                    for city in [false, true] {
+                        var binds: [String] = []
+                        var wants = Set<String>()
+                        let when = Self.conditions(m, kind: kind, cut: cut, snapshot: snapshot, binds: &binds, wants: &wants)
+                        let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: city)
+                        let group = city ? "u.parent_code" : "t.\(unitColumn)"
+                        let having = allOf.map { "MAX(t.\($0)) = 1" }.joined(separator: " AND ")
+                        let text = "SELECT g.unit AS unit, COUNT(*) AS v FROM (SELECT \(group) AS unit, t.person_id FROM \(from) " +
+                            "WHERE \(when) GROUP BY \(group), t.person_id HAVING \(having)) g GROUP BY g.unit"
+                        for row in try await db.raw(Self.bound(text, binds: binds, cut: cut)).all() {
+                            guard let unit = try row.decode(column: "unit", as: String?.self) else { continue }
+                            raw[m.name, default: [:]][unit] = try row.decode(column: "v", as: Int64?.self) ?? 0
+                        }
+                    }
+                case .exists:
+                    var binds: [String] = []
+                    var wants = Set<String>()
+                    let when = Self.conditions(m, kind: kind, cut: cut, snapshot: snapshot, binds: &binds, wants: &wants)
+                    let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: false)
+                    let text = "SELECT t.\(unitColumn) AS unit, COUNT(*) AS v FROM \(from) WHERE \(when) GROUP BY t.\(unitColumn)"
+                    for row in try await db.raw(Self.bound(text, binds: binds, cut: cut)).all() {
+                        guard let unit = try row.decode(column: "unit", as: String?.self) else { continue }
+                        raw[m.name, default: [:]][unit] = try row.decode(column: "v", as: Int64?.self) ?? 0
+                    }
+                default: break
+                }
+            }
+            for m in metrics {
+                let isExists: Bool
+                if case .exists = m.aggregation { isExists = true } else { isExists = false }
+                let isMoney: Bool
+                if case .sum(let t, let c) = m.aggregation, Records.kind(named: t)?.column(c)?.type == .money {
+                    isMoney = true
+                } else {
+                    isMoney = false
+                }
+                var out: [String: MetricValue] = [:]
+                for (unit, n) in raw[m.name] ?? [:] {
+                    out[unit] = isExists ? .flag(n > 0) : isMoney ? .number(Decimal(n) / 100) : .number(Decimal(n))
+                }
+                // Units without rows: zero counts and sums, 否 for exists.
+                for u in units where out[u.code] == nil && (u.level == "county" || u.level == "city") {
+                    out[u.code] = isExists ? .flag(false) : .number(0)
+                }
+                result.values[m.name] = out
+            }
         }
-        // Units without rows: zero counts and sums, 否 for exists.
-        for u in units where out[u.code] == nil && (u.level == "county" || u.level == "city") {
-            out[u.code] = isExists ? .flag(false) : .number(0)
-        }
-        return out
     }
 
-    enum Level { case county, city, own }
-
-    /// The current versions of a table as of `:cut`, not deleted, as a derived table named `alias`.
-    static func current(_ kind: RecordKind, _ alias: String) -> String {
-        "(SELECT * FROM \(kind.table) c0 WHERE c0.changed_at <= :cut AND NOT EXISTS (SELECT 1 FROM \(kind.table) c1 " +
-            "WHERE c1.record_id = c0.record_id AND c1.changed_at > c0.changed_at AND c1.changed_at <= :cut)) \(alias)"
+    /// The snapshot of `kind` as `t`, with its county's unit as `u` (cities) and its person as `p` when needed.
+    static func from(_ kind: RecordKind, snapshot: Snapshot, person: Bool, city: Bool) -> String {
+        var from = "\(snapshot.table(kind)) t"
+        if city, let unitColumn = kind.unitColumn {
+            from += " JOIN \(snapshot.table(Records.units)) u ON u.record_id = t.\(unitColumn)"
+        }
+        if person { from += " LEFT JOIN \(snapshot.table(Records.persons)) p ON p.record_id = t.person_id" }
+        return from
     }
 
-    static func query(_ m: MetricDeclaration, level: Level, cut: Cut) throws -> SQLQueryString {
-        let tableName: String
-        switch m.aggregation {
-        case .count(let t), .sum(let t, _), .persons(let t, _), .exists(let t): tableName = t
-        default: preconditionFailure("not a record aggregate")
-        }
-        guard let kind = Records.kind(named: tableName), let unitColumn = kind.unitColumn else {
-            throw MetricsFileError(file: "metrics", message: "\(tableName) 没有单位列")
-        }
-        var from = "\(current(kind, "t"))"
-        let group: String
-        switch level {
-        case .county, .own: group = "t.\(unitColumn)"
-        case .city:
-            from += " JOIN \(current(Records.units, "u")) ON u.record_id = t.\(unitColumn)"
-            group = "u.parent_code"
-        }
-        var wants = Set<String>()
-        var binds: [String] = []
-        var wheres = ["t.deleted = 0"]
-        if level == .city { wheres.append("u.deleted = 0") }
+    /// A metric's period and conditions as one SQL condition over `t` (and `p`), its values appended to `binds`.
+    static func conditions(
+        _ m: MetricDeclaration, kind: RecordKind, cut: Cut, snapshot: Snapshot, binds: inout [String],
+        wants: inout Set<String>
+    ) -> String {
+        var wheres: [String] = []
         if let p = m.period, let dateColumn = kind.dateColumn {
             let start = p == .year ? cut.yearStart : nextDay(cut.previous.date)
             wheres.append("t.\(dateColumn) >= ? AND t.\(dateColumn) <= ?")
             binds += [start, cut.date]
         }
-        for c in m.conditions { wheres.append(render(c, cut: cut, binds: &binds, wants: &wants)) }
-        if wants.contains("person") {
-            // Joined on the base table with the currentness test inline, so the key index serves each lookup.
-            from += " LEFT JOIN pf_persons p ON p.record_id = t.person_id AND p.deleted = 0 AND p.changed_at <= :cut " +
-                "AND NOT EXISTS (SELECT 1 FROM pf_persons p1 WHERE p1.record_id = p.record_id AND " +
-                "p1.changed_at > p.changed_at AND p1.changed_at <= :cut)"
-        }
-        let whereText = wheres.joined(separator: " AND ")
-        var text: String
-        switch m.aggregation {
-        case .count:
-            text = "SELECT \(group) AS unit, COUNT(*) AS v FROM \(from) WHERE \(whereText) GROUP BY \(group)"
-        case .sum(_, let c):
-            text = "SELECT \(group) AS unit, CAST(COALESCE(SUM(t.\(c)), 0) AS BIGINT) AS v FROM \(from) WHERE \(whereText) GROUP BY \(group)"
-        case .exists:
-            text = "SELECT \(group) AS unit, COUNT(*) AS v FROM \(from) WHERE \(whereText) GROUP BY \(group)"
-        case .persons(_, let allOf):
-            if allOf.isEmpty {
-                text = "SELECT \(group) AS unit, COUNT(DISTINCT t.person_id) AS v FROM \(from) WHERE \(whereText) GROUP BY \(group)"
-            } else {
-                let having = allOf.map { "MAX(t.\($0)) = 1" }.joined(separator: " AND ")
-                text = "SELECT g.unit AS unit, COUNT(*) AS v FROM (SELECT \(group) AS unit, t.person_id FROM \(from) " +
-                    "WHERE \(whereText) GROUP BY \(group), t.person_id HAVING \(having)) g GROUP BY g.unit"
-            }
-        default: preconditionFailure("not a record aggregate")
-        }
-        return Self.bound(text, binds: binds, cut: cut)
+        for c in m.conditions { wheres.append(render(c, cut: cut, snapshot: snapshot, binds: &binds, wants: &wants)) }
+        return wheres.isEmpty ? "1 = 1" : "(" + wheres.joined(separator: " AND ") + ")"
+    }
+
+    static func conditionBinds(_ m: MetricDeclaration, kind: RecordKind, cut: Cut, snapshot: Snapshot) -> [String] {
+        var binds: [String] = []
+        var wants = Set<String>()
+        _ = conditions(m, kind: kind, cut: cut, snapshot: snapshot, binds: &binds, wants: &wants)
+        return binds
+    }
+
+    /// The current versions of a table as of `:cut` (deletions included), as a derived table named `alias`.
+    static func current(_ kind: RecordKind, _ alias: String) -> String {
+        "(SELECT * FROM \(kind.table) c0 WHERE c0.changed_at <= :cut AND NOT EXISTS (SELECT 1 FROM \(kind.table) c1 " +
+            "WHERE c1.record_id = c0.record_id AND c1.changed_at > c0.changed_at AND c1.changed_at <= :cut)) \(alias)"
     }
 
     static func nextDay(_ date: String) -> String {
@@ -238,7 +379,7 @@ public struct PlatformMetrics: Sendable {
 
     /// Renders a checked condition (every column name was checked against the table when the file was read;
     /// values are bound parameters).
-    static func render(_ c: Condition, cut: Cut, binds: inout [String], wants: inout Set<String>) -> String {
+    static func render(_ c: Condition, cut: Cut, snapshot: Snapshot, binds: inout [String], wants: inout Set<String>) -> String {
         func operand(_ o: Operand) -> String {
             switch o {
             case .column(let c): return "t.\(c)"
@@ -265,7 +406,7 @@ public struct PlatformMetrics: Sendable {
             }
         }
         switch c {
-        case .anyOf(let cs): return "(" + cs.map { render($0, cut: cut, binds: &binds, wants: &wants) }.joined(separator: " OR ") + ")"
+        case .anyOf(let cs): return "(" + cs.map { render($0, cut: cut, snapshot: snapshot, binds: &binds, wants: &wants) }.joined(separator: " OR ") + ")"
         case .isNull(let o): return "\(operand(o)) IS NULL"
         case .compare(let o, let op, let vs):
             let lhs = operand(o)
@@ -283,9 +424,7 @@ public struct PlatformMetrics: Sendable {
             }
         case .matches(let column, let table, let other):
             let k = Records.kind(named: table)!
-            return "EXISTS (SELECT 1 FROM \(k.table) n WHERE n.person_id = t.person_id AND n.\(other) = t.\(column) " +
-                "AND n.deleted = 0 AND n.changed_at <= :cut AND NOT EXISTS (SELECT 1 FROM \(k.table) n1 WHERE " +
-                "n1.record_id = n.record_id AND n1.changed_at > n.changed_at AND n1.changed_at <= :cut))"
+            return "EXISTS (SELECT 1 FROM \(snapshot.table(k)) n WHERE n.person_id = t.person_id AND n.\(other) = t.\(column))"
         }
     }
 

@@ -186,14 +186,62 @@ public enum Records {
                 _ = create.column(column.name, type: sqlType(column.type), column.required ? [.notNull] : [])
             }
             try await create.column("recorded_at", type: .text, .notNull).primaryKey("record_id", "changed_at").run()
-            // (record_id, changed_at) is the key; the state-as-of queries filter on changed_at, the metrics group by unit.
-            try await db.raw("CREATE INDEX IF NOT EXISTS \(ident: kind.table + "_changed") ON \(ident: kind.table) (changed_at)").run()
-            if kind.column("person_id") != nil {
-                try await db.raw("CREATE INDEX IF NOT EXISTS \(ident: kind.table + "_person") ON \(ident: kind.table) (person_id)").run()
+            try await createIndexes(kind, on: db)
+        }
+    }
+
+    /// (record_id, changed_at) is the key; the state-as-of queries filter on changed_at, the metrics group by unit.
+    static func createIndexes(_ kind: RecordKind, on db: any SQLDatabase) async throws {
+        try await db.raw("CREATE INDEX IF NOT EXISTS \(ident: kind.table + "_changed") ON \(ident: kind.table) (changed_at)").run()
+        if kind.column("person_id") != nil {
+            try await db.raw("CREATE INDEX IF NOT EXISTS \(ident: kind.table + "_person") ON \(ident: kind.table) (person_id)").run()
+        }
+        if let unit = kind.unitColumn {
+            try await db.raw("CREATE INDEX IF NOT EXISTS \(ident: kind.table + "_unit") ON \(ident: kind.table) (\(ident: unit))").run()
+        }
+    }
+
+    /// PostgreSQL only: the same tables, columns, key and indexes, each declared `PARTITION BY RANGE (changed_at)`
+    /// with one partition per month of `years`, one for everything before and a default one for everything after.
+    ///
+    /// Why by month of `changed_at` and not by city: the version key (record_id, changed_at) stays the primary key
+    /// as it is (PostgreSQL requires a partitioned table's unique keys to contain the partition key, and changed_at
+    /// is in it), so ingest stays idempotent with the same ON CONFLICT; by city would need a city column on every
+    /// table and a key containing it, and a record moving to another county would change partition. A month's
+    /// ingest writes one partition; closed months are read-only (vacuum, backup, detaching to archive are per
+    /// partition); a cut-off prunes every partition after it. Tables already present are left as they are.
+    public static func createPartitionedTables(on db: any SQLDatabase, years: ClosedRange<Int>) async throws {
+        guard db.dialect.name == "postgresql" else {
+            throw IngestError(file: "schema", row: nil, column: nil, message: "分区表只用于 PostgreSQL")
+        }
+        for kind in all {
+            let columns = kind.allColumns.map { c in
+                "\(c.name) \(isInteger(c.type) ? "BIGINT" : "TEXT")\(c.required ? " NOT NULL" : "")"
+            } + ["recorded_at TEXT NOT NULL", "PRIMARY KEY (record_id, changed_at)"]
+            try await db.raw(rawSQL(
+                "CREATE TABLE IF NOT EXISTS \(kind.table) (\(columns.joined(separator: ", "))) PARTITION BY RANGE (changed_at)"
+            )).run()
+            func bound(_ y: Int, _ m: Int) -> String { String(format: "'%04d-%02d-01 00:00:00'", y, m) }
+            try await db.raw(rawSQL(
+                "CREATE TABLE IF NOT EXISTS \(kind.table)_before PARTITION OF \(kind.table) FOR VALUES FROM (MINVALUE) " +
+                    "TO (\(bound(years.lowerBound, 1)))")).run()
+            for y in years {
+                for m in 1...12 {
+                    let (ny, nm) = m == 12 ? (y + 1, 1) : (y, m + 1)
+                    try await db.raw(rawSQL(
+                        "CREATE TABLE IF NOT EXISTS \(kind.table)_\(String(format: "%04d_%02d", y, m)) PARTITION OF " +
+                            "\(kind.table) FOR VALUES FROM (\(bound(y, m))) TO (\(bound(ny, nm)))")).run()
+                }
             }
-            if let unit = kind.unitColumn {
-                try await db.raw("CREATE INDEX IF NOT EXISTS \(ident: kind.table + "_unit") ON \(ident: kind.table) (\(ident: unit))").run()
-            }
+            try await db.raw(rawSQL("CREATE TABLE IF NOT EXISTS \(kind.table)_later PARTITION OF \(kind.table) DEFAULT")).run()
+            try await createIndexes(kind, on: db)
+        }
+    }
+
+    static func isInteger(_ type: ColumnType) -> Bool {
+        switch type {
+        case .int, .money, .flag: return true
+        default: return false
         }
     }
 

@@ -59,6 +59,9 @@ struct PlatformDB {
             let c = try await PostgresConnection.connect(
                 configuration: config.coreConfiguration, id: 1, logger: Logger(label: "jixiao.platform"))
             let db = c.sql(queryLogLevel: nil)
+            // The month's grouped queries (distinct persons, identical service sets) hash in memory rather than
+            // spill at the default 4 MB; a session setting of this command only.
+            try await db.raw("SET work_mem = '256MB'").run()
             try await Records.createTables(on: db)
             return PlatformDB(db: db, close: { try await c.close() }, dialect: "postgres")
         }

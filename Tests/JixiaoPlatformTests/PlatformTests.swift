@@ -5,23 +5,31 @@ import XCTest
 
 @testable import JixiaoPlatform
 
-/// Records, ingest, metrics and checks of seed 000 on SQLite in memory, against figures computed by hand.
-final class PlatformTests: XCTestCase {
+/// Records, ingest, metrics and checks of seed 000 on SQLite in memory, against figures computed by hand
+/// (and every test again on PostgreSQL by `PlatformPostgresTests` when DATABASE_URL is set).
+class PlatformTests: XCTestCase {
     static let metricsURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("schemes/platform/000-liangfu-jiaojiu.yaml")
 
-    var connection: SQLiteConnection!
-    var db: any SQLDatabase { connection.sql() }
+    var db: (any SQLDatabase)!
+    var close: (@Sendable () async throws -> Void)?
     var file: MetricsFile!
 
-    override func setUp() async throws {
-        connection = try await SQLiteConnection.open(storage: .memory)
+    /// The database the tests run on, with the record tables created: SQLite in memory here.
+    func open() async throws -> (any SQLDatabase, @Sendable () async throws -> Void) {
+        let connection = try await SQLiteConnection.open(storage: .memory)
+        let db = connection.sql()
         try await Records.createTables(on: db)
+        return (db, { try await connection.close() })
+    }
+
+    override func setUp() async throws {
+        (db, close) = try await open()
         file = try MetricsFile.load(Self.metricsURL)
     }
 
     override func tearDown() async throws {
-        try await connection.close()
+        try await close?()
     }
 
     let units = """
@@ -360,5 +368,54 @@ final class PlatformTests: XCTestCase {
         XCTAssertTrue(checks.findings.contains { $0.check == "精准分析未上传" && $0.unit == g.cityCode(3) })
         XCTAssertTrue(checks.findings.contains { $0.check == "督查结果全部为100%" && $0.unit == g.cityCode(4) })
         XCTAssertEqual(checks.findings.filter { $0.check == "精准分析未上传" }.count, 1)
+    }
+
+    /// A version repeated identically is a no-op; the same (record id, changed at) with other contents refuses the
+    /// whole file naming its row and the first column that differs, against the stored version or an earlier row.
+    func testConflictingVersionRefusesTheWholeFile() async throws {
+        try await load(Records.units, units)
+        let header = "record_id,changed_at,county_code,birth_year,hukou,category,grade\n"
+        try await load(Records.persons, header + "p1,2018-06-01 10:00:00,X,1970,农村,肢体,2\n")
+        let again = try await load(Records.persons, header + "p1,2018-06-01 10:00:00,X,1970,农村,肢体,2\np2,2018-06-01,X,1971,城镇,肢体,2\n")
+        XCTAssertEqual(again.rows, 2)
+        XCTAssertEqual(again.inserted, 1, "p1 identical: unchanged; p2 new")
+        func count() async throws -> Int? {
+            try await db.raw("SELECT COUNT(*) AS n FROM pf_persons").first()?.decode(column: "n", as: Int.self)
+        }
+        do {
+            try await load(Records.persons, header + "p3,2018-06-02,X,1972,城镇,肢体,2\np1,2018-06-01 10:00:00,X,1970,农村,肢体,3\n")
+            XCTFail("a conflicting version was accepted")
+        } catch let e as IngestError {
+            XCTAssertEqual(e.row, 3)
+            XCTAssertEqual(e.column, "grade")
+            XCTAssertTrue(e.message.hasPrefix("记录 p1 在 2018-06-01 10:00:00 的版本与已有版本不同"), e.message)
+            XCTAssertTrue(e.description.contains("persons.csv 第 3 行，grade 列"), e.description)
+        }
+        let afterConflict = try await count()
+        XCTAssertEqual(afterConflict, 2, "p3 (a good row before the conflict) was not stored either")
+        // Within one file: the same version twice, the second different.
+        do {
+            try await load(Records.persons, header + "p4,2018-06-03,X,1980,城镇,肢体,2\np4,2018-06-03 00:00:00,X,1980,农村,肢体,2\n")
+            XCTFail("two different contents for one version in a file were accepted")
+        } catch let e as IngestError {
+            XCTAssertEqual(e.row, 3)
+            XCTAssertEqual(e.column, "hukou")
+        }
+        // The same version twice in one file, identical: stored once.
+        let twice = try await load(Records.persons, header + "p5,2018-06-03,X,1980,城镇,肢体,2\np5,2018-06-03,X,1980,城镇,肢体,2\n")
+        XCTAssertEqual(twice.inserted, 1)
+        // Checked rows (the JSON API) the same way, the row being the position in the request.
+        let mapper = try RowMapper(kind: Records.persons, header: header.dropLast().components(separatedBy: ","), file: "api")
+        let rows = try [["p6", "2018-06-04", "X", "1990", "城镇", "视力", "1"], ["p2", "2018-06-01", "Y", "1971", "城镇", "肢体", "2"]]
+            .map { try mapper.values($0, row: 0, file: "api") }
+        do {
+            _ = try await Ingest.rows(rows, kind: Records.persons, into: db, recordedAt: "2018-07-01 00:00:00")
+            XCTFail("a conflicting version was accepted through rows(_:)")
+        } catch let e as IngestError {
+            XCTAssertEqual(e.row, 2)
+            XCTAssertEqual(e.column, "county_code")
+        }
+        let atEnd = try await count()
+        XCTAssertEqual(atEnd, 3, "p1, p2, p5")
     }
 }
