@@ -231,11 +231,10 @@ public struct RowMapper: Sendable {
 
 /// Bulk import of platform records: streaming, all or nothing per file, idempotent by (record id, changed at).
 public enum Ingest {
-    /// Rows per INSERT. SQLite: about 16,000 bound values, well under its 32,766 parameters (fewer, larger
-    /// statements: the per-statement cost dominated with 400 rows). PostgreSQL: the rows travel as one array per
-    /// column (`unnest`), 15 or so binds whatever the rows, so batches can be larger.
+    /// Rows per INSERT: about 16,000 bound values, well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+    /// (fewer, larger statements: the per-statement cost dominated with 400 rows).
     static func batchRows(_ kind: RecordKind, _ db: any SQLDatabase) -> Int {
-        db.dialect.name == "postgresql" ? 5_000 : max(1, 16_000 / (kind.allColumns.count + 1))
+        max(1, 16_000 / (kind.allColumns.count + 1))
     }
 
     /// A checked row and where it came from (its CSV line, or its position in a JSON request).
@@ -373,21 +372,6 @@ public enum Ingest {
         _ batch: [NumberedRow], kind: RecordKind, into db: any SQLDatabase, recordedAt: String, file: String
     ) async throws -> Int {
         guard !batch.isEmpty else { return 0 }
-        if db.dialect.name == "postgresql", let arrays = columnArrays(batch, kind: kind) {
-            // One bind per column: INSERT … SELECT FROM unnest($1::text[], $2::bigint[], …).
-            var q = rawSQL("INSERT INTO \(kind.table) (\(kind.allColumns.map(\.name).joined(separator: ", ")), recorded_at) SELECT u.*, ")
-            q.appendInterpolation(bind: recordedAt)
-            q.appendLiteral(" FROM unnest(")
-            for (i, (column, array)) in zip(kind.allColumns, arrays).enumerated() {
-                if i > 0 { q.appendLiteral(", ") }
-                q.appendInterpolation(bind: array)
-                q.appendLiteral(Records.isInteger(column.type) ? "::bigint[]" : "::text[]")
-            }
-            q.appendLiteral(") AS u ON CONFLICT (record_id, changed_at) DO NOTHING RETURNING record_id")
-            let inserted = try await db.raw(q).all().count
-            if inserted < batch.count { try await checkSkipped(batch, kind: kind, in: db, file: file) }
-            return inserted
-        }
         let columns = kind.allColumns.map(\.name) + ["recorded_at"]
         let insert = db.insert(into: kind.table).columns(columns)
         let stamp = SQLBind(recordedAt)
@@ -406,35 +390,6 @@ public enum Ingest {
         }
         if inserted < batch.count { try await checkSkipped(batch, kind: kind, in: db, file: file) }
         return inserted
-    }
-
-    /// The batch column by column: integers as `[Int64]` (never empty: optional integer columns are flags, which
-    /// default to 0), text as `[String?]`. Nil if a value does not fit its column's kind (then rows are inserted).
-    static func columnArrays(_ batch: [NumberedRow], kind: RecordKind) -> [any Encodable & Sendable]? {
-        var arrays: [any Encodable & Sendable] = []
-        for (i, column) in kind.allColumns.enumerated() {
-            if Records.isInteger(column.type) {
-                var values: [Int64] = []
-                values.reserveCapacity(batch.count)
-                for row in batch {
-                    guard case .int(let v) = row.values[i] else { return nil }
-                    values.append(v)
-                }
-                arrays.append(values)
-            } else {
-                var values: [String?] = []
-                values.reserveCapacity(batch.count)
-                for row in batch {
-                    switch row.values[i] {
-                    case .text(let v): values.append(v)
-                    case .null: values.append(nil)
-                    case .int: return nil
-                    }
-                }
-                arrays.append(values)
-            }
-        }
-        return arrays
     }
 
     /// Plain integers and text bind without going through `Encodable` (the drivers' fast path); empty is NULL.
