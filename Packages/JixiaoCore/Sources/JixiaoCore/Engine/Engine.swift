@@ -136,6 +136,8 @@ final class Run {
     /// Per peer group ranked in this load: coefficient and declared max × coefficient, by rank.
     var rankTables: [[(coefficient: Exact, scaled: Exact)?]] = []
     var warnings: [[String]] = []
+    /// Per subject, the indicator each of `warnings` came from (a partial re-score replaces those of the cells it redoes).
+    var warningSources: [[Int]] = []
     var aggregateCache: [Int: [Int: Term]] = [:]
     /// Ranking coefficients by column and peer count, then rank (a pure function of the curve; kept across `load`s).
     struct CoefficientKey: Hashable {
@@ -231,37 +233,13 @@ final class Run {
         enteredAny.removeAll(keepingCapacity: true)
         reasons.removeAll(keepingCapacity: true)
         for subject in subjects {
-            var inputs = subject.inputs
-            var entered = subject.values
-            var why = subject.reasons
-            if upTo > 0 {
-                for later in stageNames[1...upTo] {
-                    guard let change = subject.stages[later] else { continue }
-                    inputs.merge(change.inputs) { $1 }
-                    entered.merge(change.values) { $1 }
-                    why.merge(change.reasons) { $1 }
-                }
-            }
-            for name in compiled.slotNames {
-                let value = inputs[name] ?? subject.attributes[name]
-                slots.append(value)
-                if case .number(let number)? = value, !number.isOverflow {
-                    slotRaw.append(number.raw)
-                    slotIsNumber.append(true)
-                } else {
-                    slotRaw.append(0)
-                    slotIsNumber.append(false)
-                }
-            }
-            enteredAny.append(!entered.isEmpty)
-            if entered.isEmpty {
-                values.append([])
-            } else {
-                var row = [Value?](repeating: nil, count: nodeCount)
-                for (code, value) in entered { if let index = compiled.codeIndex[code] { row[index] = value } }
-                values.append(row)
-            }
-            reasons.append(why)
+            let row = figures(of: subject, upTo: upTo)
+            slots.append(contentsOf: row.slots)
+            slotRaw.append(contentsOf: row.raw)
+            slotIsNumber.append(contentsOf: row.isNumber)
+            enteredAny.append(!row.values.isEmpty)
+            values.append(row.values)
+            reasons.append(row.reasons)
         }
         metricCache.removeAll(keepingCapacity: true)
         metricCache.append(contentsOf: repeatElement(compiled.metrics.isEmpty ? [] : Array(repeating: nil, count: compiled.metrics.count),
@@ -285,13 +263,196 @@ final class Run {
         rankTables.removeAll(keepingCapacity: true)
         warnings.removeAll(keepingCapacity: true)
         warnings.append(contentsOf: repeatElement([], count: subjects.count))
+        warningSources.removeAll(keepingCapacity: true)
+        warningSources.append(contentsOf: repeatElement([], count: subjects.count))
         aggregateCache.removeAll(keepingCapacity: true)
         peerGaps.removeAll(keepingCapacity: true)
         provisional.removeAll(keepingCapacity: true)
         facts.removeAll(keepingCapacity: true)
     }
 
+    /// One subject's figures at the stage `upTo` (its own, overlaid by each review stage up to it), as the run holds them.
+    private func figures(of subject: SubjectData, upTo: Int)
+        -> (slots: [Value?], raw: [Int64], isNumber: [Bool], values: [Value?], reasons: [String: String])
+    {
+        let stageNames = compiled.scheme.stages
+        var inputs = subject.inputs
+        var entered = subject.values
+        var why = subject.reasons
+        if upTo > 0 {
+            for later in stageNames[1...upTo] {
+                guard let change = subject.stages[later] else { continue }
+                inputs.merge(change.inputs) { $1 }
+                entered.merge(change.values) { $1 }
+                why.merge(change.reasons) { $1 }
+            }
+        }
+        var slots: [Value?] = []
+        var raw: [Int64] = []
+        var isNumber: [Bool] = []
+        slots.reserveCapacity(slotCount)
+        raw.reserveCapacity(slotCount)
+        isNumber.reserveCapacity(slotCount)
+        for name in compiled.slotNames {
+            let value = inputs[name] ?? subject.attributes[name]
+            slots.append(value)
+            if case .number(let number)? = value, !number.isOverflow {
+                raw.append(number.raw)
+                isNumber.append(true)
+            } else {
+                raw.append(0)
+                isNumber.append(false)
+            }
+        }
+        var row: [Value?] = []
+        if !entered.isEmpty {
+            row = [Value?](repeating: nil, count: nodeCount)
+            for (code, value) in entered { if let index = compiled.codeIndex[code] { row[index] = value } }
+        }
+        return (slots, raw, isNumber, row, why)
+    }
+
     @inline(__always) func cell(_ subject: Int, _ index: Int) -> Int { subject * nodeCount + index }
+
+    func warn(_ subject: Int, _ index: Int, _ text: String) {
+        warnings[subject].append(text)
+        warningSources[subject].append(index)
+    }
+
+    /// A run that continues `previous` (same scheme, stage and subjects, in the same order, with the same ids and
+    /// parents) on `data`, where only the subjects in `subjects` may have changed figures: their rows are reloaded
+    /// and every cell of theirs, and every subject's cells of the nodes in `nodes`, is made pending again, with
+    /// whatever it had recorded (maxima, marks, facts, warnings, zeroings, deductions); everything else is
+    /// taken over as it is. `executeRedo()` then computes exactly the pending cells. Rankings are always redone.
+    init(continuing previous: Run, data: DataSet, subjects redo: [Int], nodes: [Bool], explain: Bool) {
+        compiled = previous.compiled
+        self.data = data
+        stage = previous.stage
+        self.explain = explain
+        subjectCount = previous.subjectCount
+        parents = previous.parents
+        depths = previous.depths
+        subjectOrder = previous.subjectOrder
+        slotCount = previous.slotCount
+        slots = previous.slots
+        slotRaw = previous.slotRaw
+        slotIsNumber = previous.slotIsNumber
+        values = previous.values
+        enteredAny = previous.enteredAny
+        reasons = previous.reasons
+        nodeCount = previous.nodeCount
+        shapes = previous.shapes
+        childList = previous.childList
+        fastLeaves = previous.fastLeaves
+        fastOps = previous.fastOps
+        fastTiers = previous.fastTiers
+        fastRungs = previous.fastRungs
+        rankingColumns = previous.rankingColumns
+        metricCache = Array(repeating: compiled.metrics.isEmpty ? [] : Array(repeating: nil, count: compiled.metrics.count),
+                            count: previous.subjectCount)
+        cellState = previous.cellState
+        cellRaw = previous.cellRaw
+        spill = previous.spill
+        messages = previous.messages
+        loweredMaxima = previous.loweredMaxima
+        zeroed = previous.zeroed
+        parentDeductions = previous.parentDeductions
+        facts = previous.facts
+        provisional = previous.provisional
+        warnings = previous.warnings
+        warningSources = previous.warningSources
+        rankEntries = Array(repeating: RankEntry(rank: 0, table: 0), count: previous.rankEntries.count)
+        coefficientCache = previous.coefficientCache
+        aggregateReads = previous.aggregateReads
+        // When explaining, only the subjects redone get rows (every subject does if whole nodes are redone).
+        let explainAll = explain && nodes.contains(true)
+        explanations = explain ? Array(repeating: explainAll ? Array(repeating: [], count: previous.nodeCount) : [], count: previous.subjectCount)
+            : previous.explanations
+        redoSubject = Array(repeating: false, count: previous.subjectCount)
+        redoNodes = nodes
+        let upTo = compiled.scheme.stages.firstIndex(of: stage) ?? 0
+        for subject in redo {
+            redoSubject[subject] = true
+            let row = figures(of: data.subjects[subject], upTo: upTo)
+            let start = subject * slotCount
+            slots.replaceSubrange(start..<(start + slotCount), with: row.slots)
+            slotRaw.replaceSubrange(start..<(start + slotCount), with: row.raw)
+            slotIsNumber.replaceSubrange(start..<(start + slotCount), with: row.isNumber)
+            enteredAny[subject] = !row.values.isEmpty
+            values[subject] = row.values
+            reasons[subject] = row.reasons
+            if explain { explanations[subject] = Array(repeating: [], count: nodeCount) }
+        }
+        let redoIndices = nodes.indices.filter { nodes[$0] }
+        func reset(_ subject: Int, _ index: Int) {
+            let cell = cell(subject, index)
+            cellState[cell] = CellState.pending
+            if !loweredMaxima.isEmpty { loweredMaxima.removeValue(forKey: cell) }
+            if !zeroed.isEmpty { zeroed.remove(cell) }
+            if !parentDeductions.isEmpty { parentDeductions.removeValue(forKey: cell) }
+            if !explanations[subject].isEmpty { explanations[subject][index] = [] }
+        }
+        for subject in 0..<subjectCount {
+            if redoSubject[subject] {
+                for index in 0..<nodeCount { reset(subject, index) }
+                facts[subject] = nil
+                provisional[subject] = nil
+                warnings[subject] = []
+                warningSources[subject] = []
+                continue
+            }
+            guard !redoIndices.isEmpty else { continue }
+            for index in redoIndices { reset(subject, index) }
+            if facts[subject] != nil { for index in redoIndices { facts[subject]?[index] = nil } }
+            if facts[subject]?.isEmpty == true { facts[subject] = nil }
+            if provisional[subject] != nil { for index in redoIndices { provisional[subject]?[index] = nil } }
+            if provisional[subject]?.isEmpty == true { provisional[subject] = nil }
+            if !warningSources[subject].isEmpty {
+                let kept = warningSources[subject].indices.filter { !nodes[warningSources[subject][$0]] }
+                warnings[subject] = kept.map { warnings[subject][$0] }
+                warningSources[subject] = kept.map { warningSources[subject][$0] }
+            }
+        }
+    }
+
+    /// Set by `init(continuing:)`: the subjects and nodes whose cells `executeRedo` computes again.
+    private var redoSubject: [Bool] = []
+    private var redoNodes: [Bool] = []
+
+    /// Computes the cells `init(continuing:)` made pending, in the order a full run computes them, so that every
+    /// cell, mark and warning comes out as a full run's would; then puts each subject's warnings back in order.
+    func executeRedo() {
+        let position = Dictionary(uniqueKeysWithValues: compiled.order.enumerated().map { ($1, $0) })
+        let redoSubjects = subjectOrder.filter { redoSubject[$0] }
+        for index in compiled.order {
+            if case .ranking(let ranking, let metric)? = compiled.rules[index]?.rule {
+                rank(index, ranking, metric)
+            }
+            if redoNodes[index] {
+                // As `execute` does it for every subject (the fast paths compute the same scores as `compute`).
+                let shape = shapes[index]
+                if shape.isLeaf, !explain, !shape.hasAppliesTo, !shape.hasVariants, !shape.hasVeto, !compiled.hasEffects,
+                    let leaf = fastLeaves[index]
+                {
+                    computeFast(index, shape, leaf)
+                } else if !shape.isLeaf, !explain, !shape.hasAppliesTo, !shape.hasVariants, !shape.hasVeto, !compiled.hasEffects {
+                    computeFastGroup(index, shape)
+                } else {
+                    for subject in subjectOrder { compute(index, subject) }
+                }
+            } else {
+                for subject in redoSubjects { compute(index, subject) }
+            }
+        }
+        for subject in 0..<subjectCount where warningSources[subject].count > 1 {
+            let order = warningSources[subject].indices.sorted {
+                let (a, b) = (position[warningSources[subject][$0]] ?? 0, position[warningSources[subject][$1]] ?? 0)
+                return a != b ? a < b : $0 < $1
+            }
+            warnings[subject] = order.map { warnings[subject][$0] }
+            warningSources[subject] = order.map { warningSources[subject][$0] }
+        }
+    }
 
     /// Drops the data set and what was copied from it, keeping the computed cells (see `Scorer.releaseData`).
     func releaseData() {
@@ -696,7 +857,7 @@ final class Run {
             do {
                 holds = try effect.when.evaluate(cursor).requireBool("effects.when")
             } catch {
-                warnings[subject].append("指标 \(node.indicator.code) 的交叉影响条件无法判断：\(error.message)")
+                warn(subject, index, "指标 \(node.indicator.code) 的交叉影响条件无法判断：\(error.message)")
                 continue
             }
             guard holds else { continue }
