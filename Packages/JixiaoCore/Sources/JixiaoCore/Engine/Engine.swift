@@ -111,6 +111,7 @@ final class Run {
     let childList: [Int]
     let fastLeaves: [FastPlan.Leaf?]
     let fastOps: [FastPlan.Op]
+    let fastOps64: [Op64]
     let fastTiers: [Tier]
     let fastRungs: [LadderRung]
     let rankingColumns: Int
@@ -177,6 +178,7 @@ final class Run {
         self.childList = compiled.childList
         self.fastLeaves = compiled.fastPlan.leaves
         self.fastOps = compiled.fastPlan.ops
+        self.fastOps64 = compiled.fastPlan.ops64
         self.fastTiers = compiled.fastPlan.tiers
         self.fastRungs = compiled.fastPlan.rungs
         self.rankingColumns = compiled.rankingNodes.count
@@ -233,10 +235,7 @@ final class Run {
         enteredAny.removeAll(keepingCapacity: true)
         reasons.removeAll(keepingCapacity: true)
         for subject in subjects {
-            let row = figures(of: subject, upTo: upTo)
-            slots.append(contentsOf: row.slots)
-            slotRaw.append(contentsOf: row.raw)
-            slotIsNumber.append(contentsOf: row.isNumber)
+            let row = loadFigures(of: subject, upTo: upTo, slotsAt: slots.count)
             enteredAny.append(!row.values.isEmpty)
             values.append(row.values)
             reasons.append(row.reasons)
@@ -271,10 +270,9 @@ final class Run {
         facts.removeAll(keepingCapacity: true)
     }
 
-    /// One subject's figures at the stage `upTo` (its own, overlaid by each review stage up to it), as the run holds them.
-    private func figures(of subject: SubjectData, upTo: Int)
-        -> (slots: [Value?], raw: [Int64], isNumber: [Bool], values: [Value?], reasons: [String: String])
-    {
+    /// Writes one subject's figures at the stage `upTo` (its own, overlaid by each review stage up to it) into its
+    /// slots from `start` (appending when `start` is the end), and returns its entered figures by indicator and reasons.
+    private func loadFigures(of subject: SubjectData, upTo: Int, slotsAt start: Int) -> (values: [Value?], reasons: [String: String]) {
         let stageNames = compiled.scheme.stages
         var inputs = subject.inputs
         var entered = subject.values
@@ -287,32 +285,36 @@ final class Run {
                 why.merge(change.reasons) { $1 }
             }
         }
-        var slots: [Value?] = []
-        var raw: [Int64] = []
-        var isNumber: [Bool] = []
-        slots.reserveCapacity(slotCount)
-        raw.reserveCapacity(slotCount)
-        isNumber.reserveCapacity(slotCount)
+        var position = start
         for name in compiled.slotNames {
             let value = inputs[name] ?? subject.attributes[name]
-            slots.append(value)
+            var raw: Int64 = 0
+            var isNumber = false
             if case .number(let number)? = value, !number.isOverflow {
-                raw.append(number.raw)
-                isNumber.append(true)
-            } else {
-                raw.append(0)
-                isNumber.append(false)
+                raw = number.raw
+                isNumber = true
             }
+            if position < slots.count {
+                slots[position] = value
+                slotRaw[position] = raw
+                slotIsNumber[position] = isNumber
+            } else {
+                slots.append(value)
+                slotRaw.append(raw)
+                slotIsNumber.append(isNumber)
+            }
+            position += 1
         }
         var row: [Value?] = []
         if !entered.isEmpty {
             row = [Value?](repeating: nil, count: nodeCount)
             for (code, value) in entered { if let index = compiled.codeIndex[code] { row[index] = value } }
         }
-        return (slots, raw, isNumber, row, why)
+        return (row, why)
     }
 
-    @inline(__always) func cell(_ subject: Int, _ index: Int) -> Int { subject * nodeCount + index }
+    /// Column-major (indicator × subjects): an indicator's pass over every subject walks its cells in order.
+    @inline(__always) func cell(_ subject: Int, _ index: Int) -> Int { index * subjectCount + subject }
 
     func warn(_ subject: Int, _ index: Int, _ text: String) {
         warnings[subject].append(text)
@@ -345,6 +347,7 @@ final class Run {
         childList = previous.childList
         fastLeaves = previous.fastLeaves
         fastOps = previous.fastOps
+        fastOps64 = previous.fastOps64
         fastTiers = previous.fastTiers
         fastRungs = previous.fastRungs
         rankingColumns = previous.rankingColumns
@@ -373,11 +376,7 @@ final class Run {
         let upTo = compiled.scheme.stages.firstIndex(of: stage) ?? 0
         for subject in redo {
             redoSubject[subject] = true
-            let row = figures(of: data.subjects[subject], upTo: upTo)
-            let start = subject * slotCount
-            slots.replaceSubrange(start..<(start + slotCount), with: row.slots)
-            slotRaw.replaceSubrange(start..<(start + slotCount), with: row.raw)
-            slotIsNumber.replaceSubrange(start..<(start + slotCount), with: row.isNumber)
+            let row = loadFigures(of: data.subjects[subject], upTo: upTo, slotsAt: subject * slotCount)
             enteredAny[subject] = !row.values.isEmpty
             values[subject] = row.values
             reasons[subject] = row.reasons
@@ -584,14 +583,31 @@ final class Run {
         let (lower, upper) = bounds(shape, max: max)
         let rounding = compiled.scheme.rounding
         let roundLeaves = rounding.point == .indicator
+        // Raw 64-bit decimals first (see `FastPath64`), where the rule's constants are such decimals.
+        let raw64 = !max.isOverflow && !lower.isOverflow && !upper.isOverflow
+            && (!roundLeaves || (rounding.places >= 0 && rounding.places < Fixed.fractionDigits))
+        let placeUnit: Int64 = raw64 && roundLeaves ? Exact.placeUnit(rounding.places) : 1
+        let (maxRaw, lowerRaw, upperRaw) = (max.raw, lower.raw, upper.raw)
         for subject in subjectOrder {
-            if !enteredAny[subject], let raw = fastRaw(leaf, subject, index, max: max), !raw.isOverflow {
-                var score = raw.clamped(to: lower, upper)
-                if roundLeaves { score = score.rounded(places: rounding.places, mode: rounding.mode) }
-                setScore(cell(subject, index), score)
-            } else {
-                compute(index, subject)
+            if !enteredAny[subject] {
+                if raw64, let raw = fastRaw64(leaf, subject, index, max: maxRaw, kind: shape.kind) {
+                    // `Exact.clamped` and `Exact.rounded` on a decimal, as below.
+                    let bounded = raw < lowerRaw ? lowerRaw : (upperRaw < raw ? upperRaw : raw)
+                    if let score = roundLeaves ? Raw.rounded(bounded, unit: placeUnit, mode: rounding.mode) : bounded {
+                        let cell = cell(subject, index)
+                        cellRaw[cell] = score
+                        cellState[cell] = (cellState[cell] & ~CellState.kindMask) | CellState.decimal
+                        continue
+                    }
+                }
+                if let raw = fastRaw(leaf, subject, index, max: max), !raw.isOverflow {
+                    var score = raw.clamped(to: lower, upper)
+                    if roundLeaves { score = score.rounded(places: rounding.places, mode: rounding.mode) }
+                    setScore(cell(subject, index), score)
+                    continue
+                }
             }
+            compute(index, subject)
         }
     }
 
@@ -609,11 +625,10 @@ final class Run {
             return
         }
         for subject in subjectOrder {
-            let base = cell(subject, 0)
             var sum: Int128 = 0
             var plain = true
             for position in start..<end {
-                let child = base + childList[position]
+                let child = cell(subject, childList[position])
                 // Exactly `decimal`: scored, and no lowered max.
                 guard cellState[child] == CellState.decimal else {
                     plain = false
@@ -787,10 +802,9 @@ final class Run {
         var applicable = 0
         var removedMax = Fixed.zero
         var parts: [String] = []
-        let base = cell(subject, 0)
         for position in shape.childStart..<shape.childEnd {
             let child = childList[position]
-            let childCell = base + child
+            let childCell = cell(subject, child)
             let state = cellState[childCell]
             // The group's max for this subject follows its children's: an n/a child takes its whole max
             // away, a variant moves it. Alternatives (applies_to) are not part of everyone's max.
@@ -820,7 +834,7 @@ final class Run {
             var failed: [String] = []
             for position in shape.childStart..<shape.childEnd {
                 let child = childList[position]
-                switch outcome(base + child) {
+                switch outcome(cell(subject, child)) {
                 case .missing: missing.append(compiled.nodes[child].indicator.code)
                 case .failed: failed.append(compiled.nodes[child].indicator.code)
                 default: break
@@ -994,21 +1008,66 @@ final class Run {
         return (.scored(total.rounded(places: scheme.rounding.places, mode: scheme.rounding.mode)), totalMax)
     }
 
-    func result() -> StageResult {
-        let scheme = compiled.scheme
+    /// The stage's result after `executeRedo`, from the result `previous` of the run this one continues: the
+    /// subjects redone are built afresh, the others patched (the redone nodes' outcomes and maxima, total,
+    /// rankings, marks, warnings), then graded and composed as `result()` does, which this equals.
+    func result(patching previous: StageResult) -> StageResult {
+        let redoIndices = redoNodes.indices.filter { redoNodes[$0] }
         var subjects: [SubjectResult] = []
         subjects.reserveCapacity(subjectCount)
         for subject in 0..<subjectCount {
-            let (totalOutcome, totalMax) = total(of: subject)
-            subjects.append(
-                SubjectResult(
-                    subject: data.subjects[subject], outcomes: outcomesOf(subject), maxima: maximaOf(subject),
-                    total: totalOutcome, totalMax: totalMax, composite: nil, grade: nil, rank: nil,
-                    explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject],
-                    reasons: reasons[subject]))
-            subjects[subjects.count - 1].facts = facts[subject] ?? [:]
-            if let marks = provisional[subject] { subjects[subjects.count - 1].provisional = provisionalPeers(marks) }
+            guard !redoSubject[subject], previous.subjects.indices.contains(subject) else {
+                subjects.append(freshResult(subject))
+                continue
+            }
+            var result = previous.subjects[subject]
+            if !redoIndices.isEmpty {
+                // Written only where they differ, so that a peer whose scores stayed keeps its arrays uncopied.
+                for index in redoIndices {
+                    let outcome = outcome(cell(subject, index))
+                    if result.outcomes[index] != outcome { result.outcomes[index] = outcome }
+                    let max = maximum(subject, index)
+                    if result.maxima[index] != max { result.maxima[index] = max }
+                }
+            }
+            (result.total, result.totalMax) = total(of: subject)
+            result.composite = nil
+            result.grade = nil
+            result.rank = nil
+            result.gradeBasis = nil
+            result.explanations = explanations[subject]
+            result.rankings = rankingsOf(subject)
+            result.warnings = warnings[subject]
+            result.facts = facts[subject] ?? [:]
+            result.provisional = provisional[subject].map(provisionalPeers) ?? [:]
+            subjects.append(result)
         }
+        return finish(&subjects)
+    }
+
+    /// One subject's result before grading, as `result()` builds it.
+    private func freshResult(_ subject: Int) -> SubjectResult {
+        let (totalOutcome, totalMax) = total(of: subject)
+        var result = SubjectResult(
+            subject: data.subjects[subject], outcomes: outcomesOf(subject), maxima: maximaOf(subject),
+            total: totalOutcome, totalMax: totalMax, composite: nil, grade: nil, rank: nil,
+            explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject],
+            reasons: reasons[subject])
+        result.facts = facts[subject] ?? [:]
+        if let marks = provisional[subject] { result.provisional = provisionalPeers(marks) }
+        return result
+    }
+
+    func result() -> StageResult {
+        var subjects: [SubjectResult] = []
+        subjects.reserveCapacity(subjectCount)
+        for subject in 0..<subjectCount { subjects.append(freshResult(subject)) }
+        return finish(&subjects)
+    }
+
+    /// Composites, grades and the stage composite over every subject's result.
+    private func finish(_ subjects: inout [SubjectResult]) -> StageResult {
+        let scheme = compiled.scheme
         if case .components(let components)? = scheme.composite {
             for subject in subjects.indices {
                 subjects[subject].composite = componentComposite(components, subjects[subject])

@@ -44,12 +44,15 @@ extension Engine {
         else { return try scorePeriod(data) }
         let problems = DataChecks.subjectProblems(changed, against: compiled)
         if !problems.isEmpty { throw DataErrors(problems: problems) }
-        let runs = period.runs.map { previous in
+        var runs: [Run] = []
+        var stages: [StageResult] = []
+        for (previous, stage) in zip(period.runs, period.report.stages) {
             let run = Run(continuing: previous, data: data, subjects: [index], nodes: compiled.peerDependent, explain: false)
             run.executeRedo()
-            return run
+            runs.append(run)
+            stages.append(run.result(patching: stage))
         }
-        return ScoredPeriod(report: ScoreReport(scheme: compiled, data: data, stages: runs.map { $0.result() }), runs: runs)
+        return ScoredPeriod(report: ScoreReport(scheme: compiled, data: data, stages: stages), runs: runs)
     }
 
     /// One subject's results at every stage, with derivations and facts: exactly what `score(data, explain: true)`
