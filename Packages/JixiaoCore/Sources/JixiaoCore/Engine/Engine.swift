@@ -1049,7 +1049,7 @@ final class Run {
     private func freshResult(_ subject: Int) -> SubjectResult {
         let (totalOutcome, totalMax) = total(of: subject)
         var result = SubjectResult(
-            subject: data.subjects[subject], outcomes: outcomesOf(subject), maxima: maximaOf(subject),
+            subject: data.subjects[subject], outcomes: Outcomes(outcomesOf(subject)), maxima: maximaOf(subject),
             total: totalOutcome, totalMax: totalMax, composite: nil, grade: nil, rank: nil,
             explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject],
             reasons: reasons[subject])

@@ -28,7 +28,7 @@ public enum Outcome: Sendable, Hashable {
 public struct SubjectResult: Sendable {
     public let subject: SubjectData
     /// Per indicator, in the compiled scheme's index order.
-    public internal(set) var outcomes: [Outcome]
+    public internal(set) var outcomes: Outcomes
     /// Per indicator: the max that applies to this subject (variants, N/A children removed).
     public internal(set) var maxima: [Fixed]
     public internal(set) var total: Outcome
