@@ -106,10 +106,12 @@ final class StartupTests: XCTestCase {
             var settings = ServerSettings(sqlitePath: nil, databaseURL: nil)
             settings.demo = .small
             try await configure(app, settings: settings)
-            // An org tree but no account (the demo's accounts deleted): the admin goes on the existing root.
+            // An org tree but no account (the demo's accounts deleted): the admin goes on the existing root the
+            // operator names (the demo has several; see testFirstStart_withSeveralRootsNeedsTheRootNamed).
             try await User.query(on: app.db).delete()
             var shown: [String] = []
             settings.demo = nil
+            settings.rootUnitCode = "51"
             try await FirstStart.createAdminIfNoAccount(settings, on: app.db, logger: app.logger) { shown.append($0) }
             XCTAssertEqual(shown.count, 1)
             let password = try XCTUnwrap(shown.first?.components(separatedBy: "初始密码：").last?.prefix { !$0.isWhitespace })
