@@ -63,7 +63,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         try await FirstStart.createAdminIfNoAccount(settings, on: app.db, logger: app.logger)
     }
 
-    app.catalog = Catalog.load(from: content)
+    app.catalog = ParsedContent.catalog(content)
     app.scoreBoard = ScoreBoard()
     app.loginLimiter = LoginLimiter()
     let hasher = try PasswordHasher()

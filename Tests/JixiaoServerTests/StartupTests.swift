@@ -72,6 +72,34 @@ final class StartupTests: XCTestCase {
         try await app.asyncShutdown()
     }
 
+    func testFirstStart_withSeveralRootsNeedsTheRootNamed() async throws {
+        // The small demo has several trees (四川 51, 陕西 61, 湘西 HN4331 …): with no account left, the admin's
+        // tree is named by the operator, never the first by sort order.
+        let app = try await makeApp()
+        do {
+            try await User.query(on: app.db).delete()
+            var settings = ServerSettings(sqlitePath: nil, databaseURL: nil)
+            settings.adminPassword = "geheim-2026"
+            do {
+                try await FirstStart.createAdminIfNoAccount(settings, on: app.db, logger: app.logger) { _ in }
+                XCTFail("several roots and no code named: refused")
+            } catch let problem as StartupProblem {
+                XCTAssertTrue(problem.description.contains("个根单位"), problem.description)
+                XCTAssertTrue(problem.description.contains("--root-code"), problem.description)
+            }
+            let none = try await User.query(on: app.db).count()
+            XCTAssertEqual(none, 0)
+            settings.rootUnitCode = "HN4331"
+            try await FirstStart.createAdminIfNoAccount(settings, on: app.db, logger: app.logger) { _ in }
+            let admin = try await User.query(on: app.db).with(\.$unit).first()
+            XCTAssertEqual(admin?.unit.code, "HN4331")
+        } catch {
+            try await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
     func testProductionStart_withoutAPasswordShowsARandomOneOnce() async throws {
         let app = try await Application.make(.testing)
         do {

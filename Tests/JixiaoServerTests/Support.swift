@@ -11,11 +11,18 @@ let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
 /// another app of the test already set up (a second server).
 func makeApp(databaseURL: String? = nil, sqlitePath: String? = nil, fresh: Bool = true,
              adjust: (inout ServerSettings) -> Void = { _ in }) async throws -> Application {
+    var settings = ServerSettings(sqlitePath: sqlitePath, databaseURL: databaseURL, contentDirectory: repository.path)
+    settings.demo = databaseURL == nil ? .small : nil
+    adjust(&settings)
+    // The small demo on SQLite is loaded once per test process and copied for each app (see SmallDemoTemplate).
+    var copy: SmallDemoTemplate.Copy?
+    if settings.sqlitePath == nil && settings.databaseURL == nil && settings.demo == .small {
+        copy = try await SmallDemoTemplate.shared.copy()
+        settings.sqlitePath = copy?.path
+    }
     let app = try await Application.make(.testing)
+    if let copy { app.lifecycle.use(copy) }
     do {
-        var settings = ServerSettings(sqlitePath: sqlitePath, databaseURL: databaseURL, contentDirectory: repository.path)
-        settings.demo = databaseURL == nil ? .small : nil
-        adjust(&settings)
         try await configure(app, settings: settings)
         if databaseURL != nil && fresh {
             // A clean PostgreSQL database for every test, whatever an earlier run left: drop everything, migrate,
@@ -31,6 +38,56 @@ func makeApp(databaseURL: String? = nil, sqlitePath: String? = nil, fresh: Bool 
         throw error
     }
     return app
+}
+
+/// The tests' small demo, loaded once per test process (migrations, org tree, accounts, every demo feature's
+/// data: seconds in a debug build) into a database file that each app then gets a copy of, in milliseconds.
+/// Each test still has a database of its own, exactly as a fresh load leaves it; a test that names its own
+/// file, PostgreSQL, or another demo loads as before.
+actor SmallDemoTemplate {
+    static let shared = SmallDemoTemplate()
+    private var template: Task<String, any Error>?
+
+    /// One app's copy; removed when the app shuts down.
+    struct Copy: LifecycleHandler {
+        let path: String
+        func shutdownAsync(_ application: Application) async {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+    }
+
+    private static var folder: String {
+        FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+    }
+
+    /// This process's template (several test processes may run at once).
+    private static var templatePath: String { "\(folder)/jixiao-test-template-\(getpid()).sqlite" }
+
+    func copy() async throws -> Copy {
+        let task = template ?? Task { try await Self.load() }
+        template = task
+        let path = "\(Self.folder)/jixiao-test-\(UUID().uuidString).sqlite"
+        try FileManager.default.copyItem(atPath: try await task.value, toPath: path)
+        return Copy(path: path)
+    }
+
+    private static func load() async throws -> String {
+        let path = templatePath
+        let app = try await Application.make(.testing)
+        do {
+            var settings = ServerSettings(sqlitePath: nil, databaseURL: nil, contentDirectory: repository.path)
+            settings.demo = .small
+            try await configure(app, settings: settings)
+            // A consistent standalone copy of the loaded database (no WAL beside it).
+            try await (app.db as! any SQLDatabase).raw("VACUUM INTO \(bind: path)").run()
+        } catch {
+            try await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+        atexit { try? FileManager.default.removeItem(atPath: SmallDemoTemplate.templatePath) }
+        return path
+    }
 }
 
 /// Runs `body` against a fresh app and shuts the app down whether or not `body` throws.

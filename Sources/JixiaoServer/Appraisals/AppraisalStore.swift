@@ -199,12 +199,17 @@ enum AppraisalStore {
         }
         if let index = scheme.indicators.firstIndex(where: { $0.code == "B" }) { scheme.indicators[index].children = groups }
         guard !subjects.isEmpty else { return YearTable(year: year, rows: [], problems: []) }
+        // Both steps throw the core's typed problems, whose descriptions are the Chinese messages the CLI prints too.
         let report: ScoreReport
-        do {
+        do throws(SchemeErrors) {
             let compiled = try CompiledScheme(scheme)
-            report = try Engine(compiled).score(DataSet(schemeID: scheme.id, period: String(year), subjects: subjects))
+            do throws(DataErrors) {
+                report = try Engine(compiled).score(DataSet(schemeID: scheme.id, period: String(year), subjects: subjects))
+            } catch {
+                return YearTable(year: year, rows: [], problems: error.problems.map { "计分失败：\($0)" })
+            }
         } catch {
-            return YearTable(year: year, rows: [], problems: ["计分失败：\(error)"])
+            return YearTable(year: year, rows: [], problems: error.problems.map { "方案无法编译：\($0)" })
         }
         let compiled = report.scheme
         var previous: [UUID: String] = [:]

@@ -199,7 +199,9 @@ struct AssessmentController: RouteCollection {
             guard let row = scores.row(id) else { throw Abort(.notFound, reason: "没有找到该考核") }
             let result = scores.current(row)
             if action == .approve {
-                snapshot = (result.total.statusText, result.grade, try ApprovalSnapshot.body(result, scores.scheme.compiled))
+                // The snapshot keeps each indicator's derivation, computed for this subject only.
+                let explained = scores.explained(row)[min(row.state.stage, scores.report.stages.count - 1)]
+                snapshot = (result.total.statusText, result.grade, try ApprovalSnapshot.body(explained, scores.scheme.compiled))
             }
             let problems = WorkflowChecks.problems(result, scores, action)
             if !problems.isEmpty { throw InputProblems(problems: ["以下指标须先改正，才能\(action.chineseName)："] + problems) }

@@ -282,6 +282,11 @@ struct AssessmentStore {
         }
     }
 
+    /// What a writer who read an older revision is told: nothing of theirs was saved.
+    private static func staleRevision(_ revision: Int) -> Abort {
+        Abort(.conflict, reason: "该考核已被他人修改（您看到的是第 \(revision) 版）。请刷新页面，在最新数据上重新操作，您的修改未保存")
+    }
+
     /// The optimistic lock checked for several assessments at once, writing nothing: a conflict if any has moved.
     private static func requireRevisions(_ expected: [(id: UUID, revision: Int)], on db: any Database) async throws {
         guard !expected.isEmpty else { return }
@@ -291,7 +296,7 @@ struct AssessmentStore {
         var current: [UUID: Int] = [:]
         for row in rows { current[try row.decode(column: "id", as: UUID.self)] = try row.decode(column: "revision", as: Int.self) }
         if let stale = expected.first(where: { current[$0.id] != $0.revision }) {
-            throw Abort(.conflict, reason: "该考核已被他人修改（您看到的是第 \(stale.revision) 版）。请刷新页面，在最新数据上重新操作，您的修改未保存")
+            throw staleRevision(stale.revision)
         }
     }
 
@@ -305,7 +310,7 @@ struct AssessmentStore {
             .returning(SQLIdentifier("revision"))
             .all()
         guard let row = rows.first else {
-            throw Abort(.conflict, reason: "该考核已被他人修改（您看到的是第 \(revision) 版）。请刷新页面，在最新数据上重新操作，您的修改未保存")
+            throw staleRevision(revision)
         }
         return try row.decode(column: "revision", as: Int.self)
     }

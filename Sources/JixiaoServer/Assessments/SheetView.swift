@@ -104,7 +104,7 @@ struct SheetView: Sendable {
             ? Audit.run(scores.report).filter { $0.subject == subjectName && $0.stage == loaded.scheme.workflow.stages[0] } : []
         return SheetView(
             loaded: loaded, scores: scores, row: row,
-            stageResults: scores.report.stages.map { $0.subjects[row.subject] },
+            stageResults: scores.explained(row),
             inForce: AssessmentStore.effective(entries, upTo: loaded.assessment.stage), typed: typed, changedAt: changedAt,
             audit: audit, people: people, evidence: evidence, trend: trend,
             actions: loaded.scheme.workflow.actions(for: loaded.actor, at: loaded.assessment.state), snapshot: snapshot, returned: returned, claims: claims)

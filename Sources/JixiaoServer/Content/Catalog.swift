@@ -21,10 +21,10 @@ struct Catalog: Sendable {
         var entries: [Entry] = []
         for file in content.names(in: "schemes", suffix: ".yaml") {
             do {
-                let compiled = try CompiledScheme(SchemeFile.parse(try content.require("schemes/\(file)"), file: "schemes/\(file)"))
+                let compiled = try CompiledScheme(ParsedContent.scheme(try content.require("schemes/\(file)"), file: "schemes/\(file)"))
                 var report: ScoreReport?
                 if let data = content.text("examples/\(file)") {
-                    report = try Engine(compiled).score(DataFile.parse(data, file: "examples/\(file)"), explain: true)
+                    report = try Engine(compiled).score(ParsedContent.dataSet(data, file: "examples/\(file)"), explain: true)
                 }
                 entries.append(Entry(file: file, scheme: compiled, report: report))
             } catch {

@@ -42,6 +42,9 @@ enum DemoData {
         DemoAccount(username: "fucheng", displayName: "涪城区残联填报员", role: .filler, unitCode: "510701"),
     ]
     static let demoScheme = "000"
+    /// Every demo account has the same published password, so its bcrypt hash is computed once per process
+    /// (bcrypt is slow on purpose; the test suite loads the demo once per test).
+    static let passwordHash = Result { try Bcrypt.hash(password) }
     static let periods = ["2018-04", "2018-05", "2018-06"]
 
     /// Loads the demo from an operator's content folder (see ContentFiles.directory).
@@ -65,7 +68,7 @@ enum DemoData {
         _ = try await OrgImport.save(rows, file: "demo/org-sichuan.csv", on: database)
 
         let units = Dictionary(uniqueKeysWithValues: try await OrgUnit.query(on: database).all().map { ($0.code, $0) })
-        let hash = try Bcrypt.hash(password)
+        let hash = try passwordHash.get()
         for account in accounts {
             guard let unit = units[account.unitCode] else { continue }
             try await User(username: account.username, displayName: account.displayName, passwordHash: hash, role: account.role,
@@ -75,7 +78,7 @@ enum DemoData {
         var schemeIDs: [String: UUID] = [:]
         for file in content.names(in: "schemes", suffix: ".yaml") {
             let yaml = try content.require("schemes/\(file)")
-            let scheme = try SchemeFile.parse(yaml, file: file)
+            let scheme = try ParsedContent.scheme(yaml, file: file)
             let version = SchemeVersion(code: scheme.id, version: scheme.version, name: scheme.name, year: scheme.year, yaml: yaml,
                                         frozen: scheme.id == demoScheme || scheme.id == employmentScheme)
             try await version.create(on: database)
@@ -83,8 +86,8 @@ enum DemoData {
         }
         try await DemoAppraisals.load(size, hash: hash, on: database)
         guard let schemeID = schemeIDs[demoScheme] else { return true }
-        let template = try DataFile.parse(try content.require("examples/000-liangfu-jiaojiu.yaml"), file: "examples/000-liangfu-jiaojiu.yaml")
-        let scheme = try SchemeFile.parse(try content.require("schemes/000-liangfu-jiaojiu.yaml"), file: "schemes/000-liangfu-jiaojiu.yaml")
+        let template = try ParsedContent.dataSet(try content.require("examples/000-liangfu-jiaojiu.yaml"), file: "examples/000-liangfu-jiaojiu.yaml")
+        let scheme = try ParsedContent.scheme(try content.require("schemes/000-liangfu-jiaojiu.yaml"), file: "schemes/000-liangfu-jiaojiu.yaml")
         let percentInputs = Set(scheme.inputs.filter { $0.unit == "%" }.map(\.name))
         let periods = size == .full ? periods : Array(periods.suffix(2))
         let subjects = units.values.filter { $0.kind == "市州" || $0.kind == "县市区" }.sorted { $0.path < $1.path }
@@ -150,8 +153,8 @@ enum DemoData {
     private static func employmentYear(_ schemeID: UUID, units: [String: OrgUnit], content: ContentFiles,
                                        using generator: inout SeededRandom) throws -> ([Assessment], [EntryValue]) {
         let file = "examples/004-employment.yaml"
-        let example = try DataFile.parse(try content.require(file), file: file)
-        let scheme = try SchemeFile.parse(try content.require("schemes/004-employment.yaml"), file: "schemes/004-employment.yaml")
+        let example = try ParsedContent.dataSet(try content.require(file), file: file)
+        let scheme = try ParsedContent.scheme(try content.require("schemes/004-employment.yaml"), file: "schemes/004-employment.yaml")
         let percentInputs = Set(scheme.inputs.filter { $0.unit == "%" }.map(\.name))
         let cities = units.values.filter { $0.kind == "市州" }.sorted { $0.path < $1.path }
         var assessments: [Assessment] = []

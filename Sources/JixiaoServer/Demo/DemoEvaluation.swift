@@ -26,7 +26,7 @@ enum DemoEvaluation {
     static func load(schemeID: UUID?, content: ContentFiles, passwordHash: String, on database: any Database) async throws {
         guard let schemeID else { return }
         let file = "examples/001-shaanxi-2020.yaml"
-        let data = try DataFile.parse(try content.require(file), file: file)
+        let data = try ParsedContent.dataSet(try content.require(file), file: file)
         var created: [String: OrgUnit] = [:]
         for unit in units {
             let parent = unit.parent.flatMap { created[$0] }
@@ -41,7 +41,7 @@ enum DemoEvaluation {
                            unitID: try unit.requireID()).create(on: database)
         }
         let yaml = try await SchemeVersion.find(schemeID, on: database)?.yaml ?? ""
-        let scheme = try SchemeFile.parse(yaml, file: "schemes/001-shaanxi-2020.yaml")
+        let scheme = try ParsedContent.scheme(yaml, file: "schemes/001-shaanxi-2020.yaml")
         var weights: [String: Fixed] = [:]
         if case .subjects(let given, _, _)? = scheme.composite { for (subject, weight) in given { weights[subject] = weight } }
 

@@ -27,7 +27,7 @@ enum DemoSelfEvaluations {
         var values: [EntryValue] = []
         for file in examples {
             let number = String(file.dropFirst(4).prefix(2))
-            let data = try DataFile.parse(try content.require("examples/\(file)"), file: "examples/\(file)")
+            let data = try ParsedContent.dataSet(try content.require("examples/\(file)"), file: "examples/\(file)")
             guard let subject = data.subjects.first, let schemeID = schemeIDs[data.schemeID] else { continue }
             let code = "\(rootCode)-\(number)"
             let unit = OrgUnit(id: UUID(), code: code, name: subject.name, kind: "项目", parentID: try root.requireID(), path: "/\(rootCode)/\(code)/")
@@ -59,7 +59,7 @@ enum DemoSelfEvaluations {
     /// The stored values of seed 002's project `number` ("01" … "11") as its example file prints them.
     static func exampleFigures(_ number: String, content: ContentFiles = .embedded) throws -> [String: String] {
         guard let file = content.names(in: "examples", suffix: ".yaml").first(where: { $0.hasPrefix("002-\(number)-") }),
-            let subject = try DataFile.parse(try content.require("examples/\(file)"), file: file).subjects.first
+            let subject = try ParsedContent.dataSet(try content.require("examples/\(file)"), file: file).subjects.first
         else { throw StartupProblem("没有 002-\(number) 的示例数据") }
         return figures(subject)
     }

@@ -30,7 +30,14 @@ public enum FirstStart {
         let hash = try Bcrypt.hash(password)
         let unit = try await database.transaction { db -> OrgUnit in
             let roots = try await OrgUnit.query(on: db).filter(\.$parent.$id == nil).sort(\.$path).all()
-            if let root = roots.first(where: { $0.code == settings.rootUnitCode }) ?? roots.first { return root }
+            if let root = roots.first(where: { $0.code == settings.rootUnitCode }) { return root }
+            if roots.count == 1, let root = roots.first { return root }
+            if roots.count > 1 {
+                // Which tree the admin manages is the operator's choice, never an accident of sort order.
+                let named = roots.prefix(5).map { "\($0.code) \($0.name)" }.joined(separator: "、")
+                throw StartupProblem("数据库中有 \(roots.count) 个根单位（\(named)\(roots.count > 5 ? " 等" : "")），"
+                    + "没有代码为 “\(settings.rootUnitCode)” 的：请用 --root-code 或环境变量 JIXIAO_ROOT_UNIT_CODE 指明管理员所在的根单位")
+            }
             let code = settings.rootUnitCode.trimmingCharacters(in: .whitespaces)
             guard !code.isEmpty, !code.contains("/") else {
                 throw StartupProblem("根单位代码 “\(settings.rootUnitCode)” 无效：不能为空，也不能含 /")

@@ -16,7 +16,7 @@ struct RunnableScheme: Sendable {
     /// Parses a stored scheme file. A one-stage scheme is given the default workflow's three stages,
     /// so the engine scores every stage's column (自评 / 初评 / 审定) from the figures each stage changed.
     init(versionID: UUID, yaml: String, file: String) throws {
-        var scheme = try SchemeFile.parse(yaml, file: file)
+        var scheme = try ParsedContent.scheme(yaml, file: file)
         let workflow = Workflow(schemeStages: scheme.stages)
         scheme.stages = workflow.stages
         self.versionID = versionID
@@ -73,8 +73,16 @@ struct PeriodScores: Sendable {
 
     let scheme: RunnableScheme
     let period: String
-    let report: ScoreReport
+    /// Every stage of every subject, scored without derivations, kept so that a change re-scores only what it can
+    /// change (`Engine.rescore`) and one subject's derivation is computed when its sheet asks (`explained`).
+    let scored: ScoredPeriod
     let rows: [Row]
+
+    var report: ScoreReport { scored.report }
+
+    /// One subject's results at every stage with each indicator's derivation and facts, exactly as a full scoring
+    /// with explanations gives them; computed for this subject only.
+    func explained(_ row: Row) -> [SubjectResult] { Engine(scheme.compiled).explain(scored, subject: row.subject) }
 
     func row(_ assessmentID: UUID) -> Row? { rows.first { $0.assessmentID == assessmentID } }
 
@@ -249,6 +257,9 @@ actor ScoreBoard {
 
     /// At most this many changed assessments are re-read one by one; more than that, the period is read whole.
     static let deltaLimit = 500
+    /// Up to this many changed subjects are re-scored one after another (each re-scores the peer-dependent
+    /// indicators of every subject); more than that, scoring the whole period once is cheaper.
+    static let partialLimit = 16
 
     /// Scores a period from the database. With `previous` (the same period scored at an older stamp, same org
     /// tree), only the assessments whose revision moved have their figures read again; the other subjects' data
@@ -311,9 +322,17 @@ actor ScoreBoard {
             PeriodScores.Row(assessmentID: assessment.id, unitCode: assessment.code, unitName: assessment.name, unitPath: assessment.path,
                              unitKind: assessment.kind, state: assessment.state, revision: assessment.revision, subject: index)
         }
-        let data = DataSet(schemeID: scheme.compiled.scheme.id, period: period, subjects: subjects)
-        let report = try Engine(scheme.compiled).score(data, explain: true)
-        return (PeriodScores(scheme: scheme, period: period, report: report, rows: rows), reread?.count)
+        let engine = Engine(scheme.compiled)
+        let scored: ScoredPeriod
+        if let reread, let previous, reread.count <= partialLimit {
+            // Each changed subject re-scored in turn, and of its peers only what reads peers: a full scoring's result.
+            var period = previous.scored
+            for index in reread { period = try engine.rescore(period, subject: index, to: subjects[index]) }
+            scored = period
+        } else {
+            scored = try engine.scorePeriod(DataSet(schemeID: scheme.compiled.scheme.id, period: period, subjects: subjects))
+        }
+        return (PeriodScores(scheme: scheme, period: period, scored: scored, rows: rows), reread?.count)
     }
 
     /// One assessment's stored figures as the engine's subject: stage 0's figures, then each later stage's changes.
@@ -363,8 +382,7 @@ extension PeriodScores {
     /// What the period would score with `figures` typed into one assessment at `stage` (nothing saved):
     /// the live score of the entry form. Peers keep their saved figures, so ranking rules stay exact.
     func preview(_ row: Row, figures: [String: String], stage: Int) throws -> SubjectResult {
-        var data = report.data
-        var subject = data.subjects[row.subject]
+        var subject = report.data.subjects[row.subject]
         let stageName = scheme.workflow.stages[min(stage, scheme.workflow.stages.count - 1)]
         let typedSelf = figures.filter { SelfEvaluation.kind(of: $0.key) != nil }
         if scheme.isSelfEvaluation, stage == 0, !typedSelf.isEmpty {
@@ -391,11 +409,11 @@ extension PeriodScores {
                 subject.stages[stageName] = change
             }
         }
-        data.subjects[row.subject] = subject
-        let report: ScoreReport
-        do { report = try Engine(scheme.compiled).score(data) } catch {
+        // Only this subject and what its peers read of it are scored again: a full scoring's result.
+        let trial: ScoredPeriod
+        do { trial = try Engine(scheme.compiled).rescore(scored, subject: row.subject, to: subject) } catch {
             throw InputProblems(problems: error.problems.map(\.message))
         }
-        return report.stages[min(stage, report.stages.count - 1)].subjects[row.subject]
+        return trial.report.stages[min(stage, trial.report.stages.count - 1)].subjects[row.subject]
     }
 }

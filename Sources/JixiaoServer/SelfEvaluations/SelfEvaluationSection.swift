@@ -121,15 +121,14 @@ struct SelfEvaluationSection {
                     .td(.class("num"), .text(indicator.max.formatted())),
                     .td(.text(indicator.targetText ?? indicator.target?.description ?? "")),
                     .td(entered.contains(position)
-                        ? (editable && index[figureKey] != nil
-                           ? EntryWidgetView.control(fields[index[figureKey]!], index: index[figureKey]!, value: value(figureKey))
-                           : .text(value(figureKey)))
+                        ? (editable ? index[figureKey].map { EntryWidgetView.control(fields[$0], index: $0, value: value(figureKey)) } : nil)
+                            ?? .text(value(figureKey))
                         : .text(value(figureKey))),
                     .td(indicator.isGroup ? .text(value(claimKey))
-                        : editable && index[claimKey] != nil
-                        ? .input(.type(.text), .class("claim"), .escaped("name", "v\(index[claimKey]!)"), .escaped("id", "claim-\(indicator.code)"),
-                                 .escaped("value", value(claimKey)), .attribute(named: "inputmode", value: "decimal"))
-                        : .text(value(claimKey))),
+                        : (editable ? index[claimKey].map { position in
+                            .input(.type(.text), .class("claim"), .escaped("name", "v\(position)"), .escaped("id", "claim-\(indicator.code)"),
+                                   .escaped("value", value(claimKey)), .attribute(named: "inputmode", value: "decimal"))
+                        } : nil) ?? .text(value(claimKey))),
                     .td(.class("num"), .escaped("data-live", indicator.code), .text(result.outcomes[position].statusText)),
                     .td(.unwrap(claim) { item in
                         item.agrees ? .span(.class("ok"), .text("一致"))
@@ -138,20 +137,20 @@ struct SelfEvaluationSection {
                     .td(.class("rule"), .text(indicator.text ?? "")))
             },
             .tr(.th(""), .th("合计"), .th(.class("num"), .text(result.totalMax.formatted())), .th(""), .th(""),
-                .th(editable && index[SelfEvaluation.claimTotalKey] != nil
-                    ? .input(.type(.text), .class("claim"), .escaped("name", "v\(index[SelfEvaluation.claimTotalKey]!)"), .id("claim-total"),
-                             .escaped("value", value(SelfEvaluation.claimTotalKey)))
-                    : .text(value(SelfEvaluation.claimTotalKey))),
+                .th((editable ? index[SelfEvaluation.claimTotalKey].map { position in
+                    .input(.type(.text), .class("claim"), .escaped("name", "v\(position)"), .id("claim-total"),
+                           .escaped("value", value(SelfEvaluation.claimTotalKey)))
+                } : nil) ?? .text(value(SelfEvaluation.claimTotalKey))),
                 .th(.class("num"), .id("rule-total"), .text(result.total.statusText)),
                 .th(.unwrap(totalItem) { item in
                     item.agrees ? .span(.class("ok"), .text("一致")) : .span(.class("bad flag"), .text("不一致：自评 \(item.printed)，按规则 \(item.computed)"))
                 }),
                 .th("")),
             .tr(.th(""), .th("评价等级"), .th(""), .th(""), .th(""),
-                .th(editable && index[SelfEvaluation.claimGradeKey] != nil
-                    ? .input(.type(.text), .class("claim"), .escaped("name", "v\(index[SelfEvaluation.claimGradeKey]!)"), .id("claim-grade"),
-                             .escaped("value", value(SelfEvaluation.claimGradeKey)))
-                    : .text(value(SelfEvaluation.claimGradeKey))),
+                .th((editable ? index[SelfEvaluation.claimGradeKey].map { position in
+                    .input(.type(.text), .class("claim"), .escaped("name", "v\(position)"), .id("claim-grade"),
+                           .escaped("value", value(SelfEvaluation.claimGradeKey)))
+                } : nil) ?? .text(value(SelfEvaluation.claimGradeKey))),
                 .th(.id("rule-grade"), .text(result.grade ?? "—")),
                 .th(.unwrap(gradeItem) { item in
                     item.agrees ? .span(.class("ok"), .text("一致")) : .span(.class("bad flag"), .text("不一致：自评 \(item.printed)，按规则 \(item.computed)"))

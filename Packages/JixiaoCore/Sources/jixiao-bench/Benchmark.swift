@@ -46,6 +46,9 @@ struct Benchmark {
         let dataFile = try FileHandle(forWritingTo: dataURL)
         dataFile.write(rawBytes([Int64(subjects), Int64(months)]))
 
+        // First, while nothing else is held: a save in a period of (at most) 3,000 subjects, re-scored partially.
+        let partialLine = try partialRescore(scheme, compiled, subjects: min(subjects, 3000))
+
         let scorer = Scorer(compiled)
         var random = SeededRandom(seed: 42)
         var wall: Duration = .zero
@@ -78,6 +81,7 @@ struct Benchmark {
         // CPU time is the figure that holds on a shared machine; wall time is printed beside it.
         print(String(format: "full_rescore_seconds: %.3f (%ld subjects × %ld indicators × %ld months, from scratch, CPU; %.3f s wall)",
                      cpu, subjects, leaves, months, wallSeconds))
+        print(partialLine)
 
         // The same first month through `Engine.score`, the full report the server reads (every subject's
         // outcomes, maxima, rankings, grades): what that materialisation costs on top. At most 3,000
@@ -108,6 +112,38 @@ struct Benchmark {
         print("evaluations_per_second: \(Int(rate))")
         print("peak_rss_mib: \(peakResidentMiB())")
         print("c_reference_ratio: \(ratio)")
+    }
+
+    /// One subject's figures changed in a scored period, re-scored by `Engine.rescore` (that subject, and its
+    /// peers' ranking indicators and the groups above them; the new report included), best of five, CPU; checked
+    /// against a full score of the same data. At most two periods are held at once.
+    static func partialRescore(_ scheme: Scheme, _ compiled: CompiledScheme, subjects: Int) throws -> String {
+        var random = SeededRandom(seed: 42)
+        let data = generatedData(scheme, subjects: subjects, month: 1, random: &random)
+        let engine = Engine(compiled)
+        var cpuStart = threadCPUSeconds()
+        let period = try engine.scorePeriod(data)
+        let fullCPU = threadCPUSeconds() - cpuStart
+        let index = data.subjects.count / 2
+        var changed = data.subjects[index]
+        for l in 0..<10 { changed.inputs["x\(l)"] = .number(Fixed(Int(random.next() % 10_001)).divided(by: 100)!) }
+        var best = Double.infinity
+        for _ in 0..<5 {
+            cpuStart = threadCPUSeconds()
+            let rescored = try engine.rescore(period, subject: index, to: changed)
+            best = min(best, threadCPUSeconds() - cpuStart)
+            withExtendedLifetime(rescored) {}
+        }
+        let rescored = try engine.rescore(period, subject: index, to: changed)
+        let scorer = Scorer(compiled)
+        try scorer.score(rescored.data)
+        let final = rescored.report.finalStage.subjects
+        let agrees = final.indices.allSatisfy { subject in
+            scorer.total(subject: subject) == final[subject].total
+                && final[subject].outcomes.indices.allSatisfy { scorer.outcome(subject: subject, indicator: $0) == final[subject].outcomes[$0] }
+        }
+        return String(format: "partial_rescore_ms: %.1f (one subject changed among %ld, report included, best of 5, CPU; a full Engine.scorePeriod took %.1f ms; %@)",
+                      best * 1000, data.subjects.count, fullCPU * 1000, agrees ? "equal to a full re-score" : "DIFFERS from a full re-score")
     }
 
     struct ReferenceError: Error { let message: String }
@@ -171,51 +207,12 @@ struct Benchmark {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// 20 groups × 10 leaves, cycling through the rule kinds; every 20th leaf is a ranking.
-    /// `Benchmarks/reference.c` hard-codes this same scheme: change both together.
-    static func generatedScheme(leaves: Int) -> Scheme {
-        var groups: [Indicator] = []
-        let perGroup = 10
-        for g in 0..<(leaves / perGroup) {
-            var children: [Indicator] = []
-            for l in 0..<perGroup {
-                let code = "\(g + 1).\(l + 1)"
-                let input = try! Expression(parsing: "x\(l)")
-                let rule: Rule
-                switch (g * perGroup + l) % 10 {
-                case 0: rule = .proportional(input: input, target: .constant(.number(100)))
-                case 1: rule = .rate(rate: try! Expression(parsing: "x\(l) / 100"))
-                case 2: rule = .threshold(Threshold(input: input, op: .greaterOrEqual, value: .constant(.number(60)), accept: [],
-                                                    pass: try! Expression(parsing: "max"), fail: .constant(.number(.zero))))
-                case 3: rule = .tiers(input: input, tiers: [
-                    Tier(from: 90, to: nil, points: Fixed("0.5")!), Tier(from: 75, to: 90, points: Fixed("0.4")!),
-                    Tier(from: 60, to: 75, points: Fixed("0.2")!), Tier(from: nil, to: 60, points: .zero)])
-                case 4: rule = .shortfall(Shortfall(input: input, target: .constant(.number(95)), step: 10, deduct: Fixed("0.1")!,
-                                                    steps: .whole, above: false, base: nil, floor: nil, cutoff: nil, cutoffScore: .zero))
-                case 5: rule = .incidents(Incidents(count: try! Expression(parsing: "floor(x\(l) / 25)"), deduct: Fixed("0.1")!, ladder: [], cap: nil, base: nil))
-                case 6: rule = .deviation(input: input, target: .constant(.number(50)))
-                case 7: rule = .formula(score: try! Expression(parsing: "min(x\(l) / 200, 1) * max"))
-                case 8: rule = .shortfall(Shortfall(input: input, target: .constant(.number(80)), step: 1, deduct: Fixed("0.01")!,
-                                                    steps: .proportional, above: false, base: nil, floor: nil, cutoff: .constant(.number(30)), cutoffScore: .zero))
-                default:
-                    rule = (g % 2 == 0)
-                        ? .ranking(Ranking(metric: input, descending: true, coefficient: .linear(first: .one, last: Fixed("0.6")!), amongSiblings: false))
-                        : .rescale(input: input, from: 100)
-                }
-                children.append(Indicator(code: code, name: "指标\(code)", max: Fixed("0.5")!, rule: rule))
-            }
-            groups.append(Indicator(code: "\(g + 1)", name: "组\(g + 1)", max: 5, children: children))
-        }
-        return Scheme(id: "bench", name: "基准方案", total: Fixed(leaves / 2), indicators: groups)
-    }
+    /// The generated workload lives in the core (`GeneratedWorkload`), so that tests score the same scheme.
+    /// `Benchmarks/reference.c` hard-codes that scheme: change both together.
+    static func generatedScheme(leaves: Int) -> Scheme { GeneratedWorkload.scheme(leaves: leaves) }
 
     static func generatedData(_ scheme: Scheme, subjects: Int, month: Int, random: inout SeededRandom) -> DataSet {
-        let data = (0..<subjects).map { index -> SubjectData in
-            var inputs: [String: Value] = [:]
-            for l in 0..<10 { inputs["x\(l)"] = .number(Fixed(Int(random.next() % 10_001)).divided(by: 100)!) }
-            return SubjectData(id: "S\(index)", inputs: inputs)
-        }
-        return DataSet(schemeID: scheme.id, period: "2020-\(month)", subjects: data)
+        GeneratedWorkload.data(scheme, subjects: subjects, month: month, random: &random)
     }
 
     static func peakResidentMiB() -> Int {

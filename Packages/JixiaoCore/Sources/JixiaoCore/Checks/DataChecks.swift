@@ -35,26 +35,7 @@ enum DataChecks {
                 visited.insert(next)
                 cursor = parents[next] ?? nil
             }
-            func checkCodes(_ codes: some Sequence<String>, _ what: String) {
-                for code in codes where compiled.codeIndex[code] == nil {
-                    problems.append(Problem(.error, code: code, location: subject.location, "考核对象 “\(subject.id)” 的\(what)引用了方案中不存在的指标 “\(code)”"))
-                }
-            }
-            checkCodes(subject.values.keys.sorted(), "填报值")
-            for (codes, what) in subject.printed.codeLists { checkCodes(codes, what) }
-            for (stage, change) in subject.stages.sorted(by: { $0.key < $1.key }) {
-                for (codes, what) in change.printed.codeLists { checkCodes(codes, "\(stage)\(what)") }
-            }
-            for (stage, change) in subject.stages.sorted(by: { $0.key < $1.key }) {
-                if !scheme.stages.dropFirst().contains(stage) {
-                    let allowed = scheme.stages.dropFirst().joined(separator: "、")
-                    problems.append(Problem(.error, location: subject.location, "考核对象 “\(subject.id)” 的阶段 “\(stage)” 不在方案的复核阶段（\(allowed.isEmpty ? "无" : allowed)）之中"))
-                }
-                checkCodes(change.values.keys.sorted(), "\(stage)修改")
-                for code in change.values.keys.sorted() where change.reasons[code] == nil && compiled.codeIndex[code] != nil {
-                    problems.append(Problem(.error, code: code, location: subject.location, "考核对象 “\(subject.id)” 在 \(stage) 修改了指标 \(code)，但没有填写理由"))
-                }
-            }
+            problems += subjectProblems(subject, against: compiled)
         }
         for (codes, what) in data.compositePrinted.codeLists {
             for code in codes where compiled.codeIndex[code] == nil {
@@ -62,5 +43,33 @@ enum DataChecks {
             }
         }
         if !problems.isEmpty { throw DataErrors(problems: problems) }
+    }
+
+    /// The checks that concern one subject alone: the indicator codes and stages its figures name. With its id
+    /// and parent unchanged, this is all a changed subject needs before a partial re-score (see `Engine.rescore`).
+    static func subjectProblems(_ subject: SubjectData, against compiled: CompiledScheme) -> [Problem] {
+        var problems: [Problem] = []
+        let scheme = compiled.scheme
+        func checkCodes(_ codes: some Sequence<String>, _ what: String) {
+            for code in codes where compiled.codeIndex[code] == nil {
+                problems.append(Problem(.error, code: code, location: subject.location, "考核对象 “\(subject.id)” 的\(what)引用了方案中不存在的指标 “\(code)”"))
+            }
+        }
+        checkCodes(subject.values.keys.sorted(), "填报值")
+        for (codes, what) in subject.printed.codeLists { checkCodes(codes, what) }
+        for (stage, change) in subject.stages.sorted(by: { $0.key < $1.key }) {
+            for (codes, what) in change.printed.codeLists { checkCodes(codes, "\(stage)\(what)") }
+        }
+        for (stage, change) in subject.stages.sorted(by: { $0.key < $1.key }) {
+            if !scheme.stages.dropFirst().contains(stage) {
+                let allowed = scheme.stages.dropFirst().joined(separator: "、")
+                problems.append(Problem(.error, location: subject.location, "考核对象 “\(subject.id)” 的阶段 “\(stage)” 不在方案的复核阶段（\(allowed.isEmpty ? "无" : allowed)）之中"))
+            }
+            checkCodes(change.values.keys.sorted(), "\(stage)修改")
+            for code in change.values.keys.sorted() where change.reasons[code] == nil && compiled.codeIndex[code] != nil {
+                problems.append(Problem(.error, code: code, location: subject.location, "考核对象 “\(subject.id)” 在 \(stage) 修改了指标 \(code)，但没有填写理由"))
+            }
+        }
+        return problems
     }
 }

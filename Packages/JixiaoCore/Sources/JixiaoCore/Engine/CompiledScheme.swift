@@ -64,6 +64,10 @@ public struct CompiledScheme: Sendable {
     public let entryInputNames: [String]
     /// Warnings found while compiling (errors are thrown).
     public let warnings: [Problem]
+    /// Per node: whether its score can change when another subject's figures change (it reads peers through a
+    /// ranking or an aggregate, takes part in a cross effect, or depends on such a node through `score()`, a
+    /// metric or its children). A partial re-score recomputes these for every subject (see `ScoredPeriod`).
+    let peerDependent: [Bool]
 
     public init(_ scheme: Scheme) throws(SchemeErrors) {
         var builder = Builder(scheme: scheme)
@@ -108,9 +112,56 @@ public struct CompiledScheme: Sendable {
         self.aggregateCount = builder.aggregateCount
         self.gradeVetoes = builder.gradeVetoes
         self.warnings = problems
+        self.peerDependent = CompiledScheme.peerDependence(builder)
+    }
+
+    /// Seeds: nodes whose own formulas read peers (aggregates, also through metrics), ranking rules, and every
+    /// node with cross effects or targeted by one (a parent deduction crosses subjects; effects are rare, so all
+    /// of them are treated alike). Then, in evaluation order, every node whose children or dependencies are marked.
+    private static func peerDependence(_ builder: Builder) -> [Bool] {
+        var metricReadsPeers: [Bool?] = Array(repeating: nil, count: builder.boundMetrics.count)
+        func readsPeers(_ expression: BoundExpression) -> Bool {
+            var found = false
+            expression.walk { node in
+                switch node {
+                case .aggregate: found = true
+                case .metric(let metric):
+                    if metricReadsPeers[metric] == nil {
+                        metricReadsPeers[metric] = false  // a cycle is an error caught at compile time; guard anyway
+                        metricReadsPeers[metric] = readsPeers(builder.boundMetrics[metric].expression)
+                    }
+                    if metricReadsPeers[metric] == true { found = true }
+                default: break
+                }
+            }
+            return found
+        }
+        var marked = Array(repeating: false, count: builder.nodes.count)
+        for (index, node) in builder.nodes.enumerated() {
+            var expressions: [BoundExpression] = node.rule?.rule.expressions ?? []
+            if case .ranking? = node.rule?.rule { marked[index] = true }
+            if let veto = node.veto { expressions.append(veto) }
+            expressions += node.variants.map(\.when)
+            if !node.effects.isEmpty {
+                marked[index] = true
+                for effect in node.effects {
+                    if let zero = effect.zero { marked[zero] = true }
+                    if let deduct = effect.parentDeduct { marked[deduct.index] = true }
+                }
+            }
+            if expressions.contains(where: readsPeers) { marked[index] = true }
+        }
+        for index in builder.order where !marked[index] {
+            if builder.nodes[index].children.contains(where: { marked[$0] }) || builder.dependencies[index].contains(where: { marked[$0] }) {
+                marked[index] = true
+            }
+        }
+        return marked
     }
 
     public var indicatorCount: Int { nodes.count }
+    /// How many indicators a partial re-score recomputes for every subject (see `peerDependent`).
+    public var peerDependentCount: Int { peerDependent.filter { $0 }.count }
     public func index(of code: String) -> Int? { codeIndex[code] }
     public func indicator(at index: Int) -> Indicator { nodes[index].indicator }
 }

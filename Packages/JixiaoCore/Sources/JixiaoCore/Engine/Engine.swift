@@ -111,6 +111,7 @@ final class Run {
     let childList: [Int]
     let fastLeaves: [FastPlan.Leaf?]
     let fastOps: [FastPlan.Op]
+    let fastOps64: [Op64]
     let fastTiers: [Tier]
     let fastRungs: [LadderRung]
     let rankingColumns: Int
@@ -136,6 +137,8 @@ final class Run {
     /// Per peer group ranked in this load: coefficient and declared max × coefficient, by rank.
     var rankTables: [[(coefficient: Exact, scaled: Exact)?]] = []
     var warnings: [[String]] = []
+    /// Per subject, the indicator each of `warnings` came from (a partial re-score replaces those of the cells it redoes).
+    var warningSources: [[Int]] = []
     var aggregateCache: [Int: [Int: Term]] = [:]
     /// Ranking coefficients by column and peer count, then rank (a pure function of the curve; kept across `load`s).
     struct CoefficientKey: Hashable {
@@ -175,6 +178,7 @@ final class Run {
         self.childList = compiled.childList
         self.fastLeaves = compiled.fastPlan.leaves
         self.fastOps = compiled.fastPlan.ops
+        self.fastOps64 = compiled.fastPlan.ops64
         self.fastTiers = compiled.fastPlan.tiers
         self.fastRungs = compiled.fastPlan.rungs
         self.rankingColumns = compiled.rankingNodes.count
@@ -231,37 +235,10 @@ final class Run {
         enteredAny.removeAll(keepingCapacity: true)
         reasons.removeAll(keepingCapacity: true)
         for subject in subjects {
-            var inputs = subject.inputs
-            var entered = subject.values
-            var why = subject.reasons
-            if upTo > 0 {
-                for later in stageNames[1...upTo] {
-                    guard let change = subject.stages[later] else { continue }
-                    inputs.merge(change.inputs) { $1 }
-                    entered.merge(change.values) { $1 }
-                    why.merge(change.reasons) { $1 }
-                }
-            }
-            for name in compiled.slotNames {
-                let value = inputs[name] ?? subject.attributes[name]
-                slots.append(value)
-                if case .number(let number)? = value, !number.isOverflow {
-                    slotRaw.append(number.raw)
-                    slotIsNumber.append(true)
-                } else {
-                    slotRaw.append(0)
-                    slotIsNumber.append(false)
-                }
-            }
-            enteredAny.append(!entered.isEmpty)
-            if entered.isEmpty {
-                values.append([])
-            } else {
-                var row = [Value?](repeating: nil, count: nodeCount)
-                for (code, value) in entered { if let index = compiled.codeIndex[code] { row[index] = value } }
-                values.append(row)
-            }
-            reasons.append(why)
+            let row = loadFigures(of: subject, upTo: upTo, slotsAt: slots.count)
+            enteredAny.append(!row.values.isEmpty)
+            values.append(row.values)
+            reasons.append(row.reasons)
         }
         metricCache.removeAll(keepingCapacity: true)
         metricCache.append(contentsOf: repeatElement(compiled.metrics.isEmpty ? [] : Array(repeating: nil, count: compiled.metrics.count),
@@ -285,13 +262,196 @@ final class Run {
         rankTables.removeAll(keepingCapacity: true)
         warnings.removeAll(keepingCapacity: true)
         warnings.append(contentsOf: repeatElement([], count: subjects.count))
+        warningSources.removeAll(keepingCapacity: true)
+        warningSources.append(contentsOf: repeatElement([], count: subjects.count))
         aggregateCache.removeAll(keepingCapacity: true)
         peerGaps.removeAll(keepingCapacity: true)
         provisional.removeAll(keepingCapacity: true)
         facts.removeAll(keepingCapacity: true)
     }
 
-    @inline(__always) func cell(_ subject: Int, _ index: Int) -> Int { subject * nodeCount + index }
+    /// Writes one subject's figures at the stage `upTo` (its own, overlaid by each review stage up to it) into its
+    /// slots from `start` (appending when `start` is the end), and returns its entered figures by indicator and reasons.
+    private func loadFigures(of subject: SubjectData, upTo: Int, slotsAt start: Int) -> (values: [Value?], reasons: [String: String]) {
+        let stageNames = compiled.scheme.stages
+        var inputs = subject.inputs
+        var entered = subject.values
+        var why = subject.reasons
+        if upTo > 0 {
+            for later in stageNames[1...upTo] {
+                guard let change = subject.stages[later] else { continue }
+                inputs.merge(change.inputs) { $1 }
+                entered.merge(change.values) { $1 }
+                why.merge(change.reasons) { $1 }
+            }
+        }
+        var position = start
+        for name in compiled.slotNames {
+            let value = inputs[name] ?? subject.attributes[name]
+            var raw: Int64 = 0
+            var isNumber = false
+            if case .number(let number)? = value, !number.isOverflow {
+                raw = number.raw
+                isNumber = true
+            }
+            if position < slots.count {
+                slots[position] = value
+                slotRaw[position] = raw
+                slotIsNumber[position] = isNumber
+            } else {
+                slots.append(value)
+                slotRaw.append(raw)
+                slotIsNumber.append(isNumber)
+            }
+            position += 1
+        }
+        var row: [Value?] = []
+        if !entered.isEmpty {
+            row = [Value?](repeating: nil, count: nodeCount)
+            for (code, value) in entered { if let index = compiled.codeIndex[code] { row[index] = value } }
+        }
+        return (row, why)
+    }
+
+    /// Column-major (indicator × subjects): an indicator's pass over every subject walks its cells in order.
+    @inline(__always) func cell(_ subject: Int, _ index: Int) -> Int { index * subjectCount + subject }
+
+    func warn(_ subject: Int, _ index: Int, _ text: String) {
+        warnings[subject].append(text)
+        warningSources[subject].append(index)
+    }
+
+    /// A run that continues `previous` (same scheme, stage and subjects, in the same order, with the same ids and
+    /// parents) on `data`, where only the subjects in `subjects` may have changed figures: their rows are reloaded
+    /// and every cell of theirs, and every subject's cells of the nodes in `nodes`, is made pending again, with
+    /// whatever it had recorded (maxima, marks, facts, warnings, zeroings, deductions); everything else is
+    /// taken over as it is. `executeRedo()` then computes exactly the pending cells. Rankings are always redone.
+    init(continuing previous: Run, data: DataSet, subjects redo: [Int], nodes: [Bool], explain: Bool) {
+        compiled = previous.compiled
+        self.data = data
+        stage = previous.stage
+        self.explain = explain
+        subjectCount = previous.subjectCount
+        parents = previous.parents
+        depths = previous.depths
+        subjectOrder = previous.subjectOrder
+        slotCount = previous.slotCount
+        slots = previous.slots
+        slotRaw = previous.slotRaw
+        slotIsNumber = previous.slotIsNumber
+        values = previous.values
+        enteredAny = previous.enteredAny
+        reasons = previous.reasons
+        nodeCount = previous.nodeCount
+        shapes = previous.shapes
+        childList = previous.childList
+        fastLeaves = previous.fastLeaves
+        fastOps = previous.fastOps
+        fastOps64 = previous.fastOps64
+        fastTiers = previous.fastTiers
+        fastRungs = previous.fastRungs
+        rankingColumns = previous.rankingColumns
+        metricCache = Array(repeating: compiled.metrics.isEmpty ? [] : Array(repeating: nil, count: compiled.metrics.count),
+                            count: previous.subjectCount)
+        cellState = previous.cellState
+        cellRaw = previous.cellRaw
+        spill = previous.spill
+        messages = previous.messages
+        loweredMaxima = previous.loweredMaxima
+        zeroed = previous.zeroed
+        parentDeductions = previous.parentDeductions
+        facts = previous.facts
+        provisional = previous.provisional
+        warnings = previous.warnings
+        warningSources = previous.warningSources
+        rankEntries = Array(repeating: RankEntry(rank: 0, table: 0), count: previous.rankEntries.count)
+        coefficientCache = previous.coefficientCache
+        aggregateReads = previous.aggregateReads
+        // When explaining, only the subjects redone get rows (every subject does if whole nodes are redone).
+        let explainAll = explain && nodes.contains(true)
+        explanations = explain ? Array(repeating: explainAll ? Array(repeating: [], count: previous.nodeCount) : [], count: previous.subjectCount)
+            : previous.explanations
+        redoSubject = Array(repeating: false, count: previous.subjectCount)
+        redoNodes = nodes
+        let upTo = compiled.scheme.stages.firstIndex(of: stage) ?? 0
+        for subject in redo {
+            redoSubject[subject] = true
+            let row = loadFigures(of: data.subjects[subject], upTo: upTo, slotsAt: subject * slotCount)
+            enteredAny[subject] = !row.values.isEmpty
+            values[subject] = row.values
+            reasons[subject] = row.reasons
+            if explain { explanations[subject] = Array(repeating: [], count: nodeCount) }
+        }
+        let redoIndices = nodes.indices.filter { nodes[$0] }
+        func reset(_ subject: Int, _ index: Int) {
+            let cell = cell(subject, index)
+            cellState[cell] = CellState.pending
+            if !loweredMaxima.isEmpty { loweredMaxima.removeValue(forKey: cell) }
+            if !zeroed.isEmpty { zeroed.remove(cell) }
+            if !parentDeductions.isEmpty { parentDeductions.removeValue(forKey: cell) }
+            if !explanations[subject].isEmpty { explanations[subject][index] = [] }
+        }
+        for subject in 0..<subjectCount {
+            if redoSubject[subject] {
+                for index in 0..<nodeCount { reset(subject, index) }
+                facts[subject] = nil
+                provisional[subject] = nil
+                warnings[subject] = []
+                warningSources[subject] = []
+                continue
+            }
+            guard !redoIndices.isEmpty else { continue }
+            for index in redoIndices { reset(subject, index) }
+            if facts[subject] != nil { for index in redoIndices { facts[subject]?[index] = nil } }
+            if facts[subject]?.isEmpty == true { facts[subject] = nil }
+            if provisional[subject] != nil { for index in redoIndices { provisional[subject]?[index] = nil } }
+            if provisional[subject]?.isEmpty == true { provisional[subject] = nil }
+            if !warningSources[subject].isEmpty {
+                let kept = warningSources[subject].indices.filter { !nodes[warningSources[subject][$0]] }
+                warnings[subject] = kept.map { warnings[subject][$0] }
+                warningSources[subject] = kept.map { warningSources[subject][$0] }
+            }
+        }
+    }
+
+    /// Set by `init(continuing:)`: the subjects and nodes whose cells `executeRedo` computes again.
+    private var redoSubject: [Bool] = []
+    private var redoNodes: [Bool] = []
+
+    /// Computes the cells `init(continuing:)` made pending, in the order a full run computes them, so that every
+    /// cell, mark and warning comes out as a full run's would; then puts each subject's warnings back in order.
+    func executeRedo() {
+        let position = Dictionary(uniqueKeysWithValues: compiled.order.enumerated().map { ($1, $0) })
+        let redoSubjects = subjectOrder.filter { redoSubject[$0] }
+        for index in compiled.order {
+            if case .ranking(let ranking, let metric)? = compiled.rules[index]?.rule {
+                rank(index, ranking, metric)
+            }
+            if redoNodes[index] {
+                // As `execute` does it for every subject (the fast paths compute the same scores as `compute`).
+                let shape = shapes[index]
+                if shape.isLeaf, !explain, !shape.hasAppliesTo, !shape.hasVariants, !shape.hasVeto, !compiled.hasEffects,
+                    let leaf = fastLeaves[index]
+                {
+                    computeFast(index, shape, leaf)
+                } else if !shape.isLeaf, !explain, !shape.hasAppliesTo, !shape.hasVariants, !shape.hasVeto, !compiled.hasEffects {
+                    computeFastGroup(index, shape)
+                } else {
+                    for subject in subjectOrder { compute(index, subject) }
+                }
+            } else {
+                for subject in redoSubjects { compute(index, subject) }
+            }
+        }
+        for subject in 0..<subjectCount where warningSources[subject].count > 1 {
+            let order = warningSources[subject].indices.sorted {
+                let (a, b) = (position[warningSources[subject][$0]] ?? 0, position[warningSources[subject][$1]] ?? 0)
+                return a != b ? a < b : $0 < $1
+            }
+            warnings[subject] = order.map { warnings[subject][$0] }
+            warningSources[subject] = order.map { warningSources[subject][$0] }
+        }
+    }
 
     /// Drops the data set and what was copied from it, keeping the computed cells (see `Scorer.releaseData`).
     func releaseData() {
@@ -423,14 +583,31 @@ final class Run {
         let (lower, upper) = bounds(shape, max: max)
         let rounding = compiled.scheme.rounding
         let roundLeaves = rounding.point == .indicator
+        // Raw 64-bit decimals first (see `FastPath64`), where the rule's constants are such decimals.
+        let raw64 = !max.isOverflow && !lower.isOverflow && !upper.isOverflow
+            && (!roundLeaves || (rounding.places >= 0 && rounding.places < Fixed.fractionDigits))
+        let placeUnit: Int64 = raw64 && roundLeaves ? Exact.placeUnit(rounding.places) : 1
+        let (maxRaw, lowerRaw, upperRaw) = (max.raw, lower.raw, upper.raw)
         for subject in subjectOrder {
-            if !enteredAny[subject], let raw = fastRaw(leaf, subject, index, max: max), !raw.isOverflow {
-                var score = raw.clamped(to: lower, upper)
-                if roundLeaves { score = score.rounded(places: rounding.places, mode: rounding.mode) }
-                setScore(cell(subject, index), score)
-            } else {
-                compute(index, subject)
+            if !enteredAny[subject] {
+                if raw64, let raw = fastRaw64(leaf, subject, index, max: maxRaw, kind: shape.kind) {
+                    // `Exact.clamped` and `Exact.rounded` on a decimal, as below.
+                    let bounded = raw < lowerRaw ? lowerRaw : (upperRaw < raw ? upperRaw : raw)
+                    if let score = roundLeaves ? Raw.rounded(bounded, unit: placeUnit, mode: rounding.mode) : bounded {
+                        let cell = cell(subject, index)
+                        cellRaw[cell] = score
+                        cellState[cell] = (cellState[cell] & ~CellState.kindMask) | CellState.decimal
+                        continue
+                    }
+                }
+                if let raw = fastRaw(leaf, subject, index, max: max), !raw.isOverflow {
+                    var score = raw.clamped(to: lower, upper)
+                    if roundLeaves { score = score.rounded(places: rounding.places, mode: rounding.mode) }
+                    setScore(cell(subject, index), score)
+                    continue
+                }
             }
+            compute(index, subject)
         }
     }
 
@@ -448,11 +625,10 @@ final class Run {
             return
         }
         for subject in subjectOrder {
-            let base = cell(subject, 0)
             var sum: Int128 = 0
             var plain = true
             for position in start..<end {
-                let child = base + childList[position]
+                let child = cell(subject, childList[position])
                 // Exactly `decimal`: scored, and no lowered max.
                 guard cellState[child] == CellState.decimal else {
                     plain = false
@@ -626,10 +802,9 @@ final class Run {
         var applicable = 0
         var removedMax = Fixed.zero
         var parts: [String] = []
-        let base = cell(subject, 0)
         for position in shape.childStart..<shape.childEnd {
             let child = childList[position]
-            let childCell = base + child
+            let childCell = cell(subject, child)
             let state = cellState[childCell]
             // The group's max for this subject follows its children's: an n/a child takes its whole max
             // away, a variant moves it. Alternatives (applies_to) are not part of everyone's max.
@@ -659,7 +834,7 @@ final class Run {
             var failed: [String] = []
             for position in shape.childStart..<shape.childEnd {
                 let child = childList[position]
-                switch outcome(base + child) {
+                switch outcome(cell(subject, child)) {
                 case .missing: missing.append(compiled.nodes[child].indicator.code)
                 case .failed: failed.append(compiled.nodes[child].indicator.code)
                 default: break
@@ -696,7 +871,7 @@ final class Run {
             do {
                 holds = try effect.when.evaluate(cursor).requireBool("effects.when")
             } catch {
-                warnings[subject].append("指标 \(node.indicator.code) 的交叉影响条件无法判断：\(error.message)")
+                warn(subject, index, "指标 \(node.indicator.code) 的交叉影响条件无法判断：\(error.message)")
                 continue
             }
             guard holds else { continue }
@@ -833,21 +1008,66 @@ final class Run {
         return (.scored(total.rounded(places: scheme.rounding.places, mode: scheme.rounding.mode)), totalMax)
     }
 
-    func result() -> StageResult {
-        let scheme = compiled.scheme
+    /// The stage's result after `executeRedo`, from the result `previous` of the run this one continues: the
+    /// subjects redone are built afresh, the others patched (the redone nodes' outcomes and maxima, total,
+    /// rankings, marks, warnings), then graded and composed as `result()` does, which this equals.
+    func result(patching previous: StageResult) -> StageResult {
+        let redoIndices = redoNodes.indices.filter { redoNodes[$0] }
         var subjects: [SubjectResult] = []
         subjects.reserveCapacity(subjectCount)
         for subject in 0..<subjectCount {
-            let (totalOutcome, totalMax) = total(of: subject)
-            subjects.append(
-                SubjectResult(
-                    subject: data.subjects[subject], outcomes: outcomesOf(subject), maxima: maximaOf(subject),
-                    total: totalOutcome, totalMax: totalMax, composite: nil, grade: nil, rank: nil,
-                    explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject],
-                    reasons: reasons[subject]))
-            subjects[subjects.count - 1].facts = facts[subject] ?? [:]
-            if let marks = provisional[subject] { subjects[subjects.count - 1].provisional = provisionalPeers(marks) }
+            guard !redoSubject[subject], previous.subjects.indices.contains(subject) else {
+                subjects.append(freshResult(subject))
+                continue
+            }
+            var result = previous.subjects[subject]
+            if !redoIndices.isEmpty {
+                // Written only where they differ, so that a peer whose scores stayed keeps its arrays uncopied.
+                for index in redoIndices {
+                    let outcome = outcome(cell(subject, index))
+                    if result.outcomes[index] != outcome { result.outcomes[index] = outcome }
+                    let max = maximum(subject, index)
+                    if result.maxima[index] != max { result.maxima[index] = max }
+                }
+            }
+            (result.total, result.totalMax) = total(of: subject)
+            result.composite = nil
+            result.grade = nil
+            result.rank = nil
+            result.gradeBasis = nil
+            result.explanations = explanations[subject]
+            result.rankings = rankingsOf(subject)
+            result.warnings = warnings[subject]
+            result.facts = facts[subject] ?? [:]
+            result.provisional = provisional[subject].map(provisionalPeers) ?? [:]
+            subjects.append(result)
         }
+        return finish(&subjects)
+    }
+
+    /// One subject's result before grading, as `result()` builds it.
+    private func freshResult(_ subject: Int) -> SubjectResult {
+        let (totalOutcome, totalMax) = total(of: subject)
+        var result = SubjectResult(
+            subject: data.subjects[subject], outcomes: outcomesOf(subject), maxima: maximaOf(subject),
+            total: totalOutcome, totalMax: totalMax, composite: nil, grade: nil, rank: nil,
+            explanations: explanations[subject], rankings: rankingsOf(subject), warnings: warnings[subject],
+            reasons: reasons[subject])
+        result.facts = facts[subject] ?? [:]
+        if let marks = provisional[subject] { result.provisional = provisionalPeers(marks) }
+        return result
+    }
+
+    func result() -> StageResult {
+        var subjects: [SubjectResult] = []
+        subjects.reserveCapacity(subjectCount)
+        for subject in 0..<subjectCount { subjects.append(freshResult(subject)) }
+        return finish(&subjects)
+    }
+
+    /// Composites, grades and the stage composite over every subject's result.
+    private func finish(_ subjects: inout [SubjectResult]) -> StageResult {
+        let scheme = compiled.scheme
         if case .components(let components)? = scheme.composite {
             for subject in subjects.indices {
                 subjects[subject].composite = componentComposite(components, subjects[subject])

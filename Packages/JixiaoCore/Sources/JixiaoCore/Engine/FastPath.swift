@@ -55,11 +55,14 @@ struct FastPlan: Sendable {
 
     var leaves: [Leaf?] = []
     var ops: [Op] = []
+    /// `ops` for the raw 64-bit evaluator (`FastPath64`), position for position.
+    var ops64: [Op64] = []
     var tiers: [Tier] = []
     var rungs: [LadderRung] = []
 
     init(_ rules: [RuleBox?]) {
         for box in rules { leaves.append(box.flatMap { leaf($0.rule) }) }
+        ops64 = ops.map(Op64.init)
     }
 
     /// nil when some formula of the rule is not plain arithmetic on numbers.

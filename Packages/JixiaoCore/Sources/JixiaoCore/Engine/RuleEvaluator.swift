@@ -218,7 +218,7 @@ struct RuleEvaluator {
                 throw .invalid("给分 \(score) 超出本指标范围 \(lower)–\(upper)")
             }
             if rule.reasonRequired, score < Exact(max), run.reasons[cursor.subject][indicator.code] == nil {
-                run.warnings[cursor.subject].append("指标 \(indicator.code) \(indicator.name) 扣分但未填写理由")
+                run.warn(cursor.subject, index, "指标 \(indicator.code) \(indicator.name) 扣分但未填写理由")
             }
             if let reason = run.reasons[cursor.subject][indicator.code] { note("理由：\(reason)") }
             return score
