@@ -48,10 +48,14 @@ let package = Package(
             dependencies: [
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "JixiaoXLSX", package: "JixiaoCore"),
             ]),
         .testTarget(
             name: "JixiaoPlatformTests",
-            dependencies: ["JixiaoPlatform", .product(name: "SQLiteKit", package: "sqlite-kit")]),
+            dependencies: [
+                "JixiaoPlatform", .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "JixiaoXLSX", package: "JixiaoCore"),
+            ]),
         .executableTarget(
             name: "jixiao",
             dependencies: [

@@ -138,6 +138,7 @@ func routes(_ app: Application) throws {
     // The public ballot page: no account, no session, no CSRF token (the one-time code is the secret).
     try app.register(collection: BallotController())
     try working.register(collection: EvaluationController())
+    try PlatformIngest.register(app, signedIn: working)
 }
 
 extension DatabaseID {

@@ -42,7 +42,9 @@ enum Page {
                             .a(.href(SiteURL.org), .text("组织机构")),
                             .a(.href(SiteURL.appraisals), .id("appraisals-link"), .text("全员考核")),
                             .if(context?.user.map { AccountRules.managesAccounts($0.role) } ?? false,
-                                .a(.href(SiteURL.accounts), .id("accounts-link"), .text("账号")))
+                                .a(.href(SiteURL.accounts), .id("accounts-link"), .text("账号"))),
+                            .if(context?.user.map(PlatformIngestRules.mayUpload) ?? false,
+                                .a(.href(SiteURL.platformImports), .id("platform-link"), .text("平台数据")))
                         )),
                     .unwrap(context, { context in
                         .unwrap(context.user) { user in
@@ -112,7 +114,7 @@ enum Page {
             }, 300);
           });
         }
-        """ + SelfEvaluationScript.text + listScript
+        """ + SelfEvaluationScript.text + listScript + PlatformIngestScript.text
 
     /// A one-message page (errors, refusals), with a way back.
     static func message(title: String, lines: [String], context: PageContext?, status: HTTPResponseStatus) -> Response {

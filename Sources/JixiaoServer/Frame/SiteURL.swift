@@ -75,6 +75,13 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case evaluationWorkbook(UUID)
     case evaluationsJSON
     case evaluationJSON(UUID)
+    // Platform data ingest (PlatformIngest/): API tokens, uploads of record files and their progress.
+    case platformTokens
+    case platformTokenRevoke(UUID)
+    case platformImports
+    case platformImportUpload
+    case platformImport(UUID)
+    case platformImportJSON(UUID)
 
     /// One `name=value` of a query, encoded on the way out like every other part.
     struct QueryItem: Sendable, Hashable {
@@ -152,6 +159,12 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .evaluationWorkbook(let id): return Self.join("evaluations", id.uuidString, "scores.xlsx")
         case .evaluationsJSON: return "/api/evaluations"
         case .evaluationJSON(let id): return Self.join("api", "evaluations", id.uuidString)
+        case .platformTokens: return "/platform/tokens"
+        case .platformTokenRevoke(let id): return Self.join("platform", "tokens", id.uuidString, "revoke")
+        case .platformImports: return "/platform/imports"
+        case .platformImportUpload: return "/platform/imports/upload"
+        case .platformImport(let id): return Self.join("platform", "imports", id.uuidString)
+        case .platformImportJSON(let id): return Self.join("api", "platform", "imports", id.uuidString)
         }
     }
 
