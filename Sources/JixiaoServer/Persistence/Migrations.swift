@@ -13,6 +13,7 @@ enum Migrations {
         CreateAppraisals(),  // 7: staff appraisal (seed 003): persons, 日常管理 entries, 附件2 sheets, 民主测评 polls and tallies (Appraisals/AppraisalModels.swift)
         CreateEvaluations(),  // 8: evaluations across subjects, their findings and log (Evaluations/EvaluationModels.swift)
         CreatePlatformRecords(),  // 9: the platform's person-level records of seed 000 (Platform/PlatformRecordsMigration.swift)
+        CreatePlatformLeague(),  // 10: seed 000's monthly league tables frozen per cut-off, and which figures are the platform's (Platform/LeagueModels.swift)
     ]
 }
 
