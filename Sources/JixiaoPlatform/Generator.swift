@@ -18,8 +18,35 @@ public struct ProvinceGenerator: Sendable {
     public var lastMonth = 6
     public var identicalPersons = 25
     public var provinceCode = "510000"
+    public var provinceName = "四川省"
+    /// An org tree to generate for instead of the numbered one (`cities`/`counties` are then taken from it):
+    /// e.g. the server demo's 四川 tree, whose codes are 51CC / 51CCJJ as its CSV has them.
+    public var tree: [City]? = nil
+
+    public struct City: Sendable, Equatable {
+        public let code: String
+        public let name: String
+        public let counties: [(code: String, name: String)]
+        public init(code: String, name: String, counties: [(code: String, name: String)]) {
+            self.code = code
+            self.name = name
+            self.counties = counties
+        }
+        public static func == (a: City, b: City) -> Bool {
+            a.code == b.code && a.name == b.name && a.counties.map(\.code) == b.counties.map(\.code)
+        }
+    }
 
     public init() {}
+
+    /// The tree the records are written for: `tree`, or numbered cities 51CC00 and counties 51CCJJ.
+    public var cityList: [City] {
+        if let tree { return tree }
+        return (0..<cities).map { c in
+            City(code: cityCode(c), name: "市州\(c + 1)",
+                 counties: (0..<countiesOf(city: c)).map { (countyCode(city: c, $0), "县\(c + 1)-\($0 + 1)") })
+        }
+    }
 
     public struct Summary: Sendable, Equatable {
         public var files: [String: Int] = [:]
@@ -55,14 +82,21 @@ public struct ProvinceGenerator: Sendable {
 
         // Units.
         let units = try open("units", "record_id,changed_at,name,parent_code,level")
-        units.row("\(provinceCode),\(stamp),四川省,,province")
+        units.row("\(provinceCode),\(stamp),\(provinceName),,province")
+        let tree = cityList.filter { !$0.counties.isEmpty }
+        let cities = tree.count
+        guard cities > 0 else {
+            summary.files["units"] = try units.close()
+            return summary
+        }
+        func cityCode(_ c: Int) -> String { tree[c].code }
+        func countyCode(city: Int, _ j: Int) -> String { tree[city].counties[j].code }
         var countyList: [(code: String, city: Int)] = []
-        for c in 0..<cities {
-            units.row("\(cityCode(c)),\(stamp),市州\(c + 1),\(provinceCode),city")
-            for j in 0..<countiesOf(city: c) {
-                let code = countyCode(city: c, j)
-                units.row("\(code),\(stamp),县\(c + 1)-\(j + 1),\(cityCode(c)),county")
-                countyList.append((code, c))
+        for (c, city) in tree.enumerated() {
+            units.row("\(city.code),\(stamp),\(city.name),\(provinceCode),city")
+            for county in city.counties {
+                units.row("\(county.code),\(stamp),\(county.name),\(city.code),county")
+                countyList.append((county.code, c))
             }
         }
         summary.files["units"] = try units.close()

@@ -15,6 +15,8 @@ public struct ServerSettings: Sendable {
     public var contentDirectory: String?
     /// The demo loaded into an empty database; nil is a production start (see FirstStart).
     var demo: DemoSize?
+    /// Whether the demo carries seed 000's platform records (Demo/DemoPlatform.swift); nil = with the full demo only.
+    var demoPlatform: Bool?
     /// Production start on a database without accounts: the first account's password (`JIXIAO_ADMIN_PASSWORD`);
     /// nil = a random one, shown once on the console.
     public var adminPassword: String?
@@ -58,7 +60,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try await migrate(app)
     let content = try settings.contentDirectory.map(ContentFiles.directory) ?? .embedded
     if let demo = settings.demo {
-        try await DemoData.loadIfEmpty(demo, content: content, on: app.db, logger: app.logger)
+        try await DemoData.loadIfEmpty(demo, content: content, platform: settings.demoPlatform, on: app.db, logger: app.logger)
     } else {
         try await FirstStart.createAdminIfNoAccount(settings, on: app.db, logger: app.logger)
     }
@@ -139,6 +141,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: BallotController())
     try working.register(collection: EvaluationController())
     try PlatformIngest.register(app, signedIn: working)
+    try working.register(collection: LeagueController())
 }
 
 extension DatabaseID {

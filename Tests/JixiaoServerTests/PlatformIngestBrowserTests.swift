@@ -20,7 +20,7 @@ final class PlatformIngestBrowserTests: XCTestCase {
             let browser = h.browser
             try await browser.resize(width: 1366, height: 900)
             try await h.signIn("zhanghao")
-            try await browser.follow("#platform-link")
+            try await browser.follow("#platform-ingest-link")
             try await browser.follow("#platform-tokens-link")
             try await browser.type("#token-name", "量服平台推送")
             try await browser.follow("#issue")

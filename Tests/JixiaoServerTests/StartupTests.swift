@@ -15,7 +15,7 @@ final class StartupTests: XCTestCase {
 
     func testEmbeddedContentMatchesRepository() throws {
         var onDisk: [String: String] = [:]
-        for (folder, suffix) in [("schemes", ".yaml"), ("examples", ".yaml"), ("demo", ".csv")] {
+        for (folder, suffix) in [("schemes", ".yaml"), ("schemes/platform", ".yaml"), ("examples", ".yaml"), ("demo", ".csv")] {
             let directory = repository.appendingPathComponent(folder)
             for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasSuffix(suffix) {
                 onDisk["\(folder)/\(name)"] = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)

@@ -16,7 +16,7 @@ func makeApp(databaseURL: String? = nil, sqlitePath: String? = nil, fresh: Bool 
     adjust(&settings)
     // The small demo on SQLite is loaded once per test process and copied for each app (see SmallDemoTemplate).
     var copy: SmallDemoTemplate.Copy?
-    if settings.sqlitePath == nil && settings.databaseURL == nil && settings.demo == .small {
+    if settings.sqlitePath == nil && settings.databaseURL == nil && settings.demo == .small && settings.demoPlatform == nil {
         copy = try await SmallDemoTemplate.shared.copy()
         settings.sqlitePath = copy?.path
     }
@@ -43,7 +43,7 @@ func makeApp(databaseURL: String? = nil, sqlitePath: String? = nil, fresh: Bool 
 /// The tests' small demo, loaded once per test process (migrations, org tree, accounts, every demo feature's
 /// data: seconds in a debug build) into a database file that each app then gets a copy of, in milliseconds.
 /// Each test still has a database of its own, exactly as a fresh load leaves it; a test that names its own
-/// file, PostgreSQL, or another demo loads as before.
+/// file, PostgreSQL, or another demo (or the demo with platform records) loads as before.
 actor SmallDemoTemplate {
     static let shared = SmallDemoTemplate()
     private var template: Task<String, any Error>?

@@ -174,7 +174,8 @@ struct BrowserHarness {
     let prefix: String
     private let step = NIOLockedValueBox(0)
 
-    static func run(_ prefix: String, _ body: (BrowserHarness) async throws -> Void) async throws {
+    static func run(_ prefix: String, adjust: (inout ServerSettings) -> Void = { _ in },
+                    _ body: (BrowserHarness) async throws -> Void) async throws {
         let chromedriver = ProcessInfo.processInfo.environment["CHROMEDRIVER"] ?? "/usr/bin/chromedriver"
         let chromium = ProcessInfo.processInfo.environment["CHROMIUM"] ?? "/usr/bin/chromium"
         guard FileManager.default.isExecutableFile(atPath: chromedriver), FileManager.default.isExecutableFile(atPath: chromium) else {
@@ -182,7 +183,7 @@ struct BrowserHarness {
         }
         try FileManager.default.createDirectory(at: repository.appendingPathComponent("artifacts/e2e"), withIntermediateDirectories: true)
         let port = Int.random(in: 20000..<30000)
-        let app = try await makeApp()
+        let app = try await makeApp(adjust: adjust)
         try await app.server.start(address: .hostname("127.0.0.1", port: port))
         let browser: WebDriver
         do {

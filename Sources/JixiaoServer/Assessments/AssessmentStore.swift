@@ -181,6 +181,14 @@ struct AssessmentStore {
             }
             changes.append((key, old, text, reason))
         }
+        // Figures the platform computed (Platform/LeagueStore): not the filler's to type over.
+        if state.stage == 0, !changes.isEmpty {
+            let locked = try await LeagueStore.platformFields(id, on: database)
+            for change in changes where locked[change.field] != nil {
+                problems.append("“\(change.field)”：平台数据（截至 \(locked[change.field] ?? "")），由“量服”平台记录计算，填报人不能修改；如有出入请在平台更正记录")
+            }
+            changes.removeAll { locked[$0.field] != nil }
+        }
         // The rules' own refusals, for the changes that read well, reported with the others at once.
         if !changes.isEmpty {
             do { try await refuseWhatTheRulesRefuse(id, loaded, changes: changes) } catch let refused as InputProblems {

@@ -124,7 +124,12 @@ struct SheetPage {
                             .td(.text(field.label)), .td(.text(field.unit ?? "")),
                             .td(EntryWidgetView.control(field, index: index, value: value)),
                             .if(needsReason, .td(.input(.type(.text), .class("reason"), .escaped("name", "r\(index)"), .escaped("value", reason)))),
-                            .td(.class("rule"), .text(field.text ?? "")))
+                            .td(.class("rule"),
+                                // A platform figure (Platform/LeagueStore) says so: "平台数据 截至 2018-06-25".
+                                .unwrap(view.changedAt[field.key].flatMap { $0.stage == 0 && $0.reason?.hasPrefix("平台数据") == true ? $0.reason : nil }) {
+                                    .span(.class("platform-source ok"), .text("【\($0)，不能手工修改】"))
+                                },
+                                .text(field.text ?? "")))
                     }))),
                   .button(.type(.submit), .id("save"), .text("保存"))),
             .form(.method(.post), .action(SiteURL.assessmentAction(view.row.assessmentID, "upload")), .attribute(named: "enctype", value: "multipart/form-data"),

@@ -10331,5 +10331,125 @@ indicators:
             - {id: "4", text: 绩效评价报告及时上报备案, points: 1}
 
 """#,
+        "schemes/platform/000-liangfu-jiaojiu.yaml": #"""
+# Platform metrics of seed 000 (“量服教就”): how the scheme's platform inputs are aggregated from the person-level
+# records, as of the cut-off (每月25日平台显示的数据为准). Read by JixiaoPlatform (`jixiao platform …`).
+#
+# Why a file beside the scheme and not keys inside it: the scheme file is the document (its inputs, rules and
+# printed text) and validates without any database; these declarations name record tables and columns, which
+# only the platform knows. Each metric here fills the scheme input of the same name; the ratios the scheme prints
+# (人均投入资金, 服务覆盖率, 完成率 …) stay in the scheme's own `metrics:` over these inputs. The file is kept in
+# schemes/platform/ so that `jixiao validate schemes/*.yaml` does not read it as a scheme.
+#
+# Cut-off: the state of every record as of the end of day `cutoff_day` of the month (a change recorded on the 26th
+# counts for the next month). Periods: `year` = the record's date from 1 January to the cut-off date (annual
+# indicators are the year-to-date figures the platform shows); `month` = after the previous month's cut-off date up
+# to this one. Without `period` the state of the records at the cut-off counts, whatever their dates.
+#
+# Kinds of metric:
+#   count: T                      rows of table T (current versions, not deleted)
+#   sum: T.column                 sum of a column (money in 元, exact)
+#   persons: T                    distinct persons (person_id) of T; with `all_of: [flag …]` a person counts only
+#                                 when, over their rows, every listed flag is ticked (R26)
+#   exists: T                     是/否: the unit has such a row (per the unit column itself, e.g. a city's upload)
+#   ratio: [A, B]                 A / B of two metrics of this file, × `scale` (100 with `percent: true` → "x%")
+#   previous: A                   metric A at the previous month's cut-off (负增长)
+#   schedule: {MM: value …}       by the cut-off's month, the latest listed month not after it (进度要求)
+# Conditions (`where`, all must hold): "column op value" with op = != < <= > >=, "column is null",
+# "person.column op value" (the person's current record), "age op N" (the cut-off's year − birth_year),
+# "need_kind matches needs.kind" (the person has that need recorded as of the cut-off). Values may be $year,
+# $month (YYYY-MM of the cut-off), $cutoff_date.
+#
+# ASSUMPTIONS (the document names these figures without formulas; change them here):
+# - 需求精准度 = needs consistent with the person / all needs recorded, in %. A need is consistent when its kind
+#   fits the person: 农业生产 needs only for 农村户口 persons of working age, 就业 / 创业 needs only for persons of
+#   working age (16–59); other kinds always fit.
+# - 落实精准度 = services of the year that answer a need recorded for that person (need_kind matches one of the
+#   person's needs) / all services of the year, in %. 发展增收精准度 is the same over 发展增收 services only.
+# - 机构服务精准度 = accurate items / items of the institution services of the year, in %.
+# - R26 (农业生产平台落实人数): 农村户口 and, over the person's 扶持农村贫困残疾人发展农业生产 services of the year,
+#   all three of 资金扶持 / 物资扶持 / 实用技术培训 ticked (on one 落实表 or several) = 1 person; two of three = 0.
+# - 未及时回应人次: questions asked up to this cut-off in the month and not answered by the cut-off date.
+# - 教就残疾人满意度: mean satisfaction (0–100) of the self-service applications of the year.
+scheme: "000"
+cutoff_day: 25
+
+metrics:
+  入库残疾人人数: {count: persons}
+  就业年龄段残疾人数: {count: persons, where: ["age >= 16", "age <= 59"]}
+
+  需求数: {count: needs}
+  合理需求数:
+    count: needs
+    where:
+      - "kind != 农业生产 or person.hukou = 农村"
+      - "kind not in 农业生产|就业|创业 or person.age >= 16"
+      - "kind not in 农业生产|就业|创业 or person.age <= 59"
+  需求精准度: {ratio: [合理需求数, 需求数], percent: true}
+
+  落实服务数: {count: services, period: year}
+  对应需求的服务数: {count: services, period: year, where: ["need_kind matches needs.kind"]}
+  落实精准度: {ratio: [对应需求的服务数, 落实服务数], percent: true}
+
+  直接投入教就项目资金: {sum: services.funds, period: year, where: ["direct = 1"]}
+  直接实施教就项目服务人次: {count: services, period: year, where: ["direct = 1"]}
+
+  发展增收服务落实数: {persons: services, period: year, where: ["income = 1"]}
+  发展增收服务数: {count: services, period: year, where: ["income = 1"]}
+  对应需求的发展增收服务数: {count: services, period: year, where: ["income = 1", "need_kind matches needs.kind"]}
+  发展增收精准度: {ratio: [对应需求的发展增收服务数, 发展增收服务数], percent: true}
+
+  机构服务项次: {sum: institution_services.items, period: year}
+  机构服务准确项次: {sum: institution_services.accurate_items, period: year}
+  机构服务精准度: {ratio: [机构服务准确项次, 机构服务项次], percent: true}
+
+  自助申办人数: {persons: applications, period: year, where: ["by_self = 1"]}
+  业务办理参与覆盖率: {ratio: [自助申办人数, 入库残疾人人数], percent: true}
+  满意度合计: {sum: applications.satisfaction, period: year}
+  申办项次: {count: applications, period: year}
+  教就残疾人满意度: {ratio: [满意度合计, 申办项次], scale: 1, percent: true}
+
+  阅读人数: {persons: readings, period: year}
+  总阅读量覆盖率: {ratio: [阅读人数, 入库残疾人人数], percent: true}
+
+  未及时回应人次: {count: questions, period: month, where: ["answered_on is null"]}
+
+  居家灵活就业本地任务数: {sum: tasks.task_count, where: ["project = 城乡残疾人居家灵活就业", "year = $year"]}
+  居家灵活就业平台落实人数: {persons: services, period: year, where: ["project = 城乡残疾人居家灵活就业"]}
+  居家灵活就业上月落实人数: {previous: 居家灵活就业平台落实人数}
+  农业生产本地任务数: {sum: tasks.task_count, where: ["project = 扶持农村贫困残疾人发展农业生产", "year = $year"]}
+  农业生产平台落实人数:
+    persons: services
+    period: year
+    where: ["project = 扶持农村贫困残疾人发展农业生产", "person.hukou = 农村"]
+    all_of: [funds_support, goods_support, training]
+  农业生产上月落实人数: {previous: 农业生产平台落实人数}
+  # 6月25日进度过半，11月25日全面完成 (R27)
+  进度要求: {schedule: {"01": 0, "06": 50, "11": 100}, percent: true}
+
+  精准分析已上传: {exists: analysis_uploads, where: ["month = $month"]}
+
+# The automatic checks (R27, R28): each finding names the indicator it costs and the records behind it.
+checks:
+  progress:                     # 完成率 below 进度要求, or 平台落实人数 below last month's (负增长): 2.6.1
+    indicator: "2.6.1"
+    projects:
+      - {name: 城乡残疾人居家灵活就业, done: 居家灵活就业平台落实人数, tasks: 居家灵活就业本地任务数, previous: 居家灵活就业上月落实人数}
+      - {name: 扶持农村贫困残疾人发展农业生产, done: 农业生产平台落实人数, tasks: 农业生产本地任务数, previous: 农业生产上月落实人数}
+    required: 进度要求
+  analysis_upload:              # the month's 精准分析 not uploaded by the 市（州）: 4.1 倒扣 0.5
+    indicator: "4.1"
+    metric: 精准分析已上传
+    level: city
+  identical_income:             # 20 or more persons of a county with completely identical 发展增收 services: 2.3
+    indicator: "2.3"
+    min_persons: 20
+    input: 发展增收服务雷同人数
+  supervision_all_accurate:     # a 市（州）'s supervision of the month finds 100 % everywhere: 3.1, 2.1 → 0
+    indicator: "3.1"
+    input: 督查结果落实精准度全部为100
+    coverage_input: 业务督查未全覆盖
+
+"""#,
     ]
 }

@@ -56,7 +56,8 @@ enum DemoData {
     /// Loads the demo when the database holds no org unit yet; returns whether it did. A database that already
     /// holds units is never touched, so `--demo` on a production database is harmless.
     @discardableResult
-    static func loadIfEmpty(_ size: DemoSize, content: ContentFiles = .embedded, on database: any Database, logger: Logger) async throws -> Bool {
+    static func loadIfEmpty(_ size: DemoSize, content: ContentFiles = .embedded, platform: Bool? = nil, on database: any Database,
+                            logger: Logger) async throws -> Bool {
         guard try await OrgUnit.query(on: database).count() == 0 else {
             logger.notice("数据库中已有组织机构，未载入演示数据")
             return false
@@ -137,6 +138,9 @@ enum DemoData {
             try await newAssessments.create(on: db, chunk: 200)
             try await newValues.create(on: db, chunk: 500)
         }
+        // Seed 000's platform records, and its months computed from them (Demo/DemoPlatform.swift).
+        // (Only with the full demo unless asked: the tests' small demo stays fast.)
+        if platform ?? (size == .full) { try await DemoPlatform.load(size, periods: periods, on: database, logger: logger) }
         // Seed 001's evaluation in a 陕西省 tree of its own, after the 四川 assessments (Demo/DemoEvaluation.swift).
         try await DemoEvaluation.load(schemeID: schemeIDs[DemoEvaluation.schemeCode], content: content, passwordHash: hash, on: database)
         try await DemoSelfEvaluations.load(content: content, schemeIDs: schemeIDs, passwordHash: hash, on: database)

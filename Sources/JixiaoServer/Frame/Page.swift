@@ -39,12 +39,13 @@ enum Page {
                             .if(context?.user?.role != .filler, .a(.href(SiteURL.summaryIndex), .text("总体情况"))),
                             .a(.href(SiteURL.schemes), .text("考核方案")),
                             .a(.href(SiteURL.evaluations), .id("evaluations-link"), .text("评价")),
+                            .a(.href(SiteURL.platformMonths), .id("platform-link"), .text("平台数据")),
                             .a(.href(SiteURL.org), .text("组织机构")),
                             .a(.href(SiteURL.appraisals), .id("appraisals-link"), .text("全员考核")),
                             .if(context?.user.map { AccountRules.managesAccounts($0.role) } ?? false,
                                 .a(.href(SiteURL.accounts), .id("accounts-link"), .text("账号"))),
                             .if(context?.user.map(PlatformIngestRules.mayUpload) ?? false,
-                                .a(.href(SiteURL.platformImports), .id("platform-link"), .text("平台数据")))
+                                .a(.href(SiteURL.platformImports), .id("platform-ingest-link"), .text("平台导入")))
                         )),
                     .unwrap(context, { context in
                         .unwrap(context.user) { user in

@@ -82,6 +82,12 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case platformImportUpload
     case platformImport(UUID)
     case platformImportJSON(UUID)
+    /// 平台数据 (seed 000, Platform/): the months with a league table, a month's table, a unit's month, the action, JSON.
+    case platformMonths
+    case platformMonth(scheme: String, month: String)
+    case platformUnit(scheme: String, month: String, unit: String)
+    case platformCompute(scheme: String, month: String)
+    case platformJSON(scheme: String, month: String)
 
     /// One `name=value` of a query, encoded on the way out like every other part.
     struct QueryItem: Sendable, Hashable {
@@ -165,6 +171,11 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .platformImportUpload: return "/platform/imports/upload"
         case .platformImport(let id): return Self.join("platform", "imports", id.uuidString)
         case .platformImportJSON(let id): return Self.join("api", "platform", "imports", id.uuidString)
+        case .platformMonths: return "/platform"
+        case .platformMonth(let scheme, let month): return Self.join("platform", scheme, month)
+        case .platformUnit(let scheme, let month, let unit): return Self.join("platform", scheme, month, "units", unit)
+        case .platformCompute(let scheme, let month): return Self.join("platform", scheme, month, "compute")
+        case .platformJSON(let scheme, let month): return Self.join("api", "platform", scheme, month)
         }
     }
 

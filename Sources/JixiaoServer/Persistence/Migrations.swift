@@ -14,6 +14,7 @@ enum Migrations {
         CreateEvaluations(),  // 8: evaluations across subjects, their findings and log (Evaluations/EvaluationModels.swift)
         CreatePlatformRecords(),  // 9: the platform's person-level records of seed 000 (Platform/PlatformRecordsMigration.swift)
         CreatePlatformIngest(),  // 10: API tokens, record uploads and their progress, their audit log (PlatformIngest/PlatformIngestModels.swift)
+        CreatePlatformLeague(),  // 11: seed 000's monthly league tables frozen per cut-off, and which figures are the platform's (Platform/LeagueModels.swift)
     ]
 }
 
