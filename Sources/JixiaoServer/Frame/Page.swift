@@ -146,7 +146,7 @@ enum Page {
         details.why summary{cursor:pointer;color:#8b1a1a;font-size:.9em}details.why ol{margin:.2em 0;padding-left:1.4em}
         .grade-basis{font-weight:normal;max-width:28em}.moved{background:#fff3cd;font-weight:bold}tr.tried td{background:#fffbea}
         .warn{background:#fff6e0;border:1px solid #e0b050;padding:.5em}.provisional{color:#a15c00;font-weight:bold}tr.returned td{background:#fdecea}
-        tr.claim-differs td{background:#fdecea}.flag{white-space:nowrap}.checklist label,.lateness input{display:block;font-size:.9em}input.amount{width:10em;text-align:right}
+        progress#import-progress{width:100%;max-width:40em;height:1.4em}tr.claim-differs td{background:#fdecea}.flag{white-space:nowrap}.checklist label,.lateness input{display:block;font-size:.9em}input.amount{width:10em;text-align:right}
         @media print{header,.actions,form,.noprint{display:none}main{padding:0}details.why{display:none}}
         header{flex-wrap:wrap}header a{white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}.phone-code{display:none}
         @media (max-width:640px){
