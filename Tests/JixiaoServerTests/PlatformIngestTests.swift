@@ -125,6 +125,14 @@ final class PlatformIngestTests: XCTestCase {
         XCTAssertEqual(stored, 2)
         let used = try await PlatformToken.query(on: app.db).first()
         XCTAssertNotNil(used?.lastUsedAt)
+        // A version contradicting a stored one (same id and change time, other funds) refuses the whole request.
+        let conflicting = try await push(secret, services([("s9", "510101", "5"), ("s1", "510101", "999")]))
+        XCTAssertEqual(conflicting.status, .unprocessableEntity, conflicting.body.string)
+        let problem = try json(conflicting)
+        XCTAssertEqual(problem["record"] as? Int, 2, conflicting.body.string)
+        XCTAssertTrue((problem["error"] as? String ?? "").contains("整个请求未写入"), conflicting.body.string)
+        let unchanged = try await count("pf_services")
+        XCTAssertEqual(unchanged, 2, "s9 was not stored either")
 
         // Revoked: 401, and nothing more is stored.
         let id = try XCTUnwrap(tokens.first?.id)

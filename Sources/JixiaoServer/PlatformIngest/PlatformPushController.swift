@@ -79,8 +79,16 @@ struct PlatformPushController: RouteCollection {
             return try Self.refuse(.forbidden, problem)
         }
         let stamp = PlatformIngestRules.stamp()
-        let result = try await PlatformIngestRunner.run(request.application) { db in
-            try await Ingest.rows(rows, kind: kind, into: db, recordedAt: stamp)
+        let result: IngestResult
+        do {
+            result = try await PlatformIngestRunner.run(request.application) { db in
+                try await Ingest.rows(rows, kind: kind, into: db, recordedAt: stamp)
+            }
+        } catch let refused as IngestError {
+            // A version that contradicts one already stored (same record id and change time, other contents).
+            let place = (refused.row.map { "第 \($0) 条记录" } ?? "") + (refused.column.map { "，字段 \($0)" } ?? "")
+            return try Self.refuse(.unprocessableEntity, PushProblem(
+                error: (place.isEmpty ? "" : place + "：") + refused.message + "（整个请求未写入）", record: refused.row, field: refused.column))
         }
         let id = try token.requireID()
         try await request.application.write { db in
