@@ -17,10 +17,13 @@ enum LeagueStore {
     static let mainMetrics = ["入库残疾人人数", "需求精准度", "落实精准度", "直接投入教就项目资金", "发展增收服务落实数",
                               "居家灵活就业平台落实人数", "农业生产平台落实人数"]
 
-    static func metricsFile() throws -> MetricsFile {
+    /// Parsed once per process: the embedded file never changes, and every league page asks for its cut-off day.
+    private static let parsedMetricsFile = Result<MetricsFile, any Error> {
         guard let text = EmbeddedContent.files[metricsPath] else { throw Abort(.internalServerError, reason: "缺少平台指标文件 \(metricsPath)") }
         return try MetricsFile.parse(text, file: metricsPath)
     }
+
+    static func metricsFile() throws -> MetricsFile { try parsedMetricsFile.get() }
 
     /// "2018-06" → its cut-off, or nil for anything else.
     static func cut(_ month: String) throws -> Cut? {
