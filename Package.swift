@@ -49,12 +49,15 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "JixiaoXLSX", package: "JixiaoCore"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "JixiaoPlatformTests",
             dependencies: [
                 "JixiaoPlatform", .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "JixiaoXLSX", package: "JixiaoCore"),
+                // PlatformPostgresTests / PlatformPartitionTests (skipped without DATABASE_URL).
+                .product(name: "PostgresKit", package: "postgres-kit"), .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "jixiao",

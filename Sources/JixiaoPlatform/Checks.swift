@@ -33,17 +33,26 @@ public struct PlatformChecker: Sendable {
     /// Runs the checks over a snapshot of the tables they read (services only the year's 发展增收 ones).
     public func run(_ db: any SQLDatabase, metrics: MetricsResult) async throws -> CheckResult {
         let cut = metrics.cut
-        let d = Snapshot.literal
-        let income = "c0.income = 1 AND c0.service_date >= \(d(cut.yearStart)) AND c0.service_date <= \(d(cut.date))"
         return try await Snapshot.with(
-            db, cut: cut, kinds: [Records.units.name, Records.tasks.name, Records.supervisions.name, Records.services.name],
-            filters: [Records.services.name: income]
+            db, cut: cut, kinds: Self.kinds, filters: [Records.services.name: Self.incomeOfTheYear(cut, alias: "c0")]
         ) { session, snapshot in
-            try await self.run(session, snapshot: snapshot, metrics: metrics)
+            try await self.run(session, snapshot: snapshot, metrics: metrics, servicesFiltered: true)
         }
     }
 
-    func run(_ db: any SQLDatabase, snapshot: Snapshot, metrics: MetricsResult) async throws -> CheckResult {
+    /// The record tables the checks read.
+    static let kinds: Set<String> = [Records.units.name, Records.tasks.name, Records.supervisions.name, Records.services.name]
+
+    /// The services the identical-services check reads: 发展增收 ones of the cut's year up to its date.
+    static func incomeOfTheYear(_ cut: Cut, alias a: String) -> String {
+        let d = Snapshot.literal
+        return "\(a).income = 1 AND \(a).service_date >= \(d(cut.yearStart)) AND \(a).service_date <= \(d(cut.date))"
+    }
+
+    /// `servicesFiltered`: the snapshot's services are already only `incomeOfTheYear` (else the checks filter them).
+    func run(_ db: any SQLDatabase, snapshot: Snapshot, metrics: MetricsResult, servicesFiltered: Bool) async throws
+        -> CheckResult
+    {
         var out = CheckResult()
         let cut = metrics.cut
         let c = file.checks
@@ -86,7 +95,7 @@ public struct PlatformChecker: Sendable {
         // R28: 20 or more persons of a county whose 发展增收 services of the year are completely identical.
         var identical: [String: MetricValue] = [:]
         for u in counties { identical[u.code] = .number(0) }
-        for group in try await identicalIncome(db, snapshot, min: c.identicalMinPersons) {
+        for group in try await identicalIncome(db, snapshot, min: c.identicalMinPersons, filtered: servicesFiltered) {
             let current = identical[group.unit]?.decimal ?? 0
             if Decimal(group.persons) > current { identical[group.unit] = .number(Decimal(group.persons)) }
             out.findings.append(Finding(
@@ -167,17 +176,21 @@ public struct PlatformChecker: Sendable {
     /// Per person, the signature of their 发展增收 services of the year (project, date, funds and the kinds ticked,
     /// sorted); per county, signatures shared by at least `min` persons. Set-based: ordered string aggregation
     /// (SQLite's group_concat … ORDER BY, PostgreSQL's string_agg).
-    func identicalIncome(_ db: any SQLDatabase, _ snapshot: Snapshot, min: Int) async throws -> [IdenticalGroup] {
+    func identicalIncome(_ db: any SQLDatabase, _ snapshot: Snapshot, min: Int, filtered: Bool) async throws
+        -> [IdenticalGroup]
+    {
         let cut = snapshot.cut
-        // The snapshot holds only the year's 发展增收 services (current, not deleted).
+        // The year's 发展增收 services (current, not deleted): the whole snapshot when it holds only those.
         let services = snapshot.table(Records.services)
+        let only = filtered ? "" : " WHERE \(Self.incomeOfTheYear(cut, alias: "t"))"
+        let andOnly = filtered ? "" : " AND \(Self.incomeOfTheYear(cut, alias: "t"))"
         let isPostgres = db.dialect.name == "postgresql"
         let item = isPostgres
             ? "t.project || '/' || t.service_date || '/' || CAST(t.funds AS TEXT) || '/' || CAST(t.funds_support AS TEXT) || CAST(t.goods_support AS TEXT) || CAST(t.training AS TEXT)"
             : "t.project || '/' || t.service_date || '/' || t.funds || '/' || t.funds_support || t.goods_support || t.training"
         let agg = isPostgres ? "string_agg(\(item), ';' ORDER BY \(item))" : "group_concat(\(item), ';' ORDER BY \(item))"
         let persons = "SELECT t.county_code AS county, t.person_id AS person, \(agg) AS sig FROM " +
-            "\(services) t GROUP BY t.county_code, t.person_id"
+            "\(services) t\(only) GROUP BY t.county_code, t.person_id"
         let text = "SELECT g.county AS county, g.sig AS sig, COUNT(*) AS n FROM (\(persons)) g GROUP BY g.county, g.sig " +
             "HAVING COUNT(*) >= \(Swift.max(1, min)) ORDER BY g.county, n DESC"
         let groups = try await db.raw(PlatformMetrics.bound(text, binds: [], cut: cut)).all()
@@ -187,7 +200,7 @@ public struct PlatformChecker: Sendable {
             let sig = try g.decode(column: "sig", as: String.self)
             let n = try g.decode(column: "n", as: Int.self)
             // The records behind it: the services of the persons sharing that signature.
-            let rec = "SELECT t.record_id FROM \(services) t WHERE t.county_code = ? AND t.person_id IN " +
+            let rec = "SELECT t.record_id FROM \(services) t WHERE t.county_code = ?\(andOnly) AND t.person_id IN " +
                 "(SELECT g.person FROM (\(persons)) g WHERE g.county = ? AND g.sig = ?) ORDER BY t.record_id"
             let rows = try await db.raw(PlatformMetrics.bound(
                 rec, binds: [county, county, sig], cut: cut)).all()

@@ -119,6 +119,19 @@ public struct PlatformMetrics: Sendable {
         }
     }
 
+    /// A month's metrics and checks over ONE snapshot of every table either reads (the checks' services are the
+    /// metrics' ones, filtered in their queries): the same results as `compute` then `PlatformChecker.run`, without
+    /// materialising units and services a second time.
+    public func month(_ db: any SQLDatabase, cut: Cut) async throws -> (metrics: MetricsResult, checks: CheckResult) {
+        let file = self.file
+        return try await Snapshot.with(db, cut: cut, kinds: kindsNeeded().union(PlatformChecker.kinds)) { session, snapshot in
+            let metrics = try await self.compute(session, snapshot: snapshot)
+            let checks = try await PlatformChecker(file: file).run(
+                session, snapshot: snapshot, metrics: metrics, servicesFiltered: false)
+            return (metrics, checks)
+        }
+    }
+
     func compute(_ db: any SQLDatabase, snapshot: Snapshot) async throws -> MetricsResult {
         let cut = snapshot.cut
         let units = try await Self.units(db, snapshot: snapshot)

@@ -24,8 +24,13 @@ struct Snapshot: Sendable {
         for kind in Records.all where kinds.contains(kind.name) {
             let name = "pfs_\(kind.name)_\(tag)"
             let extra = filters[kind.name].map { " AND \($0)" } ?? ""
+            // One pass over the table, each version's successor looked up in the (record_id, changed_at) key. On
+            // SQLite the planner would otherwise walk the changed_at index (the cut bounds it) and fetch every row
+            // by rowid out of order: measured 3× the CPU of a plain scan at 100,000 persons, since a cut keeps
+            // nearly every version (all but those changed after it).
+            let scan = isPostgres ? "" : " NOT INDEXED"
             try await db.raw(rawSQL(
-                "CREATE TEMPORARY TABLE \(name) AS SELECT c0.* FROM \(kind.table) c0 WHERE c0.changed_at <= \(moment) " +
+                "CREATE TEMPORARY TABLE \(name) AS SELECT c0.* FROM \(kind.table) c0\(scan) WHERE c0.changed_at <= \(moment) " +
                     "AND c0.deleted = 0 AND NOT EXISTS (SELECT 1 FROM \(kind.table) c1 WHERE c1.record_id = c0.record_id " +
                     "AND c1.changed_at > c0.changed_at AND c1.changed_at <= \(moment))\(extra)"
             )).run()

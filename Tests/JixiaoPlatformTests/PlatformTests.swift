@@ -368,6 +368,15 @@ class PlatformTests: XCTestCase {
         XCTAssertTrue(checks.findings.contains { $0.check == "精准分析未上传" && $0.unit == g.cityCode(3) })
         XCTAssertTrue(checks.findings.contains { $0.check == "督查结果全部为100%" && $0.unit == g.cityCode(4) })
         XCTAssertEqual(checks.findings.filter { $0.check == "精准分析未上传" }.count, 1)
+
+        // The month over one shared snapshot (what `jixiao platform month` runs) gives exactly the same.
+        let both = try await PlatformMetrics(file: file).month(db, cut: Cut(month: "2018-06")!)
+        XCTAssertEqual(both.metrics.units, m.units)
+        XCTAssertEqual(both.metrics.values, m.values)
+        func key(_ f: Finding) -> String { "\(f.unit)|\(f.indicator)|\(f.check)|\(f.message)|\(f.recordCount)|\(f.records.map(\.recordId))" }
+        XCTAssertEqual(both.checks.findings.map(key), checks.findings.map(key))
+        XCTAssertEqual(both.checks.inputs, checks.inputs)
+        XCTAssertGreaterThan(checks.findings.filter { $0.check == "发展增收服务雷同" }.count, 0)
     }
 
     /// A version repeated identically is a no-op; the same (record id, changed at) with other contents refuses the
