@@ -244,7 +244,7 @@ public struct PlatformMetrics: Sendable {
                         select.append("COUNT(DISTINCT CASE WHEN \(when) THEN t.person_id END) AS m\(i)")
                     }
                 }
-                let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: false)
+                let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: false, wants: wants)
                 let text = "SELECT t.\(unitColumn) AS unit, \(select.joined(separator: ", ")) FROM \(from) GROUP BY t.\(unitColumn)"
                 for row in try await db.raw(Self.bound(text, binds: binds, cut: cut)).all() {
                     guard let unit = try row.decode(column: "unit", as: String?.self) else { continue }
@@ -279,7 +279,7 @@ public struct PlatformMetrics: Sendable {
                         let when = Self.conditions(m, kind: kind, cut: cut, snapshot: snapshot, binds: &binds, wants: &wants)
                         select.append("COUNT(DISTINCT CASE WHEN \(when) THEN t.person_id END) AS m\(i)")
                     }
-                    let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: true)
+                    let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: true, wants: wants)
                     let text = "SELECT u.parent_code AS unit, \(select.joined(separator: ", ")) FROM \(from) GROUP BY u.parent_code"
                     for row in try await db.raw(Self.bound(text, binds: binds, cut: cut)).all() {
                         guard let unit = try row.decode(column: "unit", as: String?.self) else { continue }
@@ -298,7 +298,7 @@ public struct PlatformMetrics: Sendable {
                         var binds: [String] = []
                         var wants = Set<String>()
                         let when = Self.conditions(m, kind: kind, cut: cut, snapshot: snapshot, binds: &binds, wants: &wants)
-                        let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: city)
+                        let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: city, wants: wants)
                         let group = city ? "u.parent_code" : "t.\(unitColumn)"
                         let having = allOf.map { "MAX(t.\($0)) = 1" }.joined(separator: " AND ")
                         let text = "SELECT g.unit AS unit, COUNT(*) AS v FROM (SELECT \(group) AS unit, t.person_id FROM \(from) " +
@@ -312,7 +312,7 @@ public struct PlatformMetrics: Sendable {
                     var binds: [String] = []
                     var wants = Set<String>()
                     let when = Self.conditions(m, kind: kind, cut: cut, snapshot: snapshot, binds: &binds, wants: &wants)
-                    let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: false)
+                    let from = Self.from(kind, snapshot: snapshot, person: wants.contains("person"), city: false, wants: wants)
                     let text = "SELECT t.\(unitColumn) AS unit, COUNT(*) AS v FROM \(from) WHERE \(when) GROUP BY t.\(unitColumn)"
                     for row in try await db.raw(Self.bound(text, binds: binds, cut: cut)).all() {
                         guard let unit = try row.decode(column: "unit", as: String?.self) else { continue }
@@ -344,14 +344,25 @@ public struct PlatformMetrics: Sendable {
     }
 
     /// The snapshot of `kind` as `t`, with its county's unit as `u` (cities) and its person as `p` when needed.
-    static func from(_ kind: RecordKind, snapshot: Snapshot, person: Bool, city: Bool) -> String {
+    static func from(_ kind: RecordKind, snapshot: Snapshot, person: Bool, city: Bool, wants: Set<String> = []) -> String {
         var from = "\(snapshot.table(kind)) t"
         if city, let unitColumn = kind.unitColumn {
             from += " JOIN \(snapshot.table(Records.units)) u ON u.record_id = t.\(unitColumn)"
         }
         if person { from += " LEFT JOIN \(snapshot.table(Records.persons)) p ON p.record_id = t.person_id" }
+        // `matches` conditions as joins (PostgreSQL): the distinct (person, value) pairs of the other table, so the
+        // join adds no rows; the condition is then that a pair was found.
+        for w in wants.sorted() where w.hasPrefix("match|") {
+            let part = w.split(separator: "|").map(String.init)  // match|column|table|other
+            guard part.count == 4, let k = Records.kind(named: part[2]) else { continue }
+            let alias = matchAlias(column: part[1], table: part[2], other: part[3])
+            from += " LEFT JOIN (SELECT DISTINCT person_id, \(part[3]) FROM \(snapshot.table(k))) \(alias) " +
+                "ON \(alias).person_id = t.person_id AND \(alias).\(part[3]) = t.\(part[1])"
+        }
         return from
     }
+
+    static func matchAlias(column: String, table: String, other: String) -> String { "nm_\(table)_\(other)_\(column)" }
 
     /// A metric's period and conditions as one SQL condition over `t` (and `p`), its values appended to `binds`.
     static func conditions(
@@ -436,6 +447,12 @@ public struct PlatformMetrics: Sendable {
             default: return "\(lhs) \(op) \(rendered[0])"
             }
         case .matches(let column, let table, let other):
+            if snapshot.isPostgres {
+                // A correlated EXISTS inside CASE is a subplan per row on PostgreSQL (an index probe each: ~2.5× the
+                // whole query at 100,000 persons); a hash join against the distinct pairs is one pass.
+                wants.insert("match|\(column)|\(table)|\(other)")
+                return "\(matchAlias(column: column, table: table, other: other)).person_id IS NOT NULL"
+            }
             let k = Records.kind(named: table)!
             return "EXISTS (SELECT 1 FROM \(snapshot.table(k)) n WHERE n.person_id = t.person_id AND n.\(other) = t.\(column))"
         }

@@ -10,6 +10,8 @@ struct Snapshot: Sendable {
     let cut: Cut
     /// Record kind name → temporary table name.
     let tables: [String: String]
+    /// PostgreSQL (some conditions are rendered as joins there).
+    var isPostgres = false
 
     /// Materialises `kinds` (by name) as of `cut`. `filters` narrows a kind's snapshot (applied to the current
     /// version, alias `c0`, after currentness is decided), for checks that read only part of a big table.
@@ -44,7 +46,7 @@ struct Snapshot: Sendable {
             }
             if isPostgres { try await db.raw(rawSQL("ANALYZE \(name)")).run() }
         }
-        return Snapshot(cut: cut, tables: tables)
+        return Snapshot(cut: cut, tables: tables, isPostgres: isPostgres)
     }
 
     func table(_ kind: RecordKind) -> String {

@@ -8,6 +8,8 @@ import SQLKit
 public final class StatementLog: @unchecked Sendable {
     public struct Entry: Sendable {
         public let sql: String
+        /// The bound values, as text (for re-running a statement by hand, e.g. under EXPLAIN).
+        public let binds: [String]
         public let seconds: Double
         /// CPU time of this process meanwhile (user + system): on SQLite, the statement's own work whatever the
         /// machine's load; on PostgreSQL only the client's part.
@@ -51,7 +53,8 @@ public struct TimedDatabase: SQLDatabase {
     }
 
     public func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
-        let text = base.serialize(query).sql
+        let (text, values) = base.serialize(query)
+        let binds = values.map { String(describing: $0) }
         let start = Date()
         let cpu = StatementLog.cpuNow()
         let rows = Counter()
@@ -61,12 +64,13 @@ public struct TimedDatabase: SQLDatabase {
             onRow(row)
         }.map {
             log.add(.init(
-                sql: text, seconds: Date().timeIntervalSince(start), cpuSeconds: StatementLog.cpuNow() - cpu, rows: rows.value))
+                sql: text, binds: binds, seconds: Date().timeIntervalSince(start), cpuSeconds: StatementLog.cpuNow() - cpu, rows: rows.value))
         }
     }
 
     public func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        let text = base.serialize(query).sql
+        let (text, values) = base.serialize(query)
+        let binds = values.map { String(describing: $0) }
         let start = Date()
         let cpu = StatementLog.cpuNow()
         let rows = Counter()
@@ -75,7 +79,7 @@ public struct TimedDatabase: SQLDatabase {
             onRow(row)
         }
         log.add(.init(
-            sql: text, seconds: Date().timeIntervalSince(start), cpuSeconds: StatementLog.cpuNow() - cpu, rows: rows.value))
+            sql: text, binds: binds, seconds: Date().timeIntervalSince(start), cpuSeconds: StatementLog.cpuNow() - cpu, rows: rows.value))
     }
 
     public func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {

@@ -62,6 +62,12 @@ struct PlatformDB {
             // The month's grouped queries (distinct persons, identical service sets) hash in memory rather than
             // spill at the default 4 MB; a session setting of this command only.
             try await db.raw("SET work_mem = '256MB'").run()
+            // The month's snapshots are temporary tables, held in the session's temp buffers (8 MB by default: at
+            // 100,000 persons services alone is ~50 MB, read back from disk); this must precede their first use.
+            try await db.raw("SET temp_buffers = '512MB'").run()
+            // JIT compiled every grouped query anew: ~3 s of the services query's time at 100,000 persons, more
+            // than it saved.
+            try await db.raw("SET jit = off").run()
             try await Records.createTables(on: db)
             return PlatformDB(db: db, close: { try await c.close() }, dialect: "postgres")
         }
@@ -137,7 +143,7 @@ struct PlatformMonth: AsyncParsableCommand {
         if profile {
             for e in log.entries {
                 let sql = e.sql.split(whereSeparator: \.isNewline).joined(separator: " ")
-                print(String(format: "%8.3f s  cpu %7.3f s %7d 行  ", e.seconds, e.cpuSeconds, e.rows) + (sql.count > 400 ? String(sql.prefix(400)) + "…" : sql))
+                print(String(format: "%8.3f s  cpu %7.3f s %7d 行  ", e.seconds, e.cpuSeconds, e.rows) + sql + (e.binds.isEmpty ? "" : "  -- binds: " + e.binds.joined(separator: " | ")))
             }
             print(String(
                 format: "statements: %d, %.2f s, cpu %.2f s", log.entries.count, log.entries.reduce(0) { $0 + $1.seconds },
