@@ -200,8 +200,10 @@ final class Run {
         let subjects = data.subjects
         subjectCount = subjects.count
         var indexByID: [String: Int] = [:]
-        indexByID.reserveCapacity(subjects.count)
-        for (index, subject) in subjects.enumerated() where indexByID[subject.id] == nil { indexByID[subject.id] = index }
+        if subjects.contains(where: { $0.parent != nil }) {
+            indexByID.reserveCapacity(subjects.count)
+            for (index, subject) in subjects.enumerated() where indexByID[subject.id] == nil { indexByID[subject.id] = index }
+        }
         parents.removeAll(keepingCapacity: true)
         var anyParent = false
         for subject in subjects {
@@ -597,8 +599,43 @@ final class Run {
             && (!roundLeaves || (rounding.places >= 0 && rounding.places < Fixed.fractionDigits))
         let placeUnit: Int64 = raw64 && roundLeaves ? Exact.placeUnit(rounding.places) : 1
         let (maxRaw, lowerRaw, upperRaw) = (max.raw, lower.raw, upper.raw)
+        // A ranking leaf's score, for a subject with no entered figure, is a function of its rank and peer count
+        // alone (its rank table's entry, bounded and rounded): computed once per rank of a table, then copied.
+        let column = leaf.kind == .ranking ? shape.rankingColumn : -1
+        var memoTable: Int32 = -1
+        var memo: [Int64] = []
+        var memoKnown: [Bool] = []
         for subject in subjectOrder {
             if !enteredAny[subject] {
+                var memoSlot = -1
+                if column >= 0 {
+                    let entry = rankEntries[subject * rankingColumns + column]
+                    if entry.rank > 0 {
+                        if entry.table != memoTable {
+                            memoTable = entry.table
+                            let count = rankTables[Int(entry.table)].count
+                            memo = Array(repeating: 0, count: count)
+                            memoKnown = Array(repeating: false, count: count)
+                        }
+                        memoSlot = Int(entry.rank) - 1
+                        if memoKnown[memoSlot] {
+                            let cell = cell(subject, index)
+                            cellRaw[cell] = memo[memoSlot]
+                            cellState[cell] = (cellState[cell] & ~CellState.kindMask) | CellState.decimal
+                            continue
+                        }
+                    }
+                }
+                defer {
+                    // What the paths below wrote for this rank, when it is a plain decimal score, serves its peers.
+                    if memoSlot >= 0 {
+                        let cell = cell(subject, index)
+                        if cellState[cell] == CellState.decimal {
+                            memo[memoSlot] = cellRaw[cell]
+                            memoKnown[memoSlot] = true
+                        }
+                    }
+                }
                 if raw64, let raw = fastRaw64(leaf, subject, index, max: maxRaw, kind: shape.kind) {
                     // `Exact.clamped` and `Exact.rounded` on a decimal, as below.
                     let bounded = raw < lowerRaw ? lowerRaw : (upperRaw < raw ? upperRaw : raw)
