@@ -14,13 +14,16 @@ enum DataChecks {
             problems.append(Problem(.error, location: data.location, "数据文件属于方案 “\(data.schemeID)”，不是 “\(scheme.id)”"))
         }
         var seen: [String: SourceLocation?] = [:]
+        seen.reserveCapacity(data.subjects.count)
         for subject in data.subjects {
             if seen[subject.id] != nil {
                 problems.append(Problem(.error, location: subject.location, "考核对象 “\(subject.id)” 重复"))
             }
             seen[subject.id] = subject.location
         }
-        let parents = Dictionary(data.subjects.map { ($0.id, $0.parent) }, uniquingKeysWith: { a, _ in a })
+        // Only read where some subject has a parent.
+        let parents = data.subjects.contains(where: { $0.parent != nil })
+            ? Dictionary(data.subjects.map { ($0.id, $0.parent) }, uniquingKeysWith: { a, _ in a }) : [:]
         for subject in data.subjects {
             if let parent = subject.parent, seen[parent] == nil {
                 problems.append(Problem(.error, location: subject.location, "考核对象 “\(subject.id)” 的上级 “\(parent)” 不在本文件中"))
@@ -55,8 +58,14 @@ enum DataChecks {
                 problems.append(Problem(.error, code: code, location: subject.location, "考核对象 “\(subject.id)” 的\(what)引用了方案中不存在的指标 “\(code)”"))
             }
         }
-        checkCodes(subject.values.keys.sorted(), "填报值")
-        for (codes, what) in subject.printed.codeLists { checkCodes(codes, what) }
+        if !subject.values.isEmpty { checkCodes(subject.values.keys.sorted(), "填报值") }
+        let printed = subject.printed
+        if !(printed.scores.isEmpty && printed.deductions.isEmpty && printed.rates.isEmpty && printed.formulas.isEmpty
+            && printed.notCheckable.isEmpty)
+        {
+            for (codes, what) in subject.printed.codeLists { checkCodes(codes, what) }
+        }
+        guard !subject.stages.isEmpty else { return problems }
         for (stage, change) in subject.stages.sorted(by: { $0.key < $1.key }) {
             for (codes, what) in change.printed.codeLists { checkCodes(codes, "\(stage)\(what)") }
         }

@@ -147,6 +147,11 @@ final class Run {
         let count: Int
     }
     var coefficientCache: [CoefficientKey: [(coefficient: Exact, scaled: Exact)?]] = [:]
+    /// Whether this run keeps each ranking column's order (`rankOrders`), for the runs a partial re-score continues.
+    let keepsRankOrder: Bool
+    /// Per ranking column, where every subject's metric was a 64-bit decimal from its fast program: the peer groups
+    /// in ranking order, so that a run continuing this one moves only the redone subjects (`rerank`); else nil.
+    var rankOrders: [[RankedGroup]?] = []
     /// Peer aggregates computed without some peers, whose figures are missing: aggregate id → depth → those
     /// peers. Their readers' scores are provisional (see `provisional`).
     var peerGaps: [Int: [Int: [Int]]] = [:]
@@ -168,8 +173,9 @@ final class Run {
         static let maxLowered: UInt8 = 0x10
     }
 
-    init(compiled: CompiledScheme, data: DataSet, stage: String, explain: Bool) {
+    init(compiled: CompiledScheme, data: DataSet, stage: String, explain: Bool, keepsRankOrder: Bool = false) {
         self.compiled = compiled
+        self.keepsRankOrder = keepsRankOrder
         self.data = data
         self.stage = stage
         self.explain = explain
@@ -194,8 +200,10 @@ final class Run {
         let subjects = data.subjects
         subjectCount = subjects.count
         var indexByID: [String: Int] = [:]
-        indexByID.reserveCapacity(subjects.count)
-        for (index, subject) in subjects.enumerated() where indexByID[subject.id] == nil { indexByID[subject.id] = index }
+        if subjects.contains(where: { $0.parent != nil }) {
+            indexByID.reserveCapacity(subjects.count)
+            for (index, subject) in subjects.enumerated() where indexByID[subject.id] == nil { indexByID[subject.id] = index }
+        }
         parents.removeAll(keepingCapacity: true)
         var anyParent = false
         for subject in subjects {
@@ -260,6 +268,7 @@ final class Run {
         rankEntries.removeAll(keepingCapacity: true)
         rankEntries.append(contentsOf: repeatElement(RankEntry(rank: 0, table: 0), count: subjects.count * compiled.rankingNodes.count))
         rankTables.removeAll(keepingCapacity: true)
+        rankOrders = keepsRankOrder ? Array(repeating: nil, count: rankingColumns) : []
         warnings.removeAll(keepingCapacity: true)
         warnings.append(contentsOf: repeatElement([], count: subjects.count))
         warningSources.removeAll(keepingCapacity: true)
@@ -366,6 +375,8 @@ final class Run {
         warningSources = previous.warningSources
         rankEntries = Array(repeating: RankEntry(rank: 0, table: 0), count: previous.rankEntries.count)
         coefficientCache = previous.coefficientCache
+        keepsRankOrder = previous.keepsRankOrder
+        rankOrders = previous.rankOrders
         aggregateReads = previous.aggregateReads
         // When explaining, only the subjects redone get rows (every subject does if whole nodes are redone).
         let explainAll = explain && nodes.contains(true)
@@ -424,7 +435,7 @@ final class Run {
         let position = Dictionary(uniqueKeysWithValues: compiled.order.enumerated().map { ($1, $0) })
         let redoSubjects = subjectOrder.filter { redoSubject[$0] }
         for index in compiled.order {
-            if case .ranking(let ranking, let metric)? = compiled.rules[index]?.rule {
+            if case .ranking(let ranking, let metric)? = compiled.rules[index]?.rule, !rerank(index, ranking, redoSubjects) {
                 rank(index, ranking, metric)
             }
             if redoNodes[index] {
@@ -588,8 +599,43 @@ final class Run {
             && (!roundLeaves || (rounding.places >= 0 && rounding.places < Fixed.fractionDigits))
         let placeUnit: Int64 = raw64 && roundLeaves ? Exact.placeUnit(rounding.places) : 1
         let (maxRaw, lowerRaw, upperRaw) = (max.raw, lower.raw, upper.raw)
+        // A ranking leaf's score, for a subject with no entered figure, is a function of its rank and peer count
+        // alone (its rank table's entry, bounded and rounded): computed once per rank of a table, then copied.
+        let column = leaf.kind == .ranking ? shape.rankingColumn : -1
+        var memoTable: Int32 = -1
+        var memo: [Int64] = []
+        var memoKnown: [Bool] = []
         for subject in subjectOrder {
             if !enteredAny[subject] {
+                var memoSlot = -1
+                if column >= 0 {
+                    let entry = rankEntries[subject * rankingColumns + column]
+                    if entry.rank > 0 {
+                        if entry.table != memoTable {
+                            memoTable = entry.table
+                            let count = rankTables[Int(entry.table)].count
+                            memo = Array(repeating: 0, count: count)
+                            memoKnown = Array(repeating: false, count: count)
+                        }
+                        memoSlot = Int(entry.rank) - 1
+                        if memoKnown[memoSlot] {
+                            let cell = cell(subject, index)
+                            cellRaw[cell] = memo[memoSlot]
+                            cellState[cell] = (cellState[cell] & ~CellState.kindMask) | CellState.decimal
+                            continue
+                        }
+                    }
+                }
+                defer {
+                    // What the paths below wrote for this rank, when it is a plain decimal score, serves its peers.
+                    if memoSlot >= 0 {
+                        let cell = cell(subject, index)
+                        if cellState[cell] == CellState.decimal {
+                            memo[memoSlot] = cellRaw[cell]
+                            memoKnown[memoSlot] = true
+                        }
+                    }
+                }
                 if raw64, let raw = fastRaw64(leaf, subject, index, max: maxRaw, kind: shape.kind) {
                     // `Exact.clamped` and `Exact.rounded` on a decimal, as below.
                     let bounded = raw < lowerRaw ? lowerRaw : (upperRaw < raw ? upperRaw : raw)
@@ -895,8 +941,16 @@ final class Run {
 
     // MARK: Ranking (R14)
 
+    /// One peer group of a ranking column in ranking order, by integer keys (see `rankOrders`).
+    struct RankedGroup {
+        var group: Int
+        var members: [(key: Int64, subject: Int)]
+    }
+
     private func rank(_ index: Int, _ ranking: Ranking, _ metric: BoundExpression) {
         let column = compiled.shapes[index].rankingColumn
+        if let fast = fastLeaves[index].flatMap({ $0.kind == .ranking ? $0.a : nil }), rankByKeys(index, ranking, column, fast) { return }
+        if keepsRankOrder { rankOrders[column] = nil }
         // Peer groups: same level, or same parent. Subjects without the metric are not ranked.
         // A subject whose figures are missing is left out, and the ranks of its group are provisional.
         var groups: [Int: [(subject: Int, metric: Exact)]] = [:]
@@ -943,6 +997,102 @@ final class Run {
             rankTables.append(known)
             for (subject, rank) in ranks { rankEntries[subject * rankingColumns + column] = RankEntry(rank: Int32(rank), table: table) }
         }
+    }
+
+    /// The metric's key for one subject by its fast program, when it is a 64-bit decimal; nil for "rank by `Exact`".
+    @inline(__always) private func rankKey(_ program: FastPlan.Program, _ subject: Int) -> Int64? {
+        if let raw = evaluate64(program, subject) { return raw }
+        return evaluate(program, subject)?.smallDecimal
+    }
+
+    /// `rank` where every subject's metric comes from the fast program as a 64-bit decimal (then no subject lacks it
+    /// and none is provisional): the groups are sorted by integer keys, with the same order, ranks and coefficients
+    /// as `sortedForRanking` gives. False, with nothing written, where some metric is not such a decimal.
+    private func rankByKeys(_ index: Int, _ ranking: Ranking, _ column: Int, _ program: FastPlan.Program) -> Bool {
+        var groups: [RankedGroup] = []
+        var slotOfGroup: [Int: Int] = [:]
+        var last = (group: Int.min, slot: -1)
+        for subject in 0..<subjectCount {
+            guard let key = rankKey(program, subject) else { return false }
+            let group = ranking.amongSiblings ? (parents[subject] ?? -1) : depths[subject]
+            if group != last.group {
+                if let slot = slotOfGroup[group] {
+                    last = (group, slot)
+                } else {
+                    last = (group, groups.count)
+                    slotOfGroup[group] = groups.count
+                    groups.append(RankedGroup(group: group, members: []))
+                    if !ranking.amongSiblings { groups[last.slot].members.reserveCapacity(subjectCount) }
+                }
+            }
+            groups[last.slot].members.append((key, subject))
+        }
+        for slot in groups.indices {
+            if ranking.descending {
+                groups[slot].members.sort { $0.key != $1.key ? $0.key > $1.key : $0.subject < $1.subject }
+            } else {
+                groups[slot].members.sort { $0.key != $1.key ? $0.key < $1.key : $0.subject < $1.subject }
+            }
+            assignRanks(index, ranking, column, groups[slot].members)
+        }
+        if keepsRankOrder { rankOrders[column] = groups }
+        return true
+    }
+
+    /// Ranks one group in ranking order (ties share the better rank), with each rank's coefficient from the cache.
+    private func assignRanks(_ index: Int, _ ranking: Ranking, _ column: Int, _ members: [(key: Int64, subject: Int)]) {
+        let key = CoefficientKey(curve: ranking.coefficient, max: shapes[index].max, count: members.count)
+        var known = coefficientCache.removeValue(forKey: key) ?? Array(repeating: nil, count: members.count)
+        let table = Int32(rankTables.count)
+        var rank = 0
+        for position in members.indices {
+            if position == 0 || members[position - 1].key != members[position].key { rank = position + 1 }
+            if known[rank - 1] == nil {
+                let coefficient = coefficient(ranking.coefficient, rank: rank, count: members.count)
+                known[rank - 1] = (coefficient, shapes[index].max * coefficient)
+            }
+            rankEntries[members[position].subject * rankingColumns + column] = RankEntry(rank: Int32(rank), table: table)
+        }
+        coefficientCache[key] = known
+        rankTables.append(known)
+    }
+
+    /// `rank` in a run that continues another (`init(continuing:)`), from the order that run kept: each redone
+    /// subject is taken out of its group and put back by binary search at its new key, and the groups are ranked
+    /// again in one pass, with no sort. False, with nothing written, where there is no kept order or a redone
+    /// subject's metric is not a 64-bit decimal from the fast program (then `rank` ranks in full).
+    private func rerank(_ index: Int, _ ranking: Ranking, _ redo: [Int]) -> Bool {
+        let column = compiled.shapes[index].rankingColumn
+        guard keepsRankOrder, var groups = rankOrders[column],
+            let program = fastLeaves[index].flatMap({ $0.kind == .ranking ? $0.a : nil })
+        else { return false }
+        var keys: [Int64] = []
+        keys.reserveCapacity(redo.count)
+        for subject in redo {
+            guard let key = rankKey(program, subject) else { return false }
+            keys.append(key)
+        }
+        rankOrders[column] = nil  // not shared while it is changed
+        let descending = ranking.descending
+        for (subject, key) in zip(redo, keys) {
+            let group = ranking.amongSiblings ? (parents[subject] ?? -1) : depths[subject]
+            guard let slot = groups.firstIndex(where: { $0.group == group }),
+                let old = groups[slot].members.firstIndex(where: { $0.subject == subject })
+            else { return false }  // the kept order is not this run's subjects: rank in full
+            groups[slot].members.remove(at: old)
+            var low = 0
+            var high = groups[slot].members.count
+            while low < high {
+                let middle = (low + high) / 2
+                let other = groups[slot].members[middle]
+                let before = other.key != key ? (descending ? other.key > key : other.key < key) : other.subject < subject
+                if before { low = middle + 1 } else { high = middle }
+            }
+            groups[slot].members.insert((key, subject), at: low)
+        }
+        for slot in groups.indices { assignRanks(index, ranking, column, groups[slot].members) }
+        rankOrders[column] = groups
+        return true
     }
 
     /// Peers best first (by metric, then by position in the data, so ties keep one order). Where every
@@ -1008,41 +1158,74 @@ final class Run {
         return (.scored(total.rounded(places: scheme.rounding.places, mode: scheme.rounding.mode)), totalMax)
     }
 
-    /// The stage's result after `executeRedo`, from the result `previous` of the run this one continues: the
-    /// subjects redone are built afresh, the others patched (the redone nodes' outcomes and maxima, total,
-    /// rankings, marks, warnings), then graded and composed as `result()` does, which this equals.
-    func result(patching previous: StageResult) -> StageResult {
+    /// The stage's result after `executeRedo`, from the result `previous` of the run `previousRun` this one
+    /// continues: the subjects redone are built afresh, the others patched where their cells differ from that
+    /// run's (the redone nodes' outcomes and maxima, then the total), and where their rankings, marks or warnings
+    /// differ; then graded and composed as `result()` does, which this equals.
+    func result(patching previous: StageResult, from previousRun: Run) -> StageResult {
         let redoIndices = redoNodes.indices.filter { redoNodes[$0] }
+        let comparable = previousRun.subjectCount == subjectCount && previousRun.nodeCount == nodeCount
+            && previousRun.rankingColumns == rankingColumns && previous.subjects.count == subjectCount
         var subjects: [SubjectResult] = []
         subjects.reserveCapacity(subjectCount)
+        var changes: [(index: Int, outcome: Outcome)] = []
         for subject in 0..<subjectCount {
-            guard !redoSubject[subject], previous.subjects.indices.contains(subject) else {
+            guard comparable, !redoSubject[subject] else {
                 subjects.append(freshResult(subject))
                 continue
             }
             var result = previous.subjects[subject]
-            if !redoIndices.isEmpty {
-                // Written only where they differ, so that a peer whose scores stayed keeps its arrays uncopied.
-                for index in redoIndices {
-                    let outcome = outcome(cell(subject, index))
-                    if result.outcomes[index] != outcome { result.outcomes[index] = outcome }
-                    let max = maximum(subject, index)
-                    if result.maxima[index] != max { result.maxima[index] = max }
+            var cellsChanged = false
+            changes.removeAll(keepingCapacity: true)
+            for index in redoIndices {
+                let cell = cell(subject, index)
+                let state = cellState[cell]
+                // The same state and payload is the same outcome (a payload indexing `spill` or `messages` indexes
+                // the part this run took over from `previousRun`) and, with no lowered max, the same max.
+                if state == previousRun.cellState[cell], cellRaw[cell] == previousRun.cellRaw[cell], state & CellState.maxLowered == 0 {
+                    continue
                 }
+                cellsChanged = true
+                let outcome = outcome(cell)
+                if result.outcomes[index] != outcome { changes.append((index, outcome)) }
+                let max = maximum(subject, index)
+                if result.maxima[index] != max { result.maxima[index] = max }
             }
-            (result.total, result.totalMax) = total(of: subject)
+            if cellsChanged {
+                result.outcomes.patch(changes)
+                (result.total, result.totalMax) = total(of: subject)
+            }
             result.composite = nil
             result.grade = nil
             result.rank = nil
             result.gradeBasis = nil
             result.explanations = explanations[subject]
-            result.rankings = rankingsOf(subject)
+            if rankingsDiffer(subject, from: previousRun) { result.rankings = rankingsOf(subject) }
             result.warnings = warnings[subject]
-            result.facts = facts[subject] ?? [:]
-            result.provisional = provisional[subject].map(provisionalPeers) ?? [:]
+            if !facts.isEmpty || !result.facts.isEmpty { result.facts = facts[subject] ?? [:] }
+            if !provisional.isEmpty || !result.provisional.isEmpty {
+                result.provisional = provisional[subject].map(provisionalPeers) ?? [:]
+            }
             subjects.append(result)
         }
         return finish(&subjects)
+    }
+
+    /// Whether a subject's rank, peer count or coefficient on some ranking column differs from `other`'s.
+    private func rankingsDiffer(_ subject: Int, from other: Run) -> Bool {
+        for column in 0..<rankingColumns {
+            let (mine, theirs) = (rankEntries[subject * rankingColumns + column], other.rankEntries[subject * rankingColumns + column])
+            guard mine.rank == theirs.rank else { return true }
+            guard mine.rank > 0 else { continue }
+            let (a, b) = (rankTables[Int(mine.table)], other.rankTables[Int(theirs.table)])
+            guard a.count == b.count else { return true }
+            switch (a[Int(mine.rank) - 1], b[Int(theirs.rank) - 1]) {
+            case (nil, nil): continue
+            case (let x?, let y?): if x.coefficient != y.coefficient { return true }
+            default: return true
+            }
+        }
+        return false
     }
 
     /// One subject's result before grading, as `result()` builds it.

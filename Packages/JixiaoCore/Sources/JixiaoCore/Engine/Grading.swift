@@ -8,11 +8,21 @@ struct Grading {
         let rules = run.compiled.scheme.grades
         // Rank by graded score among subjects at the same level; ties share the better rank.
         var byLevel: [Int: [Int]] = [:]
-        for index in subjects.indices { byLevel[run.depths[index], default: []].append(index) }
+        var lastLevel = (depth: Int.min, members: [Int]())
+        for index in subjects.indices {
+            let depth = run.depths[index]
+            if depth != lastLevel.depth {
+                if lastLevel.depth != Int.min { byLevel[lastLevel.depth, default: []].append(contentsOf: lastLevel.members) }
+                lastLevel = (depth, byLevel.removeValue(forKey: depth) ?? [])
+            }
+            lastLevel.members.append(index)
+        }
+        if lastLevel.depth != Int.min { byLevel[lastLevel.depth, default: []].append(contentsOf: lastLevel.members) }
         let levels = byLevel.sorted { $0.key < $1.key }
+        let scores = Scores(subjects)
         for (_, members) in levels {
-            let scored = Grading.sortedByScore(members.filter { subjects[$0].gradedScore != nil }, subjects)
-            for (index, rank) in Grading.ranks(scored, subjects) { subjects[index].rank = rank }
+            let scored = scores.sorted(members.filter { scores.score(of: $0) != nil })
+            for (index, rank) in scores.ranks(scored) { subjects[index].rank = rank }
         }
 
         let unit = run.compiled.scheme.subjectKind == .person ? "人" : "个对象"
@@ -42,8 +52,8 @@ struct Grading {
             // Rank shares are cumulative: 一等 the top 20%, 二等 up to 100%, each a share of the declared base.
             // Ties at a cut share the better grade.
             let baseCount = rules.quota.base == .all ? members.count : rankPool.count
-            let sorted = Grading.sortedByScore(rankPool, subjects)
-            let places = Dictionary(uniqueKeysWithValues: Grading.ranks(sorted, subjects))
+            let sorted = scores.sorted(rankPool)
+            let places = Dictionary(uniqueKeysWithValues: scores.ranks(sorted))
             var quotas: [RankPlacement.Quota] = []
             var position = 0
             for (grade, share) in rules.byRank {
@@ -78,19 +88,53 @@ struct Grading {
         return nil
     }
 
-    /// Best first; equal scores in data-file order.
-    static func sortedByScore(_ indices: [Int], _ subjects: [SubjectResult]) -> [Int] {
-        indices.sorted {
-            subjects[$0].gradedScore! > subjects[$1].gradedScore! || (subjects[$0].gradedScore! == subjects[$1].gradedScore! && $0 < $1)
-        }
-    }
+    /// The graded scores, read once; as 64-bit decimals too where every one is such a decimal, so that sorting
+    /// compares integers (the order is the same).
+    struct Scores {
+        let scores: [Exact?]
+        let keys: [Int64]?
 
-    /// 1, 2, 2, 4: ties share the better rank.
-    static func ranks(_ sorted: [Int], _ subjects: [SubjectResult]) -> [(Int, Int)] {
-        var rank = 0
-        return sorted.enumerated().map { position, index in
-            if position == 0 || subjects[sorted[position - 1]].gradedScore! != subjects[index].gradedScore! { rank = position + 1 }
-            return (index, rank)
+        init(_ subjects: [SubjectResult]) {
+            scores = subjects.map(\.gradedScore)
+            var keys: [Int64] = []
+            keys.reserveCapacity(scores.count)
+            for score in scores {
+                guard let score else {
+                    keys.append(0)  // never compared: only subjects with a score are sorted or ranked
+                    continue
+                }
+                guard let key = score.smallDecimal else {
+                    self.keys = nil
+                    return
+                }
+                keys.append(key)
+            }
+            self.keys = keys
+        }
+
+        func score(of index: Int) -> Exact? { scores[index] }
+
+        /// Whether the subject at `a` comes before the one at `b`: higher score first; equal scores in data-file order.
+        @inline(__always) private func before(_ a: Int, _ b: Int) -> Bool {
+            if let keys { return keys[a] > keys[b] || (keys[a] == keys[b] && a < b) }
+            return scores[a]! > scores[b]! || (scores[a]! == scores[b]! && a < b)
+        }
+
+        @inline(__always) private func tied(_ a: Int, _ b: Int) -> Bool {
+            if let keys { return keys[a] == keys[b] }
+            return scores[a]! == scores[b]!
+        }
+
+        /// Best first; equal scores in data-file order. Every index must have a score.
+        func sorted(_ indices: [Int]) -> [Int] { indices.sorted(by: before) }
+
+        /// 1, 2, 2, 4: ties share the better rank.
+        func ranks(_ sorted: [Int]) -> [(Int, Int)] {
+            var rank = 0
+            return sorted.enumerated().map { position, index in
+                if position == 0 || !tied(sorted[position - 1], index) { rank = position + 1 }
+                return (index, rank)
+            }
         }
     }
 

@@ -51,6 +51,23 @@ public struct Outcomes: RandomAccessCollection, MutableCollection, Hashable, Sen
         }
     }
 
+    /// Writes `changes` (ascending, distinct indicator indices) as the subscript would one by one, with the patch
+    /// grown once rather than element by element.
+    mutating func patch(_ changes: [(index: Int, outcome: Outcome)]) {
+        guard !changes.isEmpty else { return }
+        if patched.isEmpty && changes.count <= Self.patchLimit {
+            patched.reserveCapacity(changes.count)
+            patchedOutcomes.reserveCapacity(changes.count)
+            for change in changes {
+                precondition(base.indices.contains(change.index), "Outcomes index out of range")
+                patched.append(change.index)
+                patchedOutcomes.append(change.outcome)
+            }
+            return
+        }
+        for change in changes { self[change.index] = change.outcome }
+    }
+
     public static func == (lhs: Outcomes, rhs: Outcomes) -> Bool { lhs.elementsEqual(rhs) }
 
     public func hash(into hasher: inout Hasher) {

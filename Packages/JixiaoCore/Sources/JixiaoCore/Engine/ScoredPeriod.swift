@@ -22,7 +22,7 @@ extension Engine {
     public func scorePeriod(_ data: DataSet) throws(DataErrors) -> ScoredPeriod {
         try DataChecks.check(data, against: compiled)
         let runs = compiled.scheme.stages.map { stage in
-            let run = Run(compiled: compiled, data: data, stage: stage, explain: false)
+            let run = Run(compiled: compiled, data: data, stage: stage, explain: false, keepsRankOrder: true)
             run.execute()
             return run
         }
@@ -58,7 +58,7 @@ extension Engine {
             let run = Run(continuing: previous, data: data, subjects: [index], nodes: compiled.peerDependent, explain: false)
             run.executeRedo()
             runs.append(run)
-            stages.append(run.result(patching: stage))
+            stages.append(run.result(patching: stage, from: previous))
         }
         return ScoredPeriod(report: ScoreReport(scheme: compiled, data: data, stages: stages), runs: runs)
     }
