@@ -47,6 +47,8 @@ let package = Package(
             name: "JixiaoPlatform",
             dependencies: [
                 .product(name: "SQLKit", package: "sql-kit"),
+                // The bulk writer (SQLiteWriter.swift) uses the SQLite C API that sqlite-nio vendors (VaporCSQLite).
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "JixiaoXLSX", package: "JixiaoCore"),
             ]),
@@ -55,6 +57,8 @@ let package = Package(
             dependencies: [
                 "JixiaoPlatform", .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "JixiaoXLSX", package: "JixiaoCore"),
+                // The PostgreSQL ingest test (skipped without DATABASE_URL).
+                .product(name: "PostgresKit", package: "postgres-kit"), .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "jixiao",

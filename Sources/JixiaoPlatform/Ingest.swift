@@ -233,8 +233,11 @@ public struct RowMapper: Sendable {
 public enum Ingest {
     /// Rows per INSERT: about 16,000 bound values, well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
     /// (fewer, larger statements: the per-statement cost dominated with 400 rows).
+    /// On PostgreSQL a batch is one array per column (see `insertUnnest`), so its size is not bounded by the
+    /// parameter limit: 5,000 rows.
     static func batchRows(_ kind: RecordKind, _ db: any SQLDatabase) -> Int {
-        max(1, 16_000 / (kind.allColumns.count + 1))
+        if db.dialect.name == "postgresql" { return 5_000 }
+        return max(1, 16_000 / (kind.allColumns.count + 1))
     }
 
     /// A checked row and where it came from (its CSV line, or its position in a JSON request).
@@ -372,6 +375,11 @@ public enum Ingest {
         _ batch: [NumberedRow], kind: RecordKind, into db: any SQLDatabase, recordedAt: String, file: String
     ) async throws -> Int {
         guard !batch.isEmpty else { return 0 }
+        if db.dialect.name == "postgresql" {
+            let inserted = try await insertUnnest(batch, kind: kind, into: db, recordedAt: recordedAt, file: file)
+            if inserted < batch.count { try await checkSkipped(batch, kind: kind, in: db, file: file) }
+            return inserted
+        }
         let columns = kind.allColumns.map(\.name) + ["recorded_at"]
         let insert = db.insert(into: kind.table).columns(columns)
         let stamp = SQLBind(recordedAt)
@@ -390,6 +398,47 @@ public enum Ingest {
         }
         if inserted < batch.count { try await checkSkipped(batch, kind: kind, in: db, file: file) }
         return inserted
+    }
+
+    /// PostgreSQL: one `text[]` bind per column and `unnest`, so every batch is the same statement with
+    /// columns + 1 parameters, whatever its rows (no statement text growing with the batch, no 65,535-parameter
+    /// bound). NULL travels as '' and comes back by NULLIF: a stored text is never empty (an empty optional field
+    /// is NULL, an empty required one is refused), and integers are cast back from their decimal text.
+    static func insertUnnest(
+        _ batch: [NumberedRow], kind: RecordKind, into db: any SQLDatabase, recordedAt: String, file: String
+    ) async throws -> Int {
+        let columns = kind.allColumns
+        var arrays = Array(repeating: [String](), count: columns.count)
+        for i in arrays.indices { arrays[i].reserveCapacity(batch.count) }
+        for row in batch {
+            guard row.values.count == columns.count else {
+                throw IngestError(file: file, row: row.row, column: nil, message: "值的个数与列数不符")
+            }
+            for (i, value) in row.values.enumerated() {
+                switch value {
+                case .int(let v): arrays[i].append(String(v))
+                case .text(let v): arrays[i].append(v)
+                case .null: arrays[i].append("")
+                }
+            }
+        }
+        let names = columns.map(\.name)
+        let selected = columns.enumerated().map { i, c in
+            Records.isInteger(c.type) ? "NULLIF(u.c\(i), '')::bigint" : "NULLIF(u.c\(i), '')"
+        }
+        var query = rawSQL(
+            "INSERT INTO \(kind.table) (\(names.joined(separator: ", ")), recorded_at) SELECT \(selected.joined(separator: ", ")), ")
+        query.appendInterpolation(bind: recordedAt)
+        query.appendLiteral(" FROM unnest(")
+        for (i, array) in arrays.enumerated() {
+            if i > 0 { query.appendLiteral(", ") }
+            query.appendInterpolation(bind: array)
+            query.appendLiteral("::text[]")
+        }
+        query.appendLiteral(
+            ") AS u(\(columns.indices.map { "c\($0)" }.joined(separator: ", "))) " +
+                "ON CONFLICT (record_id, changed_at) DO NOTHING RETURNING record_id")
+        return try await db.raw(query).all().count
     }
 
     /// Plain integers and text bind without going through `Encodable` (the drivers' fast path); empty is NULL.
