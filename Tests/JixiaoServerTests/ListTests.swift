@@ -40,6 +40,35 @@ final class ListTests: XCTestCase {
 
     static func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }
 
+    /// The ranking JSON is written by hand (`JSONText`): it reads back as what `JSONEncoder` gives, whole and paged,
+    /// and strings with quotes, backslashes, control characters and non-ASCII survive the round trip.
+    func testRankingJSON_writtenByHand_decodesAsJSONEncodersDocument() async throws {
+        let province = try await signedIn("shengshenhe")
+        for query in ["", "per=5&page=2&sort=total&dir=asc"] {
+            let response = try await province.get("api/rankings/\(scheme)/2018-06" + (query.isEmpty ? "" : "?" + query))
+            XCTAssertEqual(response.status, .ok)
+            let served = try JSONDecoder().decode(RankingJSON.self, from: Data(buffer: response.body))
+            XCTAssertFalse(served.rows.isEmpty)
+            let reencoded = try JSONDecoder().decode(RankingJSON.self, from: try JSONEncoder().encode(served))
+            XCTAssertEqual(served, reencoded, query)
+            XCTAssertEqual(try JSONDecoder().decode(RankingJSON.self, from: served.encoded), served, query)
+        }
+        let tricky = "引号\"反斜杠\\换行\n制表\t\u{01}\u{1F}/emoji😀"
+        var json = JSONText()
+        json.beginObject()
+        json.key(tricky); json.string(tricky)
+        json.key("n"); json.int(nil)
+        json.key("list"); json.strings([tricky, ""])
+        json.key("map"); json.dictionary(["b": tricky, "a": "1"])
+        json.endObject()
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: json.data) as? [String: Any])
+        XCTAssertEqual(object[tricky] as? String, tricky)
+        XCTAssertTrue(object["n"] is NSNull)
+        XCTAssertEqual(object["list"] as? [String], [tricky, ""])
+        XCTAssertEqual(object["map"] as? [String: String], ["a": "1", "b": tricky])
+        XCTAssertTrue(String(decoding: json.data, as: UTF8.self).contains("\"map\":{\"a\":\"1\",\"b\""), "keys sorted")
+    }
+
     // MARK: Search
 
     func testSearch_byNameOrCode_onTheOverviewAndTheRanking() async throws {

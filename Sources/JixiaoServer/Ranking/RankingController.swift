@@ -55,10 +55,10 @@ struct RankingController: RouteCollection {
             data = try await request.application.scoreBoard.derived(id, period: period, key: "ranking|" + user.unitPath, on: request.db) { scores in
                 let ranking = Ranking(scores, user: user)
                 if ranking.rows.isEmpty { throw Abort(.notFound, reason: "您的单位下没有该方案 \(period) 的考核") }
-                return try JSONEncoder().encode(RankingJSON(ranking))
+                return RankingJSON(ranking).encoded
             }
         } else {
-            data = try JSONEncoder().encode(RankingJSON(try await ranking(request)))
+            data = RankingJSON(try await ranking(request)).encoded
         }
         var headers = HTTPHeaders()
         headers.contentType = .json
