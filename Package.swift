@@ -47,6 +47,8 @@ let package = Package(
             name: "JixiaoPlatform",
             dependencies: [
                 .product(name: "SQLKit", package: "sql-kit"),
+                // The bulk writer (SQLiteWriter.swift) uses the SQLite C API that sqlite-nio vendors (VaporCSQLite).
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "JixiaoXLSX", package: "JixiaoCore"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,7 +58,7 @@ let package = Package(
             dependencies: [
                 "JixiaoPlatform", .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "JixiaoXLSX", package: "JixiaoCore"),
-                // PlatformPostgresTests / PlatformPartitionTests (skipped without DATABASE_URL).
+                // PlatformPostgresTests, PlatformPartitionTests and PlatformUnnestTests (skipped without DATABASE_URL).
                 .product(name: "PostgresKit", package: "postgres-kit"), .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(

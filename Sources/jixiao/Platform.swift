@@ -90,10 +90,14 @@ struct PlatformIngest: AsyncParsableCommand {
         commandName: "ingest", abstract: "导入目录中的 CSV（units.csv、persons.csv …），每个文件全部成功或全部不导入。")
     @Option(help: "SQLite 数据库文件") var database = "platform.sqlite"
     @Option(help: "PostgreSQL 连接串（或环境变量 DATABASE_URL）；设置后不用 SQLite") var postgres: String?
+    @Option(help: "SQLite 的写入方式：bulk（sqlite3 预编译语句，默认）或 sql（SQLKit 多行 INSERT，旧方式）")
+    var writer = "bulk"
     @Argument(help: "CSV 所在目录") var directory: String
 
     func run() async throws {
+        guard writer == "bulk" || writer == "sql" else { throw ValidationError("--writer 应为 bulk 或 sql") }
         let c = try await PlatformDB.open(database, postgres: postgres)
+        let bulkPath = c.dialect == "sqlite" && writer == "bulk" ? database : nil
         let stamp = ISO8601DateFormatter().string(from: Date())
         let started = Date()
         var total = 0
@@ -101,8 +105,14 @@ struct PlatformIngest: AsyncParsableCommand {
             let url = URL(fileURLWithPath: directory).appendingPathComponent("\(kind.name).csv")
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             let t0 = Date()
-            let r = try await Ingest.csv(url, kind: kind, into: c.db, recordedAt: stamp) { n in
+            let progress: @Sendable (Int) -> Void = { n in
                 if n % 1_000_000 == 0 { FileHandle.standardError.write(Data("  \(kind.name): \(n) 行…\n".utf8)) }
+            }
+            let r: IngestResult
+            if let bulkPath {
+                r = try await SQLiteBulk.csv(url, kind: kind, path: bulkPath, recordedAt: stamp, progress: progress)
+            } else {
+                r = try await Ingest.csv(url, kind: kind, into: c.db, recordedAt: stamp, progress: progress)
             }
             total += r.rows
             print("\(kind.name): \(r.rows) 行，新增 \(r.inserted)，\(String(format: "%.1f", Date().timeIntervalSince(t0))) 秒")

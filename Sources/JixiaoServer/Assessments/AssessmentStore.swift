@@ -402,6 +402,8 @@ actor WriteGate {
     private struct Job {
         let work: @Sendable (any Database) async throws -> any Sendable
         let done: CheckedContinuation<any Sendable, any Error>
+        /// Run by itself, outside the gate's transaction (see `alone`).
+        var alone = false
     }
 
     let writer: any Database
@@ -422,9 +424,28 @@ actor WriteGate {
         return result as! T
     }
 
+    /// Work that writes through a connection of its own (the platform records' bulk writer): it runs when the
+    /// saves queued before it are committed, with no transaction open on the gate's connection, and the saves
+    /// that arrive meanwhile wait behind it, so the two connections never wait for each other's lock.
+    func alone<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let result = try await withCheckedThrowingContinuation { (done: CheckedContinuation<any Sendable, any Error>) in
+            queue.append(Job(work: { _ in try await work() }, done: done, alone: true))
+            if !draining {
+                draining = true
+                Task { await drain() }
+            }
+        }
+        return result as! T
+    }
+
     private func drain() async {
         while !queue.isEmpty {
-            let batch = Array(queue.prefix(batchLimit))
+            if queue[0].alone {
+                let job = queue.removeFirst()
+                do { job.done.resume(returning: try await job.work(writer)) } catch { job.done.resume(throwing: error) }
+                continue
+            }
+            let batch = Array(queue.prefix(while: { !$0.alone }).prefix(batchLimit))
             queue.removeFirst(batch.count)
             let works = batch.map(\.work)
             do {

@@ -90,9 +90,9 @@ enum PlatformImportJob {
                     return .failure(Failure(message: problem))
                 }
                 live.set(state: "storing")
-                let result = try await PlatformIngestRunner.run(app) { db in
-                    try await Ingest.rows(checked.values, kind: source.kind, into: db, recordedAt: stamp)
-                }
+                let result = try await PlatformIngestRunner.rows(
+                    app, checked.values, kind: source.kind, recordedAt: stamp, file: checked.place,
+                    rowNumbers: checked.rowNumbers)
                 live.set(stored: result.rows)
                 return .success(result)
             }
@@ -102,8 +102,8 @@ enum PlatformImportJob {
                 return .failure(Failure(message: problem))
             }
             live.set(state: "storing")
-            let result = try await PlatformIngestRunner.run(app) { db in
-                try await Ingest.csv(source.url, kind: source.kind, into: db, recordedAt: stamp) { live.set(stored: $0) }
+            let result = try await PlatformIngestRunner.csv(app, source.url, kind: source.kind, recordedAt: stamp) {
+                live.set(stored: $0)
             }
             return .success(result)
         } catch let error as IngestError {

@@ -57,6 +57,41 @@ enum PlatformScope {
 /// other writes wait for it in the gate's queue instead of meeting "database is locked"), on PostgreSQL on a
 /// session of its own (one connection from BEGIN to COMMIT).
 enum PlatformIngestRunner {
+    /// One CSV file. On SQLite with a database file, the bulk writer (JixiaoPlatform's `SQLiteBulk`: its own
+    /// connection, one prepared statement, one transaction) as a job of the write gate alone; otherwise `Ingest`
+    /// through SQLKit as below. Same rules either way.
+    static func csv(
+        _ app: Application, _ url: URL, kind: RecordKind, recordedAt stamp: String, progress: @escaping @Sendable (Int) -> Void
+    ) async throws -> IngestResult {
+        if let gate = app.writeGate, let path = try await bulkPath(app) {
+            return try await gate.alone {
+                try await SQLiteBulk.csv(url, kind: kind, path: path, recordedAt: stamp, progress: progress)
+            }
+        }
+        return try await run(app) { db in
+            try await Ingest.csv(url, kind: kind, into: db, recordedAt: stamp, progress: progress)
+        }
+    }
+
+    /// Checked rows (a push, an xlsx sheet); `file` and `rowNumbers` name where a refused row came from.
+    static func rows(
+        _ app: Application, _ rows: [[RecordValue]], kind: RecordKind, recordedAt stamp: String, file: String = "JSON",
+        rowNumbers: [Int]? = nil
+    ) async throws -> IngestResult {
+        if let gate = app.writeGate, let path = try await bulkPath(app) {
+            return try await gate.alone {
+                try await SQLiteBulk.rows(rows, kind: kind, path: path, recordedAt: stamp, file: file, rowNumbers: rowNumbers)
+            }
+        }
+        return try await run(app) { db in try await Ingest.rows(rows, kind: kind, into: db, recordedAt: stamp, file: file) }
+    }
+
+    /// The SQLite file the bulk writer opens (sqlite-kit keeps even an "in-memory" database in a temporary file).
+    static func bulkPath(_ app: Application) async throws -> String? {
+        guard let sql = app.db as? any SQLDatabase else { return nil }
+        return try await SQLiteBulk.databaseFile(of: sql)
+    }
+
     static func run<T: Sendable>(_ app: Application, _ work: @escaping @Sendable (any SQLDatabase) async throws -> T)
         async throws -> T
     {

@@ -81,9 +81,7 @@ struct PlatformPushController: RouteCollection {
         let stamp = PlatformIngestRules.stamp()
         let result: IngestResult
         do {
-            result = try await PlatformIngestRunner.run(request.application) { db in
-                try await Ingest.rows(rows, kind: kind, into: db, recordedAt: stamp)
-            }
+            result = try await PlatformIngestRunner.rows(request.application, rows, kind: kind, recordedAt: stamp)
         } catch let refused as IngestError {
             // A version that contradicts one already stored (same record id and change time, other contents).
             let place = (refused.row.map { "第 \($0) 条记录" } ?? "") + (refused.column.map { "，字段 \($0)" } ?? "")
