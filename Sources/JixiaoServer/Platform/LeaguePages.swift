@@ -28,6 +28,11 @@ struct LeagueMonthsPage {
     let periods: [String]
     let canCompute: Bool
 
+    /// The years with a frozen month, newest first.
+    var years: [String] {
+        Array(Set(snapshots.map { String($0.month.prefix(4)) })).sorted(by: >)
+    }
+
     var document: HTML {
         Page.document(
             title: "平台数据 月度排名", context: context,
@@ -42,6 +47,12 @@ struct LeagueMonthsPage {
                             .td(.a(.href(SiteURL.platformMonth(scheme: LeagueStore.schemeCode, month: s.month)), .text(s.month))),
                             .td(.text(s.cut)), .td(.text(LeaguePageFormat.time(s.takenAt))), .td(.text(s.takenBy)))
                     })),
+            .if(!years.isEmpty,
+                .p(.id("platform-years"), .text("年度排名："),
+                   .forEach(years) { year in
+                       .group(.a(.href(SiteURL.platformYear(scheme: LeagueStore.schemeCode, year: year)), .escaped("data-year", year),
+                                 .text("\(year) 年")), .text(" "))
+                   })),
             .if(canCompute,
                 .group(
                     .h2(.text("按平台数据计算")),
@@ -83,6 +94,8 @@ struct LeagueMonthPage {
             .p(.class("muted"), .text("按平台记录计算，\(LeaguePageFormat.time(snapshot.takenAt)) 由 \(snapshot.takenBy) 冻结；之后记录的变更不改变本表。名次为在全部同类单位中的名次。")),
             .p(.class("noprint"),
                .a(.href(SiteURL.platformMonths), .text("全部月份")), .text(" · "),
+               .a(.href(SiteURL.platformYear(scheme: scheme, year: String(month.prefix(4)))), .id("platform-year-link"),
+                  .text("\(month.prefix(4)) 年度排名")), .text(" · "),
                .a(.href(SiteURL.platformJSON(scheme: scheme, month: month)), .text("接口数据"))),
             .if(canCompute,
                 .form(.method(.post), .action(SiteURL.platformCompute(scheme: scheme, month: month)), context.csrfField,
@@ -190,5 +203,84 @@ struct LeagueUnitPage {
             }
         }
         return out
+    }
+}
+
+/// The year's league table: every unit with each frozen month's 总分 and rank, and the year's result by the rule
+/// stated on the page (`LeagueYear.rule`).
+struct LeagueYearPage {
+    let context: PageContext
+    let table: LeagueYear
+    let visible: Set<String>
+
+    func rows(_ level: String) -> [LeagueYear.UnitLine] { table.ranked(level).filter { visible.contains($0.code) } }
+    var roots: [LeagueSnapshot.IndicatorLine] { table.indicators.filter { $0.depth == 0 } }
+
+    var document: HTML {
+        let scheme = table.scheme
+        return Page.document(
+            title: "\(table.year) 平台年度排名", context: context,
+            .h1(.text("\(table.schemeName) · \(table.year) 年度排名")),
+            .p(.class("total"), .id("year-months"),
+               .text("已冻结月份：\(table.months.map(\.month).joined(separator: "、"))（共 \(table.months.count) 个月；最后截至 \(table.months.last?.cut ?? "—")）")),
+            .p(.id("year-rule"), .text(table.rule)),
+            .p(.class("muted"), .text("本表由各月冻结的排名（每月最新一次）计算，重新打开结果相同；某月重新计算后，本表随之采用该月的新排名。未冻结的月份不计入。")),
+            .p(.class("noprint"),
+               .a(.href(SiteURL.platformMonths), .text("全部月份")), .text(" · "),
+               .a(.href(SiteURL.platformYearJSON(scheme: scheme, year: table.year)), .text("接口数据"))),
+            .forEach([("city", "市州"), ("county", "县市区")]) { level, title in
+                let rows = rows(level)
+                return .if(!rows.isEmpty, .section(
+                    .h2(.text("\(title)（\(rows.count)）")),
+                    .div(.class("scroll"),
+                        .table(.escaped("id", "year-\(level)"),
+                            .tr(.th("名次"), .th("代码"), .th("单位"), .th("年度总分"),
+                                .forEach(roots) { .th(.text("\($0.code) \($0.name)")) },
+                                .forEach(table.months) { m in
+                                    .th(.a(.href(SiteURL.platformMonth(scheme: scheme, month: m.month)), .text("\(m.month) 总分（名次）")))
+                                }),
+                            .forEach(rows) { row in
+                                .tr(.escaped("data-code", row.code),
+                                    .td(.class("num"), .text(row.rank.map { "\($0)/\(row.rankOf)" } ?? "—")),
+                                    .td(.text(row.code)),
+                                    .td(.text(row.name)),
+                                    .td(.class("num year-total"), .text(row.total ?? "未评分（\(row.missing ?? "")）")),
+                                    .forEach(roots) { .td(.class("num"), .text(row.scores[$0.code] ?? "—")) },
+                                    .forEach(table.months) { m in
+                                        let cell = row.months[m.month]
+                                        return .td(.class("num"), .escaped("data-month", m.month),
+                                            .a(.href(SiteURL.platformUnit(scheme: scheme, month: m.month, unit: row.code)),
+                                               .text(cell.map { "\($0.total ?? "未评分")（\($0.rank.map(String.init) ?? "—")）" } ?? "—")))
+                                    })
+                            }))))
+            },
+            .h2(.text("各指标的计分方式")),
+            .div(.class("scroll"), .table(.id("year-indicators"),
+                .tr(.th("代码"), .th("指标"), .th("分值"), .th("频次"), .th("年度取值")),
+                .forEach(table.indicators) { i in
+                    .tr(.escaped("data-code", i.code),
+                        .td(.text(i.code)), .td(.text(String(repeating: "　", count: i.depth) + i.name)), .td(.class("num"), .text(i.max)),
+                        .td(.text(Self.frequencyText(i.frequency))), .td(.text(Self.howText(table, i))))
+                })))
+    }
+
+    static func frequencyText(_ frequency: String?) -> String {
+        switch frequency {
+        case "monthly": return "月度计分指标"
+        case "annual": return "年度计分指标"
+        case "quarterly": return "季度"
+        case "half": return "半年"
+        default: return "—"
+        }
+    }
+
+    /// How the row's year score is made, from its leaves' frequencies.
+    static func howText(_ table: LeagueYear, _ line: LeagueSnapshot.IndicatorLine) -> String {
+        let leaves = table.indicators.filter { $0.code == line.code || $0.code.hasPrefix(line.code + ".") }
+            .filter { leaf in !table.indicators.contains { $0.code.hasPrefix(leaf.code + ".") } }
+        let set = Set(leaves.map { $0.frequency ?? "annual" })
+        if set == ["monthly"] { return "各月平均" }
+        if set.count == 1 { return "最后一个月" }
+        return "下级指标相加"
     }
 }
