@@ -160,4 +160,76 @@ final class PlatformLeagueYearTests: XCTestCase {
         }
         try await app.asyncShutdown()
     }
+
+    /// A unit's month change explained by the records that moved it: after 3 new persons and one changed person of
+    /// 锦江区 between the cuts (and one after the cut, one in another county), the recomputed month lists for
+    /// 入库残疾人人数 exactly those 4 persons (3 新增, 1 变更) with their fields; the city sees its counties' records.
+    func testMonthChange_explainedByTheRecordsThatMovedIt() async throws {
+        let app = try await makeApp(adjust: { $0.demoPlatform = true })
+        do {
+            let sql = app.db as! any SQLDatabase
+            let months = try await LeagueStore.yearSnapshots("2018", on: app.db).map(\.month)
+            let month = try XCTUnwrap(months.last), previous = months[months.count - 2]
+            let cut = try XCTUnwrap(LeagueStore.cut(month)), before = try XCTUnwrap(LeagueStore.cut(previous))
+            struct Person: Decodable { let record_id: String; let birth_year: Int }
+            let existing = try await sql.raw("""
+                SELECT record_id, birth_year FROM pf_persons WHERE county_code = '510101' AND changed_at <= \(bind: before.moment)
+                ORDER BY record_id LIMIT 1
+                """).first(decoding: Person.self)
+            let old = try XCTUnwrap(existing)
+            // Nothing else of 锦江区 moved in the demo between the cuts for persons (else the expectation adds them).
+            struct Count: Decodable { let n: Int }
+            let already = try await sql.raw("""
+                SELECT COUNT(DISTINCT record_id) AS n FROM pf_persons WHERE county_code = '510101'
+                AND changed_at > \(bind: before.moment) AND changed_at <= \(bind: cut.moment)
+                """).first(decoding: Count.self)?.n ?? -1
+            let inWindow = "\(month)-10 09:00:00", late = "\(month)-26 09:00:00"
+            let csv = ["record_id,changed_at,county_code,birth_year,hukou,category,grade",
+                       "PMOV1,\(inWindow),510101,1971,农村,肢体,2", "PMOV2,\(inWindow),510101,1972,城镇,视力,1",
+                       "PMOV3,\(month)-11 09:00:00,510101,1973,农村,听力,3", "\(old.record_id),\(month)-12 09:00:00,510101,\(old.birth_year),城镇,多重,4",
+                       "PMOVLATE,\(late),510101,1980,农村,肢体,2", "PMOVOTHER,\(inWindow),510104,1980,农村,肢体,2"]
+            _ = try await Ingest.csvText(csv.joined(separator: "\n"), file: "persons.csv", kind: Records.persons, into: sql,
+                                         recordedAt: "\(month)-27 10:00:00")
+            let province = Browser(app)
+            try await province.login("shengshenhe")
+            let computed = try await province.post("platform/000/\(month)/compute")
+            XCTAssertEqual(computed.status, .seeOther, computed.body.string)
+
+            let latest = try await LeagueStore.latest(month: month, on: app.db)
+            let snapshot = try XCTUnwrap(latest)
+            let unit = try XCTUnwrap(snapshot.unit("510101"))
+            let moved = try await MovedRecords.load(unit: unit, metrics: ["入库残疾人人数", "需求精准度"], from: before.moment, to: cut.moment,
+                                                    file: try LeagueStore.metricsFile(), on: sql)
+            XCTAssertEqual(moved.byMetric["入库残疾人人数"], ["persons"])
+            XCTAssertEqual(moved.byMetric["需求精准度"], ["needs", "persons"], "a ratio reads its operands' tables and the person's record")
+            let persons = try XCTUnwrap(moved.kind("persons"))
+            XCTAssertEqual(persons.count, already + 4)
+            let mine = persons.lines.filter { $0.id.hasPrefix("PMOV") || $0.id == old.record_id }
+            XCTAssertEqual(Set(mine.map(\.id)), ["PMOV1", "PMOV2", "PMOV3", old.record_id], "not the one after the cut, not another county's")
+            XCTAssertEqual(mine.first { $0.id == old.record_id }?.added, false)
+            XCTAssertEqual(mine.first { $0.id == old.record_id }?.fields["category"], "多重", "its version as of the cut")
+            XCTAssertEqual(mine.first { $0.id == "PMOV2" }?.added, true)
+            XCTAssertEqual(mine.first { $0.id == "PMOV2" }?.fields["hukou"], "城镇")
+            XCTAssertLessThanOrEqual(persons.lines.count, LeagueStore.listedRecords)
+
+            // The page: the moved metric links to its records, listed with their fields.
+            let page = try await province.get("platform/000/\(month)/units/510101")
+            let html = page.body.string
+            XCTAssertTrue(html.contains("id=\"moved-records\""), html)
+            XCTAssertTrue(html.contains("href=\"#moved-persons\""))
+            XCTAssertTrue(html.contains("data-record=\"PMOV3\""))
+            XCTAssertFalse(html.contains("data-record=\"PMOVLATE\""))
+            XCTAssertTrue(html.contains("入库残疾人：共 \(already + 4) 条"))
+
+            // A city: its own and its counties' records (成都市 holds 510101 and 510104).
+            let city = try XCTUnwrap(snapshot.unit("5101"))
+            let cityMoved = try await MovedRecords.load(unit: city, metrics: ["入库残疾人人数"], from: before.moment, to: cut.moment,
+                                                        file: try LeagueStore.metricsFile(), on: sql)
+            XCTAssertGreaterThanOrEqual(cityMoved.kind("persons")?.count ?? 0, already + 5)
+        } catch {
+            try await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
 }

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import JixiaoCore
+import SQLKit
 import Vapor
 
 /// 平台数据 (seed 000 scored from the platform's records): `/platform` lists the months with a frozen league table,
@@ -89,7 +90,12 @@ struct LeagueController: RouteCollection {
         if let previousMonth { previous = try await LeagueStore.latest(month: previousMonth, on: request.db) }
         let names = Dictionary(snapshot.indicators.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         let change = previous.flatMap { p in p.unit(code).map { LeagueChange(previous: p, $0, line, indicatorNames: names) } }
-        let page = LeagueUnitPage(context: PageContext(request), snapshot: snapshot, unit: line, change: change)
+        var moved: MovedRecords?
+        if let change, let previous, !change.metrics.isEmpty, let sql = request.db as? any SQLDatabase {
+            moved = try await MovedRecords.load(unit: line, metrics: change.metrics.map(\.name), from: previous.cut, to: snapshot.cut,
+                                                file: try LeagueStore.metricsFile(), on: sql)
+        }
+        let page = LeagueUnitPage(context: PageContext(request), snapshot: snapshot, unit: line, change: change, moved: moved)
         return Page.html(page.document)
     }
 

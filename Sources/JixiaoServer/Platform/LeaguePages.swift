@@ -11,12 +11,15 @@ enum RecordLabels {
         "need_kind": "对应需求", "changed_at": "变更时间", "deleted": "已撤销", "supervisor_code": "督查单位", "town": "乡镇",
         "visit_date": "督查日期", "checked": "核查数", "accurate": "准确数", "year": "年度", "task_count": "本地任务数",
         "unit_code": "单位", "month": "月份", "uploaded_on": "上传日期",
+        "birth_year": "出生年份", "hukou": "户口", "category": "残疾类别", "grade": "等级", "kind": "需求类别",
     ]
     /// The columns shown, in order, per record kind (the rest are in the JSON).
     static let shown: [String: [String]] = [
         "services": ["person_id", "project", "service_date", "funds", "funds_support", "goods_support", "training", "need_kind", "deleted", "changed_at"],
         "tasks": ["county_code", "project", "year", "task_count", "changed_at"],
         "supervisions": ["supervisor_code", "county_code", "town", "visit_date", "checked", "accurate"],
+        "persons": ["county_code", "birth_year", "hukou", "category", "grade", "deleted", "changed_at"],
+        "needs": ["person_id", "county_code", "kind", "deleted", "changed_at"],
     ]
     static func label(_ kind: String) -> String { Records.kind(named: kind)?.label ?? kind }
 }
@@ -129,6 +132,8 @@ struct LeagueUnitPage {
     let snapshot: LeagueSnapshot
     let unit: LeagueSnapshot.UnitLine
     let change: LeagueChange?
+    /// The records behind the metrics that moved (nil without a previous month or when no metric moved).
+    var moved: MovedRecords? = nil
 
     var document: HTML {
         let findingsBy = Dictionary(grouping: unit.findings, by: \.indicator)
@@ -168,8 +173,12 @@ struct LeagueUnitPage {
                         .tr(.th("指标"), .th(.text(change.previousMonth)), .th(.text(snapshot.month)), .th("变化")),
                         .forEach(change.indicators) { m in .tr(.td(.text(m.name)), .td(.class("num"), .text(m.before)), .td(.class("num"), .text(m.after)), .td(.class("num"), .text(m.delta ?? ""))) })),
                     .if(!change.metrics.isEmpty, .table(.id("change-metrics"),
-                        .tr(.th("平台指标"), .th(.text(change.previousMonth)), .th(.text(snapshot.month)), .th("变化")),
-                        .forEach(change.metrics) { m in .tr(.td(.text(m.name)), .td(.class("num"), .text(m.before)), .td(.class("num"), .text(m.after)), .td(.class("num"), .text(m.delta ?? ""))) })))
+                        .tr(.th("平台指标"), .th(.text(change.previousMonth)), .th(.text(snapshot.month)), .th("变化"), .th("变更或新增的记录")),
+                        .forEach(change.metrics) { m in
+                            .tr(.escaped("data-metric", m.name), .td(.text(m.name)), .td(.class("num"), .text(m.before)), .td(.class("num"), .text(m.after)),
+                                .td(.class("num"), .text(m.delta ?? "")), .td(movedCell(m.name)))
+                        })),
+                    .unwrap(moved) { moved in movedRecords(moved) })
             }, else: .p(.class("muted"), .id("month-change-none"), .text("上月没有按平台数据冻结的排名，无法比较。"))),
             .h2(.text("考核表（按平台数据计分）")),
             .div(.class("scroll"), .table(.id("sheet"),
@@ -193,6 +202,41 @@ struct LeagueUnitPage {
     }
 
     func indicatorName(_ code: String) -> String { snapshot.indicators.first { $0.code == code }?.name ?? "" }
+
+    /// Per moved metric: the kinds of records it reads with how many of the unit's changed, linked to their list below.
+    func movedCell(_ metric: String) -> Node<HTML.BodyContext> {
+        guard let moved, let kinds = moved.byMetric[metric] else { return .text("") }
+        let parts = kinds.compactMap { moved.kind($0) }
+        if parts.isEmpty { return .span(.class("muted"), .text("按截止日计算（无记录表）")) }
+        if parts.allSatisfy({ $0.count == 0 }) {
+            return .span(.class("muted"), .text("没有记录变更（" + parts.map { RecordLabels.label($0.kind) }.joined(separator: "、") + "）；按期间计算的指标随截止日变化"))
+        }
+        return .group(.forEach(parts.enumerated().map { $0 }) { index, part in
+            .group(.if(index > 0, .text("、")),
+                   part.count > 0
+                       ? .a(.escaped("href", "#moved-\(part.kind)"), .text("\(RecordLabels.label(part.kind)) \(part.count) 条"))
+                       : .text("\(RecordLabels.label(part.kind)) 0 条"))
+        })
+    }
+
+    /// The unit's records changed or added between the two cut-offs, per kind: the count and the first ones.
+    func movedRecords(_ moved: MovedRecords) -> Node<HTML.BodyContext> {
+        .section(.id("moved-records"),
+            .h3(.text("变更或新增的记录（\(moved.from) 之后至 \(moved.to)）")),
+            .p(.class("muted"), .text("按记录的变更时间：上月截止日之后、本月截止日及之前有新版本的记录（列出其截至本月截止日的最新版本），每类最多列出 \(LeagueStore.listedRecords) 条。平台记录没有单独的记录页面，完整数据请用接口或导出。")),
+            .forEach(moved.kinds.filter { $0.count > 0 }) { part in
+                let columns = RecordLabels.shown[part.kind]
+                    ?? Array(Set(part.lines.flatMap { $0.fields.keys })).sorted()
+                return .div(.class("moved-kind"), .escaped("id", "moved-\(part.kind)"), .escaped("data-kind", part.kind),
+                    .h4(.text("\(RecordLabels.label(part.kind))：共 \(part.count) 条" + (part.count > part.lines.count ? "，列出最近变更的 \(part.lines.count) 条" : ""))),
+                    .div(.class("scroll"), .table(.class("moved-records"),
+                        .tr(.th("记录编号"), .th("新增/变更"), .forEach(columns) { .th(.text(RecordLabels.columns[$0] ?? $0)) }),
+                        .forEach(part.lines) { line in
+                            .tr(.escaped("data-record", line.id), .td(.text(line.id)), .td(.text(line.added ? "新增" : "变更")),
+                                .forEach(columns) { .td(.text(line.fields[$0] ?? "")) })
+                        })))
+            })
+    }
 
     func columns(_ finding: LeagueSnapshot.FindingLine) -> [String] {
         let kinds = Set(finding.records.map(\.kind))
