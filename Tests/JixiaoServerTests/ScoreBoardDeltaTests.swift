@@ -90,6 +90,54 @@ final class ScoreBoardDeltaTests: XCTestCase {
         XCTAssertEqual(partial.report.data.subjects[row.subject].stages.values.compactMap { $0.inputs["落实精准度"] }.first, Value.parse("12%"))
     }
 
+    /// A save's own re-score (made to check the rules) is what the next read takes, without scoring again, and it
+    /// equals a full scoring after each of several saves; a read after a save whose data differ scores again.
+    func testTheReadAfterASave_takesTheSavesTrial_andItEqualsAFullScoring() async throws {
+        let id = try await assessmentID(app, unit: "510102")
+        let city = Browser(app)
+        try await city.login("chengdu")
+        let assessment = try await Assessment.find(id, on: app.db)
+        let version = try await app.scoreBoard.version(try XCTUnwrap(assessment).$scheme.id, on: app.db)
+        _ = try await app.scoreBoard.scores(version, period: "2018-06", on: app.db)
+        let takenBefore = await app.scoreBoard.trialsTaken
+        for (step, value) in ["12%", "55.5%", "0%", "97%"].enumerated() {
+            let sheet = try await city.json("api/assessments/\(id)", as: SheetDTO.self)
+            let saved = try await city.putFigures(id, revision: sheet.revision, ["落实精准度": value], reasons: ["落实精准度": "复核 \(step)"])
+            XCTAssertEqual(saved.status, .ok, saved.body.string)
+            let computationsBefore = await app.scoreBoard.computations
+            let read = try await app.scoreBoard.scores(version, period: "2018-06", on: app.db)
+            let taken = await app.scoreBoard.trialsTaken
+            let computationsAfter = await app.scoreBoard.computations
+            XCTAssertEqual(computationsAfter - computationsBefore, 1, "one read of the period after save \(step)")
+            XCTAssertEqual(taken - takenBefore, step + 1, "the read after save \(step) took that save's trial")
+            let full = try await ScoreBoard().scores(version, period: "2018-06", on: app.db)
+            try Self.assertSame(read, full, "after save \(step) through the form", explaining: [id])
+        }
+        // A form save (its trial kept), then the same figure overwritten outside the form before anyone read: the
+        // trial's data are not what is stored, so the next read scores again, and still equals a full scoring.
+        let sheet = try await city.json("api/assessments/\(id)", as: SheetDTO.self)
+        let saved = try await city.putFigures(id, revision: sheet.revision, ["落实精准度": "44%"], reasons: ["落实精准度": "复核"])
+        XCTAssertEqual(saved.status, .ok, saved.body.string)
+        try await app.db.transaction { db in
+            let stored = try await EntryValue.query(on: db).filter(\.$assessment.$id == id).filter(\.$field == "落实精准度")
+                .sort(\.$stage, .descending).first()
+            let entry = try XCTUnwrap(stored)
+            entry.value = "33%"
+            try await entry.save(on: db)
+            let row = try await Assessment.find(id, on: db)
+            let written = try XCTUnwrap(row)
+            written.revision += 1
+            try await written.save(on: db)
+        }
+        let takenBeforeDirect = await app.scoreBoard.trialsTaken
+        let read = try await app.scoreBoard.scores(version, period: "2018-06", on: app.db)
+        let takenAfterDirect = await app.scoreBoard.trialsTaken
+        XCTAssertEqual(takenAfterDirect, takenBeforeDirect, "the kept trial does not match the data written outside the form")
+        let row = try XCTUnwrap(read.row(id))
+        XCTAssertEqual(read.report.data.subjects[row.subject].stages.values.compactMap { $0.inputs["落实精准度"] }.first, Value.parse("33%"))
+        try Self.assertSame(read, try await ScoreBoard().scores(version, period: "2018-06", on: app.db), "after a write outside the form")
+    }
+
     /// `explaining`: whose derivations to compare (nil: everyone's).
     static func assertSame(_ partial: PeriodScores, _ full: PeriodScores, _ context: String, explaining: Set<UUID>? = nil) throws {
         XCTAssertEqual(partial.rows.map(\.assessmentID), full.rows.map(\.assessmentID), context)

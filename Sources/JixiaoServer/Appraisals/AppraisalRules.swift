@@ -214,7 +214,7 @@ enum BallotCodes {
     }
 
     static func hash(_ normalized: String) -> String {
-        SHA256.hash(data: Data(normalized.utf8)).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256Hex(normalized)
     }
 }
 

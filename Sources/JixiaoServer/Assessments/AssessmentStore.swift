@@ -358,10 +358,20 @@ struct AssessmentStore {
         let saved = scores.report.stages[stage].subjects[row.subject]
         let before = Set(SheetView.failures(saved, compiled))
         var typed: [String: String] = [:]
-        for change in changes { typed[change.field] = change.new ?? "" }
-        let after = try scores.preview(row, figures: typed, stage: loaded.assessment.stage)
+        var reasons: [String: String?] = [:]
+        for change in changes {
+            typed[change.field] = change.new ?? ""
+            reasons[change.field] = change.reason
+        }
+        let trial = try scores.trial(row, figures: typed, stage: loaded.assessment.stage, reasons: reasons)
+        let after = trial.scored.report.stages[stage].subjects[row.subject]
         let introduced = Self.introducedFailures(saved, after, compiled)
-        guard !introduced.isEmpty else { return }
+        guard !introduced.isEmpty else {
+            // The period's next read finds this save written and takes this result instead of scoring again.
+            await board.remember(try loaded.version.requireID(), period: loaded.assessment.period, base: scores,
+                                 subject: row.subject, data: trial.subject, scored: trial.scored)
+            return
+        }
         // Name the field: the changes that alone put each indicator in error (tried one by one, on this error path only).
         let labels = Dictionary(loaded.scheme.formFields.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
         var culprits: [String: [String]] = [:]

@@ -34,7 +34,7 @@ struct DatabaseSessions: AsyncSessionDriver {
     }
 
     static func digest(_ id: String) -> String {
-        SHA256.hash(data: Data(id.utf8)).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256Hex(id)
     }
 
     private static func now() -> Int { Int(Date().timeIntervalSince1970) }

@@ -132,7 +132,7 @@ enum LeagueStore {
         let scores = try await board.scores(version, period: month, on: db)
         let snapshot = try await makeSnapshot(scores, metrics: metrics, checks: checks, file: file, cut: cut, month: month,
                                               username: username, at: now, on: sql)
-        let digest = SHA256.hash(data: snapshot.numbers).map { String(format: "%02x", $0) }.joined()
+        let digest = Digest.sha256Hex(snapshot.numbers)
         let latest = try await LeagueSnapshotRow.query(on: db).filter(\.$schemeCode == schemeCode).filter(\.$month == month)
             .sort(\.$takenAt, .descending).first()
         var taken = false

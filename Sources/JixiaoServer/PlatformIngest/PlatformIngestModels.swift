@@ -44,7 +44,7 @@ final class PlatformToken: Model, @unchecked Sendable {
     }
 
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256Hex(secret)
     }
 }
 

@@ -59,7 +59,7 @@ struct EntryField: Sendable, Hashable {
 
 /// Every assessment of one scheme version and period, scored together (rankings and peer targets need all peers).
 struct PeriodScores: Sendable {
-    struct Row: Sendable {
+    struct Row: Sendable, Equatable {
         let assessmentID: UUID
         let unitCode: String
         let unitName: String
@@ -123,6 +123,20 @@ actor ScoreBoard {
     private var versions: [UUID: SchemeVersion] = [:]
     private var periods: [String: Cached] = [:]
     private var inflight: [String: (stamp: Stamp, task: Task<PeriodScores, any Error>)] = [:]
+    /// A save's own re-score, checked against the rules before the save was written (`PeriodScores.trial`): the
+    /// next read of the period takes it instead of scoring again when that read finds exactly this subject
+    /// changed, with exactly these data, over exactly this base (same assessments at the same revisions). The
+    /// engine is deterministic, so that is the result scoring again would give. A few per period, newest last.
+    struct Trial: Sendable {
+        let base: [PeriodScores.Row]
+        let subject: Int
+        let data: SubjectData
+        let scored: ScoredPeriod
+    }
+    private var trials: [String: [Trial]] = [:]
+    static let trialsPerPeriod = 4
+    /// How many reads took a save's trial instead of scoring again (for tests).
+    private(set) var trialsTaken = 0
     private var clock: UInt64 = 0
     /// How many times a period was scored (for tests and the load benchmark's reasoning), and how many of those
     /// kept the subjects whose assessments had not changed, re-reading only `rereadAssessments` of them in all.
@@ -136,6 +150,16 @@ actor ScoreBoard {
     }
 
     init(capacity: Int = 32) { self.capacity = capacity }
+
+    /// Keeps a save's trial for the period's next read (see `Trial`); called once the rules accepted it.
+    func remember(_ versionID: UUID, period: String, base: PeriodScores, subject: Int, data: SubjectData, scored: ScoredPeriod) {
+        let key = "\(versionID)|\(period)"
+        var kept = trials[key, default: []].filter { $0.base == base.rows }
+        kept.append(Trial(base: base.rows, subject: subject, data: data, scored: scored))
+        trials[key] = Array(kept.suffix(Self.trialsPerPeriod))
+    }
+
+    private func countTrialTaken() { trialsTaken += 1 }
 
     /// A scheme version by id, read once (its file never changes; `frozen` is read from the database where it matters).
     func version(_ id: UUID, on database: any Database) async throws -> SchemeVersion {
@@ -199,9 +223,12 @@ actor ScoreBoard {
         // their stamp, and the next read merely scores again; never the other way round. Scores of an older
         // stamp under the same org tree are the base: only the assessments changed since are read again.
         let previous = periods[key].flatMap { $0.stamp.org == stamp.org ? $0.scores : nil }
+        let offered = previous.map { previous in trials[key, default: []].filter { $0.base == previous.rows } } ?? []
+        trials[key] = nil
         let task = Task {
-            let (scores, reread) = try await Self.load(scheme, period: period, previous: previous, on: database)
+            let (scores, reread, tookTrial) = try await Self.load(scheme, period: period, previous: previous, trials: offered, on: database)
             if let reread { self.countPartial(reread) }
+            if tookTrial { self.countTrialTaken() }
             return scores
         }
         inflight[key] = (stamp, task)
@@ -229,6 +256,7 @@ actor ScoreBoard {
     private func evict() {
         while periods.count > capacity, let oldest = periods.min(by: { $0.value.used < $1.value.used })?.key {
             periods[oldest] = nil
+            trials[oldest] = nil
         }
     }
 
@@ -267,8 +295,8 @@ actor ScoreBoard {
     /// every peer). Plain SQL rows read column by column: decoding ~9,000 figures through Fluent models took most
     /// of a re-score. The assessments are read before their figures, never at once: figures at least as new as
     /// the revisions read, so a kept subject is never older than the revision it is kept under.
-    private static func load(_ scheme: RunnableScheme, period: String, previous: PeriodScores?,
-                             on database: any Database) async throws -> (scores: PeriodScores, reread: Int?) {
+    private static func load(_ scheme: RunnableScheme, period: String, previous: PeriodScores?, trials: [Trial] = [],
+                             on database: any Database) async throws -> (scores: PeriodScores, reread: Int?, tookTrial: Bool) {
         guard let sql = database as? any SQLDatabase else { throw Abort(.internalServerError) }
         let assessments = try await sql.raw("""
             SELECT a.id, a.stage, a.status, a.revision, u.code, u.name, u.path, u.kind
@@ -291,7 +319,7 @@ actor ScoreBoard {
             if moved.count <= deltaLimit { reread = moved }
         }
         let only = reread.map { $0.map { assessments[$0].id } }
-        if let only, only.isEmpty, let previous { return (previous, 0) }
+        if let only, only.isEmpty, let previous { return (previous, 0, false) }
         let figureRows = try await sql.raw(only.map { ids in
             """
             SELECT e.assessment_id, e.stage, e.field, e.value, e.reason FROM entry_values e
@@ -324,7 +352,12 @@ actor ScoreBoard {
         }
         let engine = Engine(scheme.compiled)
         let scored: ScoredPeriod
-        if let reread, let previous, reread.count <= partialLimit {
+        var tookTrial = false
+        if let reread, reread.count == 1, let trial = trials.last(where: { $0.subject == reread[0] && $0.data == subjects[reread[0]] }) {
+            // The save that moved this subject already scored exactly this (see `Trial`).
+            scored = trial.scored
+            tookTrial = true
+        } else if let reread, let previous, reread.count <= partialLimit {
             // Each changed subject re-scored in turn, and of its peers only what reads peers: a full scoring's result.
             var period = previous.scored
             for index in reread { period = try engine.rescore(period, subject: index, to: subjects[index]) }
@@ -332,7 +365,7 @@ actor ScoreBoard {
         } else {
             scored = try engine.scorePeriod(DataSet(schemeID: scheme.compiled.scheme.id, period: period, subjects: subjects))
         }
-        return (PeriodScores(scheme: scheme, period: period, scored: scored, rows: rows), reread?.count)
+        return (PeriodScores(scheme: scheme, period: period, scored: scored, rows: rows), reread?.count, tookTrial)
     }
 
     /// One assessment's stored figures as the engine's subject: stage 0's figures, then each later stage's changes.
@@ -382,6 +415,15 @@ extension PeriodScores {
     /// What the period would score with `figures` typed into one assessment at `stage` (nothing saved):
     /// the live score of the entry form. Peers keep their saved figures, so ranking rules stay exact.
     func preview(_ row: Row, figures: [String: String], stage: Int) throws -> SubjectResult {
+        let trial = try trial(row, figures: figures, stage: stage).scored
+        return trial.report.stages[min(stage, trial.report.stages.count - 1)].subjects[row.subject]
+    }
+
+    /// The period with `figures` typed into one assessment at `stage`, and that subject's data. With `reasons`
+    /// (a save's: each changed field's reason as it will be stored, nil for none), the data are what the period's
+    /// next read gives once the save is written, so the board can keep the result for that read (`ScoreBoard.remember`).
+    func trial(_ row: Row, figures: [String: String], stage: Int,
+               reasons: [String: String?]? = nil) throws -> (subject: SubjectData, scored: ScoredPeriod) {
         var subject = report.data.subjects[row.subject]
         let stageName = scheme.workflow.stages[min(stage, scheme.workflow.stages.count - 1)]
         let typedSelf = figures.filter { SelfEvaluation.kind(of: $0.key) != nil }
@@ -401,11 +443,17 @@ extension PeriodScores {
             let name = isFigure ? String(key.dropFirst()) : key
             if stage == 0 {
                 if isFigure { subject.values[name] = value } else { subject.inputs[name] = value }
+                // As stored: a figure's row carries the save's reason, and a cleared figure has no row.
+                if let reasons, isFigure { subject.reasons[name] = value == nil ? nil : reasons[key] ?? nil }
             } else if let value {
                 var change = subject.stages[stageName] ?? StageChanges()
                 if isFigure { change.values[name] = value } else { change.inputs[name] = value }
-                // A review stage's change needs a reason; saving asks for it, a preview need not.
-                if change.reasons[name] == nil { change.reasons[name] = "（预览）" }
+                if let reasons {
+                    change.reasons[name] = reasons[key] ?? nil
+                } else if change.reasons[name] == nil {
+                    // A review stage's change needs a reason; saving asks for it, a preview need not.
+                    change.reasons[name] = "（预览）"
+                }
                 subject.stages[stageName] = change
             }
         }
@@ -414,6 +462,6 @@ extension PeriodScores {
         do { trial = try Engine(scheme.compiled).rescore(scored, subject: row.subject, to: subject) } catch {
             throw InputProblems(problems: error.problems.map(\.message))
         }
-        return trial.report.stages[min(stage, trial.report.stages.count - 1)].subjects[row.subject]
+        return (subject, trial)
     }
 }

@@ -57,8 +57,12 @@ import Testing
             }
         }
         var changed = subject
-        perturb(&changed.inputs)
-        perturb(&changed.values)
+        // A third of the changes touch the review stages only (a reviewer's adjustment), which leaves the stages
+        // before the first changed one as they were.
+        if changed.stages.isEmpty || random.next() % 3 != 0 {
+            perturb(&changed.inputs)
+            perturb(&changed.values)
+        }
         for stage in changed.stages.keys.sorted() {
             perturb(&changed.stages[stage]!.inputs)
             perturb(&changed.stages[stage]!.values)

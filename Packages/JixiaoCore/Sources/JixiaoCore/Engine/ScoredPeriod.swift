@@ -46,13 +46,34 @@ extension Engine {
         if !problems.isEmpty { throw DataErrors(problems: problems) }
         var runs: [Run] = []
         var stages: [StageResult] = []
-        for (previous, stage) in zip(period.runs, period.report.stages) {
+        let unchanged = Self.stagesUnchanged(previous, changed, names: compiled.scheme.stages)
+        for (position, (previous, stage)) in zip(period.runs, period.report.stages).enumerated() {
+            // A stage sees the subject's own figures overlaid by the review stages up to it: a change at a later
+            // stage (a reviewer's adjustment) leaves the earlier stages' runs and results as they were.
+            if position < unchanged {
+                runs.append(previous)
+                stages.append(stage)
+                continue
+            }
             let run = Run(continuing: previous, data: data, subjects: [index], nodes: compiled.peerDependent, explain: false)
             run.executeRedo()
             runs.append(run)
             stages.append(run.result(patching: stage))
         }
         return ScoredPeriod(report: ScoreReport(scheme: compiled, data: data, stages: stages), runs: runs)
+    }
+
+    /// How many leading stages see `previous` and `changed` alike: stage 0 reads the subject's own figures
+    /// (everything but `stages`), stage k ≥ 1 also the review changes of stages 1…k (as `Run.loadFigures`).
+    static func stagesUnchanged(_ previous: SubjectData, _ changed: SubjectData, names: [String]) -> Int {
+        var base = previous, other = changed
+        base.stages = [:]
+        other.stages = [:]
+        guard base == other else { return 0 }
+        for (position, name) in names.enumerated() where position > 0 && previous.stages[name] != changed.stages[name] {
+            return position
+        }
+        return names.count
     }
 
     /// One subject's results at every stage, with derivations and facts: exactly what `score(data, explain: true)`
