@@ -88,6 +88,8 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
     case platformUnit(scheme: String, month: String, unit: String)
     case platformCompute(scheme: String, month: String)
     case platformJSON(scheme: String, month: String)
+    case platformYear(scheme: String, year: String)
+    case platformYearJSON(scheme: String, year: String)
 
     /// One `name=value` of a query, encoded on the way out like every other part.
     struct QueryItem: Sendable, Hashable {
@@ -176,6 +178,8 @@ enum SiteURL: URLRepresentable, Sendable, Hashable {
         case .platformUnit(let scheme, let month, let unit): return Self.join("platform", scheme, month, "units", unit)
         case .platformCompute(let scheme, let month): return Self.join("platform", scheme, month, "compute")
         case .platformJSON(let scheme, let month): return Self.join("api", "platform", scheme, month)
+        case .platformYear(let scheme, let year): return Self.join("platform", scheme, year)
+        case .platformYearJSON(let scheme, let year): return Self.join("api", "platform", scheme, year)
         }
     }
 

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import JixiaoCore
+import SQLKit
 import Vapor
 
 /// 平台数据 (seed 000 scored from the platform's records): `/platform` lists the months with a frozen league table,
@@ -47,7 +48,28 @@ struct LeagueController: RouteCollection {
         snapshot.units.filter { !$0.path.isEmpty && user.reach(toPath: $0.path) != .outside }
     }
 
+    /// "2018" in the month's place: the year's table (the routes share the path shape).
+    static func yearParameter(_ request: Request) -> String? {
+        guard let text = request.parameters.get("month"), text.count == 4, text.allSatisfy(\.isASCII), Int(text) != nil else { return nil }
+        return text
+    }
+
+    /// The year's table from its frozen months, the units of the user's part of it (404 alike when none).
+    static func year(_ request: Request, _ year: String) async throws -> (LeagueYear, [LeagueYear.UnitLine]) {
+        let user = try request.user
+        guard request.parameters.get("scheme") == LeagueStore.schemeCode,
+            let table = LeagueYear.make(year: year, snapshots: try await LeagueStore.yearSnapshots(year, on: request.db))
+        else { throw Abort(.notFound, reason: "\(year) 年还没有按平台数据冻结的月份") }
+        let visible = table.units.filter { !$0.path.isEmpty && user.reach(toPath: $0.path) != .outside }
+        guard !visible.isEmpty else { throw Abort(.notFound, reason: "您的范围内没有这一年的平台数据") }
+        return (table, visible)
+    }
+
     @Sendable func month(_ request: Request) async throws -> Response {
+        if let year = Self.yearParameter(request) {
+            let (table, visible) = try await Self.year(request, year)
+            return Page.html(LeagueYearPage(context: PageContext(request), table: table, visible: Set(visible.map(\.code))).document)
+        }
         let user = try request.user
         let snapshot = try await Self.snapshot(request)
         let visible = Set(Self.visible(snapshot, user).map(\.code))
@@ -68,7 +90,12 @@ struct LeagueController: RouteCollection {
         if let previousMonth { previous = try await LeagueStore.latest(month: previousMonth, on: request.db) }
         let names = Dictionary(snapshot.indicators.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         let change = previous.flatMap { p in p.unit(code).map { LeagueChange(previous: p, $0, line, indicatorNames: names) } }
-        let page = LeagueUnitPage(context: PageContext(request), snapshot: snapshot, unit: line, change: change)
+        var moved: MovedRecords?
+        if let change, let previous, !change.metrics.isEmpty, let sql = request.db as? any SQLDatabase {
+            moved = try await MovedRecords.load(unit: line, metrics: change.metrics.map(\.name), from: previous.cut, to: snapshot.cut,
+                                                file: try LeagueStore.metricsFile(), on: sql)
+        }
+        let page = LeagueUnitPage(context: PageContext(request), snapshot: snapshot, unit: line, change: change, moved: moved)
         return Page.html(page.document)
     }
 
@@ -89,6 +116,12 @@ struct LeagueController: RouteCollection {
     }
 
     @Sendable func json(_ request: Request) async throws -> Response {
+        if let year = Self.yearParameter(request) {
+            let (table, visible) = try await Self.year(request, year)
+            let scoped = LeagueYear(scheme: table.scheme, schemeName: table.schemeName, year: table.year, rule: table.rule,
+                                    months: table.months, indicators: table.indicators, units: visible)
+            return try Self.jsonResponse(scoped)
+        }
         let user = try request.user
         let snapshot = try await Self.snapshot(request)
         let visible = Set(Self.visible(snapshot, user).map(\.code))
@@ -97,12 +130,16 @@ struct LeagueController: RouteCollection {
                                     takenAt: snapshot.takenAt, takenBy: snapshot.takenBy, mainMetrics: snapshot.mainMetrics,
                                     metricNames: snapshot.metricNames, indicators: snapshot.indicators,
                                     units: snapshot.units.filter { visible.contains($0.code) })
+        return try Self.jsonResponse(scoped)
+    }
+
+    static func jsonResponse(_ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
         var headers = HTTPHeaders()
         headers.contentType = .json
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        return Response(status: .ok, headers: headers, body: .init(data: try encoder.encode(scoped)))
+        return Response(status: .ok, headers: headers, body: .init(data: try encoder.encode(value)))
     }
 }

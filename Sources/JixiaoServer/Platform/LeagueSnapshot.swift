@@ -38,6 +38,11 @@ struct LeagueSnapshot: Codable, Sendable, Equatable {
         /// Indicator code → score as text (every indicator of the sheet).
         let scores: [String: String]
         let findings: [FindingLine]
+        /// Indicator code → the exact score as "numerator/denominator" (the year's table computes from these,
+        /// never from the rounded text); absent in snapshots taken before it was kept.
+        var exactScores: [String: String]? = nil
+        /// 总分 exactly, "numerator/denominator".
+        var exactTotal: String? = nil
     }
 
     let scheme: String
@@ -60,6 +65,12 @@ struct LeagueSnapshot: Codable, Sendable, Equatable {
         let name: String
         let max: String
         let depth: Int
+        /// monthly / annual … (月度计分指标 / 年度计分指标), kind (regular / bonus / deduction), floor and cap as the
+        /// scheme declares them: what the year's table needs to combine months (absent in older snapshots).
+        var frequency: String? = nil
+        var kind: String? = nil
+        var floor: String? = nil
+        var cap: String? = nil
     }
 
     func unit(_ code: String) -> UnitLine? { units.first { $0.code == code } }

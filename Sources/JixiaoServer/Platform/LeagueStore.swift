@@ -173,21 +173,27 @@ enum LeagueStore {
             let row = byCode[unit.code]
             let result = row.map { scores.latest($0) }
             var indicatorScores: [String: String] = [:]
+            var exactScores: [String: String] = [:]
             if let result {
                 for index in 0..<compiled.indicatorCount {
-                    indicatorScores[compiled.indicator(at: index).code] = result.outcomes[index].statusText
+                    let code = compiled.indicator(at: index).code
+                    indicatorScores[code] = result.outcomes[index].statusText
+                    if let score = result.outcomes[index].score { exactScores[code] = LeagueYear.text(score) }
                 }
             }
             units.append(LeagueSnapshot.UnitLine(
                 code: unit.code, name: row?.unitName ?? unit.name, level: unit.level, parent: unit.parent,
                 path: row?.unitPath ?? "", assessmentID: row?.assessmentID, metrics: values,
                 total: result?.total.score.map { $0.formatted() }, rank: result?.rank, rankOf: levelCount[unit.level] ?? 0,
-                scores: indicatorScores, findings: findings[unit.code] ?? []))
+                scores: indicatorScores, findings: findings[unit.code] ?? [],
+                exactScores: result == nil ? nil : exactScores, exactTotal: result?.total.score.map(LeagueYear.text)))
         }
         let indicators = (0..<compiled.indicatorCount).map { index -> LeagueSnapshot.IndicatorLine in
             let i = compiled.indicator(at: index)
             return LeagueSnapshot.IndicatorLine(code: i.code, name: i.name, max: i.max.formatted(),
-                                                depth: i.code.split(separator: ".").count - 1)
+                                                depth: i.code.split(separator: ".").count - 1,
+                                                frequency: i.frequency.rawValue, kind: i.kind.rawValue,
+                                                floor: i.floor?.description, cap: i.cap?.description)
         }
         return LeagueSnapshot(scheme: schemeCode, schemeName: compiled.scheme.name, month: month, cut: cut.moment, takenAt: at,
                               takenBy: username, mainMetrics: mainMetrics, metricNames: file.metrics.map(\.name),
@@ -231,6 +237,19 @@ enum LeagueStore {
         let row = try await LeagueSnapshotRow.query(on: db).filter(\.$schemeCode == schemeCode).filter(\.$month == month)
             .sort(\.$takenAt, .descending).first()
         return try decode(row?.body)
+    }
+
+    /// The year's snapshots: the newest of each month of `year` ("2018") that has one, oldest month first.
+    static func yearSnapshots(_ year: String, on db: any Database) async throws -> [LeagueSnapshot] {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        struct Row: Decodable { let body: String }
+        let rows = try await sql.raw("""
+            SELECT s.body FROM platform_snapshots s
+            WHERE s.scheme_code = \(bind: schemeCode) AND s.month LIKE \(bind: year + "-%")
+              AND s.taken_at = (SELECT MAX(o.taken_at) FROM platform_snapshots o WHERE o.scheme_code = s.scheme_code AND o.month = s.month)
+            ORDER BY s.month
+            """).all(decoding: Row.self)
+        return try rows.compactMap { try decode($0.body) }
     }
 
     /// The months with a snapshot (newest first) and the months with assessments of scheme 000 (to compute).
