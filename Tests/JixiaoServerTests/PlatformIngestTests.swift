@@ -255,6 +255,40 @@ final class PlatformIngestTests: XCTestCase {
         XCTAssertTrue(page.body.string.contains("id=\"import-progress\""))
     }
 
+    /// An import whose server stopped mid-way (its row left 写入, no server running it) is shown as 中断, finished,
+    /// with nothing stored and the way to upload it again; on PostgreSQL only once its row is older than the
+    /// heartbeat allows, since another server may be running it.
+    func testAnImportLeftRunningByAStoppedServerIsShownAsInterrupted() async throws {
+        let admin = Browser(app)
+        try await admin.login("admin")
+        guard let user = try await User.query(on: app.db).filter(\.$username == "admin").with(\.$unit).first() else { return XCTFail("no admin") }
+        let signedIn = try SignedIn(user: user, unit: user.unit)
+        func job(silentFor seconds: TimeInterval) async throws -> UUID {
+            let job = PlatformImport(user: signedIn, file: "services.csv", kind: "services", bytes: 100, at: Date().addingTimeInterval(-seconds))
+            job.state = "storing"
+            job.rowsRead = 500
+            try await job.create(on: app.db)
+            return try job.requireID()
+        }
+        let stopped = try await job(silentFor: 600)
+        let progress = try await admin.get("api/platform/imports/\(stopped)")
+        let answer = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(buffer: progress.body)) as? [String: Any])
+        XCTAssertEqual(answer["state"] as? String, "interrupted", "\(answer)")
+        XCTAssertEqual(answer["finished"] as? Bool, true)
+        XCTAssertEqual(answer["stateText"] as? String, "中断")
+        XCTAssertTrue((answer["result"] as? String ?? "").contains("整个文件未导入"), "\(answer)")
+        let page = try await admin.get("platform/imports/\(stopped)").body.string
+        XCTAssertTrue(page.contains("id=\"import-again\"") && page.contains("重新上传该文件"), page)
+        let list = try await admin.get("platform/imports").body.string
+        XCTAssertTrue(list.contains("中断"))
+        // Just written: on SQLite (one server runs every job) it is still 中断; on PostgreSQL it may be another
+        // server's running job, so it stays 写入中.
+        let recent = try await job(silentFor: 1)
+        let recentBody = try await admin.get("api/platform/imports/\(recent)").body
+        let recentAnswer = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(buffer: recentBody)) as? [String: Any])
+        XCTAssertEqual(recentAnswer["state"] as? String, app.writeGate != nil ? "interrupted" : "storing", "\(recentAnswer)")
+    }
+
     func testBadUploadFailsWithRowAndColumnAndStoresNothing() async throws {
         let admin = Browser(app)
         try await admin.login("admin")

@@ -29,13 +29,17 @@ enum PlatformImportJob {
         Task {
             let ticker = Task {
                 var last = (-1, -1, "")
+                var written = Date()
                 while !Task.isCancelled {
                     try? await Task.sleep(nanoseconds: 300_000_000)
                     let now = live.snapshot
-                    if now.read == last.0 && now.stored == last.1 && now.state == last.2 { continue }
+                    // Unchanged counts are written again after `heartbeat` (PostgreSQL: other servers tell a running
+                    // job from one whose server stopped by its row's age; see PlatformImportDTO.seen).
+                    if now.read == last.0 && now.stored == last.1 && now.state == last.2 && Date().timeIntervalSince(written) < heartbeat { continue }
                     // While SQLite's one writer runs the ingest, a progress write would only queue behind it.
                     if now.state == "storing" && app.writeGate != nil { continue }
                     last = (now.read, now.stored, now.state)
+                    written = Date()
                     try? await update(app, source.id) { job in
                         job.state = now.state
                         job.rowsRead = now.read
@@ -75,6 +79,9 @@ enum PlatformImportJob {
     }
 
     struct Failure: Error { let message: String }
+
+    /// How often a running job's row is written even when its counts did not move.
+    static let heartbeat: TimeInterval = 30
 
     static func run(_ app: Application, _ source: Source, _ live: LiveProgress) async -> Result<IngestResult, Failure> {
         do {

@@ -119,7 +119,8 @@ struct PlatformIngestController: RouteCollection {
     @Sendable func imports(_ request: Request) async throws -> Response {
         let user = try uploader(request)
         let jobs = try await visibleImports(request, user)
-        return Page.html(PlatformImportsPage(context: PageContext(request), jobs: jobs.map { PlatformImportDTO($0) }).document)
+        let app = request.application
+        return Page.html(PlatformImportsPage(context: PageContext(request), jobs: jobs.map { PlatformImportDTO($0).seen(by: app) }).document)
     }
 
     struct UploadAnswer: Content {
@@ -199,7 +200,7 @@ struct PlatformIngestController: RouteCollection {
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
             let job = try await PlatformImport.find(id, on: request.db), job.unitPath.hasPrefix(user.unitPath)
         else { throw Abort(.notFound, reason: "没有这次导入") }
-        var dto = PlatformImportDTO(job)
+        var dto = PlatformImportDTO(job).seen(by: request.application)
         // SQLite: while the one writer runs this job's ingest, the live counts are only in this server's memory.
         if let live = request.application.platformImportsLive.get(id)?.snapshot, !dto.finished {
             dto.state = live.state
@@ -258,6 +259,7 @@ struct PlatformImportDTO: Content {
     let user: String
     let createdAt: Date
     let finishedAt: Date?
+    let updatedAt: Date
     var state: String
     var rowsRead: Int
     var rowsStored: Int
@@ -274,6 +276,7 @@ struct PlatformImportDTO: Content {
         user = job.userName
         createdAt = job.createdAt
         finishedAt = job.finishedAt
+        updatedAt = job.updatedAt
         state = job.state
         rowsRead = job.rowsRead
         rowsStored = job.rowsStored
@@ -283,7 +286,25 @@ struct PlatformImportDTO: Content {
         error = job.error
     }
 
-    var finished: Bool { state == "done" || state == "failed" }
+    var finished: Bool { state == "done" || state == "failed" || state == Self.interrupted }
+
+    /// Shown for a job that no server runs any more (its server stopped mid-way): nothing of the file was written,
+    /// since an import is all or nothing, and the file is uploaded again to import it.
+    static let interrupted = "interrupted"
+    /// A running job's row is written at least this often on PostgreSQL (`PlatformImportJob.heartbeat`); a job
+    /// silent for longer, and not running here, has lost its server.
+    static let staleAfter: TimeInterval = 120
+
+    /// The job as this server sees it: an unfinished job it does not run is 中断 on SQLite (one server runs every
+    /// job, and it would be running it), and on PostgreSQL once its row has been silent for `staleAfter`.
+    func seen(by app: Application, now: Date = Date()) -> PlatformImportDTO {
+        guard !finished, app.platformImportsLive.get(id) == nil,
+            app.writeGate != nil || now.timeIntervalSince(updatedAt) > Self.staleAfter
+        else { return self }
+        var seen = self
+        seen.state = Self.interrupted
+        return seen
+    }
 
     /// 0…100 for the progress bar: 检查 fills the first half, 写入 the second.
     var percent: Int {
@@ -302,6 +323,7 @@ struct PlatformImportDTO: Content {
         case "storing": return "写入中" + (rowsStored > 0 ? "（已写 \(rowsStored)\(rowsExpected.map { " / \($0)" } ?? "") 行）" : "")
         case "done": return "完成"
         case "failed": return "失败"
+        case Self.interrupted: return "中断"
         default: return state
         }
     }
@@ -310,6 +332,8 @@ struct PlatformImportDTO: Content {
         switch state {
         case "done": return "共 \(rowsStored) 行：新写入 \(inserted ?? 0) 条，已有 \(unchanged ?? 0) 条未变"
         case "failed": return error ?? "导入失败"
+        case Self.interrupted:
+            return "服务器在导入过程中停止（最后一次进度 \(AccountTime.text(updatedAt, seconds: true))），整个文件未导入；请重新上传该文件"
         default: return ""
         }
     }

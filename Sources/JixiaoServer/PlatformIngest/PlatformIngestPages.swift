@@ -124,7 +124,7 @@ struct PlatformImportsPage {
                         .td(.escaped("data-label", "导入人"), .text(job.user)),
                         .td(.escaped("data-label", "文件"), .text(job.file)),
                         .td(.escaped("data-label", "类型"), .text(job.kindLabel)),
-                        .td(.escaped("data-label", "状态"), .escaped("class", job.state == "failed" ? "bad" : job.state == "done" ? "ok" : ""), .text(job.stateText)),
+                        .td(.escaped("data-label", "状态"), .escaped("class", job.state == "done" ? "ok" : job.finished ? "bad" : ""), .text(job.stateText)),
                         .td(.escaped("data-label", "结果"), .text(job.resultText)))
                 })))
         )
@@ -144,7 +144,9 @@ struct PlatformImportPage {
                  .p(.element(named: "progress", nodes: [.id("import-progress"), .attribute(named: "max", value: "100"),
                                                         .escaped("value", String(job.percent)), .text("\(job.percent) %")])),
                  .p(.text("状态："), .strong(.id("import-state"), .text(job.stateText))),
-                 .p(.id("import-result"), .escaped("class", job.state == "failed" ? "bad" : "ok"), .text(job.resultText))),
+                 .p(.id("import-result"), .escaped("class", job.state == "done" ? "ok" : "bad"), .text(job.resultText)),
+                 .if(job.state == PlatformImportDTO.interrupted,
+                     .p(.id("import-again"), .a(.href(SiteURL.platformImports), .text("重新上传该文件"))))),
             .p(.class("muted"), .text("上传人 \(job.user)，\(AccountTime.text(job.createdAt, seconds: true))")),
             .p(.a(.href(SiteURL.platformImports), .id("back-to-imports"), .text("返回导入记录")))
         )
@@ -174,7 +176,7 @@ enum PlatformIngestScript {
           });
         }
         const importJob = document.getElementById('import-job');
-        if (importJob && importJob.dataset.state !== 'done' && importJob.dataset.state !== 'failed') {
+        if (importJob && !['done', 'failed', 'interrupted'].includes(importJob.dataset.state)) {
           const poll = async () => {
             try {
               const response = await fetch(importJob.dataset.poll, {headers: {'Accept': 'application/json'}});
@@ -186,7 +188,8 @@ enum PlatformIngestScript {
                 document.getElementById('import-state').textContent = data.stateText;
                 const result = document.getElementById('import-result');
                 result.textContent = data.result;
-                result.className = data.state === 'failed' ? 'bad' : 'ok';
+                result.className = data.state === 'done' ? 'ok' : 'bad';
+                if (data.state === 'interrupted') { window.location.reload(); return; }
                 importJob.dataset.state = data.state;
                 if (data.finished) return;
               }
