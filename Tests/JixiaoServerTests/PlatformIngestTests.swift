@@ -182,6 +182,15 @@ final class PlatformIngestTests: XCTestCase {
         // Within the tree it goes in.
         let inside = try await push(secret, services([("s1", "510101", "10"), ("s2", "510102", "10")]))
         XCTAssertEqual(inside.status, .ok, inside.body.string)
+        // A unit of its tree pushed under another parent: refused, naming the record and parent_code.
+        let moved = try await push(secret, #"{"kind": "units", "records": [{"record_id": "510104", "changed_at": "2018-05-01", "name": "武侯区", "parent_code": "5107", "level": "county"}]}"#)
+        XCTAssertEqual(moved.status, .forbidden, moved.body.string)
+        let movedProblem = try json(moved)
+        XCTAssertEqual(movedProblem["record"] as? Int, 1)
+        XCTAssertEqual(movedProblem["field"] as? String, "parent_code")
+        XCTAssertTrue((movedProblem["error"] as? String ?? "").contains("上级应为“5101”"), "\(movedProblem)")
+        let unitsStored = try await count("pf_units")
+        XCTAssertEqual(unitsStored, 0)
     }
 
     func testTokenIsCheckedBeforeTheBodyAndBoundsAreKept() async throws {
@@ -338,5 +347,17 @@ final class PlatformIngestTests: XCTestCase {
         XCTAssertTrue(message.contains("第 3 行，county_code 列") && message.contains("510701"), message)
         let stored = try await count("pf_readings")
         XCTAssertEqual(stored, 0)
+        // A unit file from below the top level may not move a unit of its tree under another parent (a county's
+        // figures would then add up into another city); its records with the org tree's parents go in.
+        let units = "record_id,changed_at,name,parent_code,level\n510101,2018-05-01,锦江区,5101,county\n510104,2018-05-01,武侯区,5107,county\n"
+        let (moved, _) = try await waitForImport(chengdu, try await upload(chengdu, file: "units.csv", Data(units.utf8)))
+        XCTAssertEqual(moved["state"] as? String, "failed", "\(moved)")
+        let movedMessage = moved["error"] as? String ?? ""
+        XCTAssertTrue(movedMessage.contains("第 3 行，parent_code 列") && movedMessage.contains("上级应为“5101”"), movedMessage)
+        let unitsStored = try await count("pf_units")
+        XCTAssertEqual(unitsStored, 0)
+        let kept = "record_id,changed_at,name,parent_code,level\n510101,2018-05-01,锦江区,5101,county\n"
+        let (done, _) = try await waitForImport(chengdu, try await upload(chengdu, file: "units.csv", Data(kept.utf8)))
+        XCTAssertEqual(done["state"] as? String, "done", "\(done)")
     }
 }

@@ -68,8 +68,13 @@ enum LeagueStore {
         let version = try await board.version(schemeID, on: db)
         let scheme = try await board.scheme(version)
 
-        let metrics = try await PlatformMetrics(file: file).compute(sql, cut: cut)
-        let checks = try await PlatformChecker(file: file).run(sql, metrics: metrics)
+        if sql.dialect.name == "postgresql" {
+            // As the CLI's month (Sources/jixiao/Platform.swift): JIT compiling the grouped queries costs more than it
+            // saves. SET LOCAL ends with this transaction, so the pooled connection keeps its defaults.
+            try await sql.raw("SET LOCAL jit = off").run()
+        }
+        // Metrics and checks over one snapshot of the records as of the cut.
+        let (metrics, checks) = try await PlatformMetrics(file: file).month(sql, cut: cut)
         let platformInputs = scheme.compiled.scheme.inputs.map(\.name).filter { metrics.values[$0] != nil || checks.inputs[$0] != nil }
 
         // Stage-0 figures in force, for the assessments of this scheme version.

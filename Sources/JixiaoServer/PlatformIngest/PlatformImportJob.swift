@@ -96,6 +96,10 @@ enum PlatformImportJob {
                 if let problem = try await outside(app, source, codes: firstRows(checked.values, checked.rowNumbers, kind: source.kind), place: checked.place) {
                     return .failure(Failure(message: problem))
                 }
+                if source.kind.name == Records.units.name,
+                    let problem = try await reparented(app, source, PlatformScope.parents(checked.values, rowNumbers: checked.rowNumbers), place: checked.place) {
+                    return .failure(Failure(message: problem))
+                }
                 live.set(state: "storing")
                 let result = try await PlatformIngestRunner.rows(
                     app, checked.values, kind: source.kind, recordedAt: stamp, file: checked.place,
@@ -106,6 +110,9 @@ enum PlatformImportJob {
             let scan = try await onThread { try prescan(source) { live.set(read: $0) } }
             live.set(read: scan.rows, expected: scan.rows)
             if let problem = try await outside(app, source, codes: scan.codes, place: source.file) {
+                return .failure(Failure(message: problem))
+            }
+            if let problem = try await reparented(app, source, scan.parents, place: source.file) {
                 return .failure(Failure(message: problem))
             }
             live.set(state: "storing")
@@ -142,19 +149,36 @@ enum PlatformImportJob {
                            message: PlatformScope.message(code: code, scopeName: source.scopeName)).description
     }
 
-    /// Reads the CSV once before the ingest: the rows (for the progress bar) and the first row of each unit code
-    /// (for the scope check). A file the reader refuses is left to the ingest, which names the row and reason.
-    static func prescan(_ source: Source, progress: @escaping @Sendable (Int) -> Void) throws -> (rows: Int, codes: [String: Int]) {
+    /// A unit file's records that would move a unit to another parent (see `PlatformScope.reparented`).
+    static func reparented(_ app: Application, _ source: Source, _ parents: [String: (parent: String?, row: Int)], place: String)
+        async throws -> String?
+    {
+        guard let moved = try await PlatformScope.reparented(parents, scope: source.scopePath, on: app.db) else { return nil }
+        return IngestError(file: place, row: moved.row, column: "parent_code",
+                           message: PlatformScope.reparentMessage(code: moved.code, given: moved.given, expected: moved.expected)).description
+    }
+
+    /// Reads the CSV once before the ingest: the rows (for the progress bar), the first row of each unit code (for
+    /// the scope check) and, in a unit file, the parent each unit's first record names. A file the reader refuses
+    /// is left to the ingest, which names the row and reason.
+    static func prescan(_ source: Source, progress: @escaping @Sendable (Int) -> Void) throws
+        -> (rows: Int, codes: [String: Int], parents: [String: (parent: String?, row: Int)])
+    {
         var at: Int?
+        var parentAt: Int?
         var header = true
         var rows = 0
         var codes: [String: Int] = [:]
+        var parents: [String: (parent: String?, row: Int)] = [:]
         do {
             try CSVStream.read(source.url) { row, fields in
                 if header {
                     header = false
                     let name = PlatformIngestRules.scopeColumn(source.kind)
                     at = fields.firstIndex { $0.trimmingCharacters(in: .whitespaces) == name }
+                    if source.kind.name == Records.units.name {
+                        parentAt = fields.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "parent_code" }
+                    }
                     return
                 }
                 rows += 1
@@ -167,13 +191,17 @@ enum PlatformImportJob {
                                                                message: "文件中的单位超过 \(PlatformIngestRules.maxDistinctUnits) 个").description)
                         }
                         codes[code] = row
+                        if let parentAt {
+                            let parent = parentAt < fields.count ? fields[parentAt].trimmingCharacters(in: .whitespaces) : ""
+                            parents[code] = (parent.isEmpty ? nil : parent, row)
+                        }
                     }
                 }
             }
         } catch is CSVStream.Problem {
-            return (rows, [:])  // the ingest reads the same bytes and refuses them with the row
+            return (rows, [:], [:])  // the ingest reads the same bytes and refuses them with the row
         }
-        return (rows, codes)
+        return (rows, codes, parents)
     }
 
     static func update(_ app: Application, _ id: UUID, _ change: @escaping @Sendable (PlatformImport) -> Void) async throws {

@@ -51,6 +51,50 @@ enum PlatformScope {
     static func message(code: String, scopeName: String) -> String {
         "单位“\(code)”不在“\(scopeName)”的范围内"
     }
+
+    /// A unit record names its parent (`parent_code`): the platform's metrics of a city add up its counties by it.
+    /// Below the top level a unit's records may not move it: the parent must be the org tree's (none for a root).
+    /// `parents`: per unit code, the parent its first record names and that record's row. Returns the first unit
+    /// (by row) whose record names another parent, with the org tree's. Codes the tree does not know are left to
+    /// `outside`.
+    static func reparented(_ parents: [String: (parent: String?, row: Int)], scope: String, on db: any Database) async throws
+        -> (code: String, row: Int, given: String?, expected: String?)?
+    {
+        guard !parents.isEmpty, !PlatformIngestRules.isTopLevel(scope) else { return nil }
+        var expected: [String: String?] = [:]
+        let all = Array(parents.keys)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = Array(all[start..<min(start + 500, all.count)])
+            for unit in try await OrgUnit.query(on: db).filter(\.$code ~~ chunk).all() {
+                let path = unit.path.split(separator: "/").map(String.init)
+                expected[unit.code] = path.count >= 2 ? path[path.count - 2] : nil
+            }
+        }
+        return parents.compactMap { code, named -> (code: String, row: Int, given: String?, expected: String?)? in
+            guard let tree = expected[code], named.parent != tree else { return nil }
+            return (code, named.row, named.parent, tree)
+        }.min { $0.row < $1.row }
+    }
+
+    static func reparentMessage(code: String, given: String?, expected: String?) -> String {
+        "单位“\(code)”的上级应为“\(expected ?? "无")”，记录中为“\(given ?? "无")”：只有省级可以调整单位的隶属关系"
+    }
+
+    /// Per unit code, the parent its first unit record names (`parent_code`, empty as none) and that record's row.
+    static func parents(_ rows: [[RecordValue]], rowNumbers: [Int]? = nil) -> [String: (parent: String?, row: Int)] {
+        let columns = Records.units.allColumns
+        guard let id = columns.firstIndex(where: { $0.name == "record_id" }),
+            let parent = columns.firstIndex(where: { $0.name == "parent_code" })
+        else { return [:] }
+        var first: [String: (parent: String?, row: Int)] = [:]
+        for (index, row) in rows.enumerated() where row.count > max(id, parent) {
+            guard case .text(let code) = row[id], first[code] == nil else { continue }
+            var named: String? = nil
+            if case .text(let text) = row[parent], !text.isEmpty { named = text }
+            first[code] = (named, rowNumbers.flatMap { index < $0.count ? $0[index] : nil } ?? index + 1)
+        }
+        return first
+    }
 }
 
 /// Runs an ingest so that it never makes other users' saves fail: on SQLite as one job of the write gate (the
@@ -214,7 +258,14 @@ enum PlatformPush {
         let outside = try await PlatformScope.outside(codes, scope: token.unitPath, on: db)
         guard !outside.isEmpty, let index = rows.firstIndex(where: { code($0).map(outside.contains) ?? false }),
             let bad = code(rows[index])
-        else { return nil }
+        else {
+            guard kind.name == Records.units.name,
+                let moved = try await PlatformScope.reparented(PlatformScope.parents(rows), scope: token.unitPath, on: db)
+            else { return nil }
+            return PushProblem(
+                error: "第 \(moved.row) 条记录，字段 parent_code：\(PlatformScope.reparentMessage(code: moved.code, given: moved.given, expected: moved.expected))，本次推送未写入任何记录",
+                record: moved.row, field: "parent_code")
+        }
         return PushProblem(
             error: "第 \(index + 1) 条记录，字段 \(column)：\(PlatformScope.message(code: bad, scopeName: token.unitName))，本次推送未写入任何记录",
             record: index + 1, field: column)
