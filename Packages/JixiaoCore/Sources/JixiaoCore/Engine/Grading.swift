@@ -117,12 +117,18 @@ struct Grading {
         /// Whether the subject at `a` comes before the one at `b`: higher score first; equal scores in data-file order.
         @inline(__always) private func before(_ a: Int, _ b: Int) -> Bool {
             if let keys { return keys[a] > keys[b] || (keys[a] == keys[b] && a < b) }
-            return scores[a]! > scores[b]! || (scores[a]! == scores[b]! && a < b)
+            // Callers pass scored subjects only; an unscored one (nil) would sort last instead of trapping.
+            switch (scores[a], scores[b]) {
+            case let (x?, y?): return x > y || (x == y && a < b)
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a < b
+            }
         }
 
         @inline(__always) private func tied(_ a: Int, _ b: Int) -> Bool {
             if let keys { return keys[a] == keys[b] }
-            return scores[a]! == scores[b]!
+            return scores[a] == scores[b]
         }
 
         /// Best first; equal scores in data-file order. Every index must have a score.
